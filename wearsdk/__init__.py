@@ -1,0 +1,62 @@
+"""wearsdk: an on-device wearable biosignal SDK.
+
+Layers (data flows down, never back up): ``io``/``sim`` -> ``signal`` (C++ DSP core) -> ``stream`` ->
+``models`` -> ``train``/``quant`` -> ``export`` -> ``runtime``. See DESIGN.md in the project docs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from wearsdk.errors import (
+    ArtifactIntegrityError,
+    CheckpointError,
+    ConfigError,
+    DataFormatError,
+    DTypeError,
+    ExportError,
+    FilterDesignError,
+    NativeLibraryError,
+    NonFiniteInputError,
+    SamplingRateError,
+    ShapeError,
+    SignalSpecError,
+    StreamGapError,
+    TrainingDivergedError,
+    UnknownNameError,
+    WearError,
+)
+
+__version__ = "0.1.0"
+
+# Sub-packages are imported on first attribute access (``wearsdk.signal``), so that
+# ``import wearsdk`` stays cheap and a CLI command only pays for what it uses.
+_SUBPACKAGES = ("signal",)
+
+__all__ = [
+    "__version__",
+    *_SUBPACKAGES,
+    "WearError",
+    "SignalSpecError",
+    "SamplingRateError",
+    "ShapeError",
+    "DTypeError",
+    "NonFiniteInputError",
+    "FilterDesignError",
+    "NativeLibraryError",
+    "DataFormatError",
+    "UnknownNameError",
+    "ConfigError",
+    "CheckpointError",
+    "TrainingDivergedError",
+    "StreamGapError",
+    "ArtifactIntegrityError",
+    "ExportError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"wearsdk.{name}")
+    raise AttributeError(f"module 'wearsdk' has no attribute {name!r}")

@@ -1,0 +1,5 @@
+import sys
+
+from wearsdk.cli import main
+
+sys.exit(main())
