@@ -74,7 +74,9 @@ wear_status wear_sos_process(wear_sos *f, const float *x, ptrdiff_t x_stride, fl
 /* ------------------------------------------------------------------------------------------ */
 /* Rational polyphase resampling by up/down (causal, streaming)                               */
 /* ------------------------------------------------------------------------------------------ */
-#define WEAR_RESAMPLE_MAX_TAPS 256 /* taps per phase */
+#ifndef WEAR_RESAMPLE_MAX_TAPS
+#define WEAR_RESAMPLE_MAX_TAPS 1024 /* taps per phase; firmware may lower it (stack: 8 bytes per tap) */
+#endif
 
 typedef struct wear_resampler {
     const float *bank;   /* [up * taps]: bank[p * taps + m] = h[p + (taps - 1 - m) * up]

@@ -8,6 +8,10 @@
 
 #include "internal.hpp"
 
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
 namespace wear {
 namespace detail {
 namespace {
@@ -44,6 +48,72 @@ void sos_lanes(const float *coeffs, vf *buf, int nb, vf (&z)[WEAR_SOS_MAX_SECTIO
     }
 }
 
+#if defined(__AVX__)
+// In-register 8x8 transpose: r[i] holds 8 samples of row i on entry, 8 rows of sample i on exit.
+inline void transpose8(__m256 r[8]) {
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+constexpr bool kFastTranspose = kLanes == 8;
+#else
+constexpr bool kFastTranspose = false;
+#endif
+
+// Rows -> lanes: buf[t][l] = in[l][t] for t < nb (lanes >= nrows are zero).
+inline void gather(const float *const *in, int nrows, int nb, vf *buf) {
+    int t0 = 0;
+#if defined(__AVX__)
+    if (kFastTranspose && nrows == kLanes) {
+        for (; t0 + 8 <= nb; t0 += 8) {
+            __m256 r[8];
+            for (int l = 0; l < 8; ++l) r[l] = _mm256_loadu_ps(in[l] + t0);
+            transpose8(r);
+            for (int i = 0; i < 8; ++i) std::memcpy(&buf[t0 + i], &r[i], sizeof(vf));
+        }
+    }
+#endif
+    float *tile = reinterpret_cast<float *>(buf);
+    for (int l = 0; l < nrows; ++l) {
+        for (int t = t0; t < nb; ++t) tile[t * kLanes + l] = in[l][t];
+    }
+    for (int l = nrows; l < kLanes; ++l) {
+        for (int t = t0; t < nb; ++t) tile[t * kLanes + l] = 0.0f;
+    }
+}
+
+// Lanes -> rows: out[l][t] = buf[t][l] for l < nrows, t < nb.
+inline void scatter(const vf *buf, int nrows, int nb, float *const *out) {
+    int t0 = 0;
+#if defined(__AVX__)
+    if (kFastTranspose && nrows == kLanes) {
+        for (; t0 + 8 <= nb; t0 += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i) std::memcpy(&r[i], &buf[t0 + i], sizeof(vf));
+            transpose8(r);
+            for (int l = 0; l < 8; ++l) _mm256_storeu_ps(out[l] + t0, r[l]);
+        }
+    }
+#endif
+    const float *tile = reinterpret_cast<const float *>(buf);
+    for (int l = 0; l < nrows; ++l) {
+        for (int t = t0; t < nb; ++t) out[l][t] = tile[t * kLanes + l];
+    }
+}
+
 typedef void (*lanes_fn)(const float *, vf *, int, vf (&)[WEAR_SOS_MAX_SECTIONS][2]);
 
 lanes_fn lanes_for(int32_t n_sections) {
@@ -59,39 +129,36 @@ lanes_fn lanes_for(int32_t n_sections) {
 void sos_block(const float *coeffs, int32_t n_sections, float *state, int nrows, const float *const *in,
                float *const *out, int nb, RowStats *stats) {
     vf buf[kBlock];
-    for (int t = 0; t < nb; ++t) {
-        vf v = splat(0.0f);
-        for (int l = 0; l < nrows; ++l) v[l] = in[l][t];
-        buf[t] = v;
-    }
+    gather(in, nrows, nb, buf);
     vf z[WEAR_SOS_MAX_SECTIONS][2];
     const int32_t cstride = n_sections * 2;
     for (int32_t s = 0; s < n_sections; ++s) {
-        z[s][0] = splat(0.0f);
-        z[s][1] = splat(0.0f);
+        float z1[kLanes] = {}, z2[kLanes] = {};
         for (int l = 0; l < nrows; ++l) {
-            z[s][0][l] = state[l * cstride + 2 * s];
-            z[s][1][l] = state[l * cstride + 2 * s + 1];
+            z1[l] = state[l * cstride + 2 * s];
+            z2[l] = state[l * cstride + 2 * s + 1];
         }
+        std::memcpy(&z[s][0], z1, sizeof(vf));
+        std::memcpy(&z[s][1], z2, sizeof(vf));
     }
     lanes_for(n_sections)(coeffs, buf, nb, z);
     for (int32_t s = 0; s < n_sections; ++s) {
+        float z1[kLanes], z2[kLanes];
+        std::memcpy(z1, &z[s][0], sizeof(vf));
+        std::memcpy(z2, &z[s][1], sizeof(vf));
         for (int l = 0; l < nrows; ++l) {
-            state[l * cstride + 2 * s] = z[s][0][l];
-            state[l * cstride + 2 * s + 1] = z[s][1][l];
+            state[l * cstride + 2 * s] = z1[l];
+            state[l * cstride + 2 * s + 1] = z2[l];
         }
     }
-    for (int l = 0; l < nrows; ++l) {
-        float *o = out[l];
-        for (int t = 0; t < nb; ++t) o[t] = buf[t][l];
-    }
+    scatter(buf, nrows, nb, out);
     if (stats != nullptr && nb > 0) {
         if (!stats->started) {
-            for (int l = 0; l < kLanes; ++l) stats->shift[l] = buf[0][l];
+            std::memcpy(stats->shift, &buf[0], sizeof(vf));
             stats->started = true;
         }
         vf shift;
-        for (int l = 0; l < kLanes; ++l) shift[l] = stats->shift[l];
+        std::memcpy(&shift, stats->shift, sizeof(vf));
         // Block partial sums in float (<= kBlock terms), folded into double once per block.
         vf s1 = splat(0.0f), s2 = splat(0.0f);
         for (int t = 0; t < nb; ++t) {
@@ -99,9 +166,12 @@ void sos_block(const float *coeffs, int32_t n_sections, float *state, int nrows,
             s1 += d;
             s2 += d * d;
         }
+        float p1[kLanes], p2[kLanes];
+        std::memcpy(p1, &s1, sizeof(vf));
+        std::memcpy(p2, &s2, sizeof(vf));
         for (int l = 0; l < kLanes; ++l) {
-            stats->sum[l] += s1[l];
-            stats->sumsq[l] += s2[l];
+            stats->sum[l] += p1[l];
+            stats->sumsq[l] += p2[l];
         }
     }
 }

@@ -26,7 +26,7 @@ int main(void) {
 
     wear_resampler r;
     CHECK(wear_resampler_init(&r, bank, 0, 1, 4, 1, state, 64) == WEAR_ERR_ARG);
-    CHECK(wear_resampler_init(&r, bank, 1, 2, 300, 1, state, 64) == WEAR_ERR_ARG);
+    CHECK(wear_resampler_init(&r, bank, 1, 2, WEAR_RESAMPLE_MAX_TAPS + 1, 1, state, 64) == WEAR_ERR_ARG);
     CHECK(wear_resampler_init(&r, bank, 1, 2, 8, 10, state, 64) == WEAR_ERR_SIZE); /* needs 70 */
     CHECK(wear_resampler_init(&r, bank, 1, 2, 8, 1, state, 64) == WEAR_OK);
     int n_out = -1;

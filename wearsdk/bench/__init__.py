@@ -1,0 +1,5 @@
+"""Benchmarks: ratios measured side by side in one run (targets live here, never in timed tests)."""
+
+from wearsdk.bench.preprocess import bench_preprocess
+
+__all__ = ["bench_preprocess"]
