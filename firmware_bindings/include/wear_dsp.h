@@ -49,20 +49,33 @@ const char *wear_version(void);
 /* ------------------------------------------------------------------------------------------ */
 #define WEAR_SOS_MAX_SECTIONS 16
 
+/* Precision of the filter state and arithmetic (samples stay float32). Double by default: with a
+   float32 state, a 0.5 Hz high-pass at 500 Hz is only accurate to ~1e-4 of full scale (as in
+   scipy's float32 path); double keeps it at float32 rounding of the output. Targets whose FPU is
+   single precision only (Cortex-M4F) build with -DWEAR_SOS_STATE_DOUBLE=0. */
+#ifndef WEAR_SOS_STATE_DOUBLE
+#define WEAR_SOS_STATE_DOUBLE 1
+#endif
+#if WEAR_SOS_STATE_DOUBLE
+typedef double wear_sos_state_t;
+#else
+typedef float wear_sos_state_t;
+#endif
+
 typedef struct wear_sos {
     const float *coeffs; /* [n_sections * 6]: b0 b1 b2 a0 a1 a2 per section (scipy's sos); a0 == 1 */
-    float *state;        /* [n_channels * n_sections * 2]: (z1, z2) per channel and section */
+    wear_sos_state_t *state; /* [n_channels * n_sections * 2]: (z1, z2) per channel and section */
     int32_t n_sections;  /* 1 .. WEAR_SOS_MAX_SECTIONS */
     int32_t n_channels;  /* >= 1 */
     uint32_t magic;      /* set by wear_sos_init */
 } wear_sos;
 
-/* Floats of state wear_sos_init needs: n_channels * n_sections * 2. 0 if an argument is invalid. */
+/* Elements of state wear_sos_init needs: n_channels * n_sections * 2. 0 if an argument is invalid. */
 size_t wear_sos_state_len(int32_t n_sections, int32_t n_channels);
 
 /* Binds coefficients and caller state; zeroes the state (use wear_sos_set_state for steady state). */
 wear_status wear_sos_init(wear_sos *f, const float *coeffs, int32_t n_sections, int32_t n_channels,
-                          float *state, size_t state_len);
+                          wear_sos_state_t *state, size_t state_len);
 
 /* Zeroes the filter state (start of a new stream). */
 wear_status wear_sos_reset(wear_sos *f);
@@ -160,10 +173,11 @@ typedef struct wear_preprocess_config {
 size_t wear_preprocess_scratch_len(const wear_preprocess_config *cfg, int32_t n_in);
 
 /* Binds the configuration and each stage's caller-owned state, and zeroes it:
-   filter_state:    wear_sos_state_len(n_sections, n_channels) floats (NULL/0 when n_sections == 0);
+   filter_state:    wear_sos_state_len(n_sections, n_channels) elements (NULL/0 when n_sections == 0);
    resampler_state: wear_resampler_state_len(taps, n_channels) floats (NULL/0 without resampling). */
-wear_status wear_preprocess_init(wear_preprocess *p, const wear_preprocess_config *cfg, float *filter_state,
-                                 size_t filter_state_len, float *resampler_state, size_t resampler_state_len);
+wear_status wear_preprocess_init(wear_preprocess *p, const wear_preprocess_config *cfg,
+                                 wear_sos_state_t *filter_state, size_t filter_state_len, float *resampler_state,
+                                 size_t resampler_state_len);
 
 wear_status wear_preprocess_reset(wear_preprocess *p);
 

@@ -28,6 +28,7 @@ constexpr int kLanes = WEAR_LANES;
 constexpr int kBlock = WEAR_BLOCK;
 
 typedef float vf __attribute__((vector_size(kLanes * sizeof(float))));
+typedef wear_sos_state_t vs __attribute__((vector_size(kLanes * sizeof(wear_sos_state_t))));
 
 constexpr uint32_t kMagicSos = 0x534f5331u;        // "SOS1"
 constexpr uint32_t kMagicResampler = 0x52534d31u;  // "RSM1"
@@ -35,6 +36,12 @@ constexpr uint32_t kMagicPreprocess = 0x50525031u; // "PRP1"
 
 inline vf splat(float v) {
     vf r;
+    for (int l = 0; l < kLanes; ++l) r[l] = v;
+    return r;
+}
+
+inline vs splat_state(wear_sos_state_t v) {
+    vs r;
     for (int l = 0; l < kLanes; ++l) r[l] = v;
     return r;
 }
@@ -60,7 +67,7 @@ struct RowStats {
 // Filters samples [0, nb) of up to kLanes rows, in -> out (out may alias in), carrying state.
 // state points at channel c0's (z1, z2) pairs; channel stride is n_sections * 2.
 // If stats is non-null, the filtered samples are accumulated into it.
-void sos_block(const float *coeffs, int32_t n_sections, float *state, int nrows, const float *const *in,
+void sos_block(const float *coeffs, int32_t n_sections, wear_sos_state_t *state, int nrows, const float *const *in,
                float *const *out, int nb, RowStats *stats);
 
 // Resamples nb samples of nrows rows (starting at channel c0) with r's bank and history, starting at

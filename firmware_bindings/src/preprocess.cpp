@@ -42,8 +42,9 @@ size_t wear_preprocess_scratch_len(const wear_preprocess_config *cfg, int32_t n_
     return static_cast<size_t>((static_cast<int64_t>(n_in) * cfg->up + cfg->down - 1) / cfg->down);
 }
 
-wear_status wear_preprocess_init(wear_preprocess *p, const wear_preprocess_config *cfg, float *filter_state,
-                                 size_t filter_state_len, float *resampler_state, size_t resampler_state_len) {
+wear_status wear_preprocess_init(wear_preprocess *p, const wear_preprocess_config *cfg,
+                                 wear_sos_state_t *filter_state, size_t filter_state_len, float *resampler_state,
+                                 size_t resampler_state_len) {
     if (p == nullptr) return WEAR_ERR_NULL;
     const wear_status st = check_config(cfg);
     if (st != WEAR_OK) return st;

@@ -17,30 +17,30 @@ namespace detail {
 namespace {
 
 template <int S>
-void sos_lanes(const float *coeffs, vf *buf, int nb, vf (&z)[WEAR_SOS_MAX_SECTIONS][2]) {
-    vf b0[S], b1[S], b2[S], a1[S], a2[S];
+void sos_lanes(const float *coeffs, vf *buf, int nb, vs (&z)[WEAR_SOS_MAX_SECTIONS][2]) {
+    vs b0[S], b1[S], b2[S], a1[S], a2[S];
     for (int s = 0; s < S; ++s) {
-        b0[s] = splat(coeffs[6 * s + 0]);
-        b1[s] = splat(coeffs[6 * s + 1]);
-        b2[s] = splat(coeffs[6 * s + 2]);
-        a1[s] = splat(coeffs[6 * s + 4]);
-        a2[s] = splat(coeffs[6 * s + 5]);
+        b0[s] = splat_state(coeffs[6 * s + 0]);
+        b1[s] = splat_state(coeffs[6 * s + 1]);
+        b2[s] = splat_state(coeffs[6 * s + 2]);
+        a1[s] = splat_state(coeffs[6 * s + 4]);
+        a2[s] = splat_state(coeffs[6 * s + 5]);
     }
-    vf z1[S], z2[S];
+    vs z1[S], z2[S];
     for (int s = 0; s < S; ++s) {
         z1[s] = z[s][0];
         z2[s] = z[s][1];
     }
     for (int t = 0; t < nb; ++t) {
-        vf v = buf[t];
+        vs v = __builtin_convertvector(buf[t], vs);
 #pragma GCC unroll 16
         for (int s = 0; s < S; ++s) {
-            vf y = b0[s] * v + z1[s];
+            vs y = b0[s] * v + z1[s];
             z1[s] = b1[s] * v - a1[s] * y + z2[s];
             z2[s] = b2[s] * v - a2[s] * y;
             v = y;
         }
-        buf[t] = v;
+        buf[t] = __builtin_convertvector(v, vf);
     }
     for (int s = 0; s < S; ++s) {
         z[s][0] = z1[s];
@@ -114,7 +114,7 @@ inline void scatter(const vf *buf, int nrows, int nb, float *const *out) {
     }
 }
 
-typedef void (*lanes_fn)(const float *, vf *, int, vf (&)[WEAR_SOS_MAX_SECTIONS][2]);
+typedef void (*lanes_fn)(const float *, vf *, int, vs (&)[WEAR_SOS_MAX_SECTIONS][2]);
 
 lanes_fn lanes_for(int32_t n_sections) {
     static constexpr lanes_fn table[WEAR_SOS_MAX_SECTIONS] = {
@@ -126,26 +126,26 @@ lanes_fn lanes_for(int32_t n_sections) {
 
 }  // namespace
 
-void sos_block(const float *coeffs, int32_t n_sections, float *state, int nrows, const float *const *in,
+void sos_block(const float *coeffs, int32_t n_sections, wear_sos_state_t *state, int nrows, const float *const *in,
                float *const *out, int nb, RowStats *stats) {
     vf buf[kBlock];
     gather(in, nrows, nb, buf);
-    vf z[WEAR_SOS_MAX_SECTIONS][2];
+    vs z[WEAR_SOS_MAX_SECTIONS][2];
     const int32_t cstride = n_sections * 2;
     for (int32_t s = 0; s < n_sections; ++s) {
-        float z1[kLanes] = {}, z2[kLanes] = {};
+        wear_sos_state_t z1[kLanes] = {}, z2[kLanes] = {};
         for (int l = 0; l < nrows; ++l) {
             z1[l] = state[l * cstride + 2 * s];
             z2[l] = state[l * cstride + 2 * s + 1];
         }
-        std::memcpy(&z[s][0], z1, sizeof(vf));
-        std::memcpy(&z[s][1], z2, sizeof(vf));
+        std::memcpy(&z[s][0], z1, sizeof(vs));
+        std::memcpy(&z[s][1], z2, sizeof(vs));
     }
     lanes_for(n_sections)(coeffs, buf, nb, z);
     for (int32_t s = 0; s < n_sections; ++s) {
-        float z1[kLanes], z2[kLanes];
-        std::memcpy(z1, &z[s][0], sizeof(vf));
-        std::memcpy(z2, &z[s][1], sizeof(vf));
+        wear_sos_state_t z1[kLanes], z2[kLanes];
+        std::memcpy(z1, &z[s][0], sizeof(vs));
+        std::memcpy(z2, &z[s][1], sizeof(vs));
         for (int l = 0; l < nrows; ++l) {
             state[l * cstride + 2 * s] = z1[l];
             state[l * cstride + 2 * s + 1] = z2[l];
@@ -189,7 +189,7 @@ size_t wear_sos_state_len(int32_t n_sections, int32_t n_channels) {
 }
 
 wear_status wear_sos_init(wear_sos *f, const float *coeffs, int32_t n_sections, int32_t n_channels,
-                          float *state, size_t state_len) {
+                          wear_sos_state_t *state, size_t state_len) {
     if (f == nullptr || coeffs == nullptr || state == nullptr) return WEAR_ERR_NULL;
     if (n_sections < 1 || n_sections > WEAR_SOS_MAX_SECTIONS || n_channels < 1) return WEAR_ERR_ARG;
     if (state_len < wear_sos_state_len(n_sections, n_channels)) return WEAR_ERR_SIZE;
@@ -204,14 +204,14 @@ wear_status wear_sos_init(wear_sos *f, const float *coeffs, int32_t n_sections, 
     f->n_sections = n_sections;
     f->n_channels = n_channels;
     f->magic = kMagicSos;
-    std::memset(state, 0, wear_sos_state_len(n_sections, n_channels) * sizeof(float));
+    std::memset(state, 0, wear_sos_state_len(n_sections, n_channels) * sizeof(wear_sos_state_t));
     return WEAR_OK;
 }
 
 wear_status wear_sos_reset(wear_sos *f) {
     if (f == nullptr) return WEAR_ERR_NULL;
     if (f->magic != kMagicSos) return WEAR_ERR_NOT_INIT;
-    std::memset(f->state, 0, wear_sos_state_len(f->n_sections, f->n_channels) * sizeof(float));
+    std::memset(f->state, 0, wear_sos_state_len(f->n_sections, f->n_channels) * sizeof(wear_sos_state_t));
     return WEAR_OK;
 }
 

@@ -19,7 +19,8 @@ int main(void) {
     const int n_out = N / DOWN;
 
     for (int norm = 0; norm <= 2; ++norm) {
-        float fstate[NCH * 8], rstate[NCH * (TAPS - 1)], fs2[NCH * 8], rs2[NCH * (TAPS - 1)];
+        wear_sos_state_t fstate[NCH * 8], fs2[NCH * 8];
+        float rstate[NCH * (TAPS - 1)], rs2[NCH * (TAPS - 1)];
         wear_preprocess_config cfg = {kBandpassSos, 4, bank, UP, DOWN, TAPS, NCH, norm, 1e-8f};
         wear_preprocess p;
         CHECK(wear_preprocess_init(&p, &cfg, fstate, NCH * 8, rstate, NCH * (TAPS - 1)) == WEAR_OK);
@@ -42,7 +43,8 @@ int main(void) {
     }
 
     /* streaming, no normalisation: chunks of 1..97 samples */
-    float fstate[NCH * 8], rstate[NCH * (TAPS - 1)];
+    wear_sos_state_t fstate[NCH * 8];
+    float rstate[NCH * (TAPS - 1)];
     wear_preprocess_config cfg = {kBandpassSos, 4, bank, UP, DOWN, TAPS, NCH, WEAR_NORM_NONE, 0.0f};
     wear_preprocess p;
     CHECK(wear_preprocess_init(&p, &cfg, fstate, NCH * 8, rstate, NCH * (TAPS - 1)) == WEAR_OK);

@@ -47,7 +47,7 @@ def bench_preprocess(
         sos_np = spec.sos
         xt = torch.from_numpy(x)
         sos_t = torch.from_numpy(sos_np)
-        zi = torch.zeros((batch, channels, order, 2))
+        zi = torch.zeros((batch, channels, order, 2), dtype=torch.float64)
         bank = torch.ones((1, 1))
         hist = torch.zeros((batch, channels, 0))
         op = ops().preprocess

@@ -29,6 +29,7 @@ using wear::ops::resample_len_ok;
 using wear::ops::resample_out_len;
 
 constexpr int kMaxDim = 16;
+constexpr ScalarType kSosState = sizeof(wear_sos_state_t) == 8 ? ScalarType::Double : ScalarType::Float;
 
 struct Shape {
     executorch::aten::SizesType d[kMaxDim];
@@ -63,8 +64,9 @@ bool same_shape(const Tensor &t, const Shape &s) {
     return true;
 }
 
-bool resize_to(KernelRuntimeContext &ctx, Tensor &t, const Shape &s, const char *op) {
-    if (t.scalar_type() != ScalarType::Float) return fail(ctx, op, "outputs must be float32");
+bool resize_to(KernelRuntimeContext &ctx, Tensor &t, const Shape &s, const char *op,
+               ScalarType dtype = ScalarType::Float) {
+    if (t.scalar_type() != dtype) return fail(ctx, op, "an output has the wrong dtype");
     if (executorch::runtime::resize_tensor(t, {s.d, s.n}) != Error::Ok)
         return fail(ctx, op, "cannot resize an output to the expected shape");
     return true;
@@ -106,13 +108,13 @@ void sosfilt_out(KernelRuntimeContext &ctx, Span<EValue *> stack) {
     if (!is_signal(ctx, x, op) || !check_sos(ctx, sos, op)) return;
     const int32_t S = static_cast<int32_t>(sos.size(0)), n = static_cast<int32_t>(x.size(x.dim() - 1));
     const Shape zs = lead_with(x, {S, 2});
-    if (S < 1 || zi.scalar_type() != ScalarType::Float || !same_shape(zi, zs))
-        return (void)fail(ctx, op, "zi must be float32 (..., n_sections, 2)");
-    if (!resize_to(ctx, y, lead_with(x, {n}), op) || !resize_to(ctx, zf, zs, op)) return;
+    if (S < 1 || zi.scalar_type() != kSosState || !same_shape(zi, zs))
+        return (void)fail(ctx, op, "zi must be float64 (..., n_sections, 2)");
+    if (!resize_to(ctx, y, lead_with(x, {n}), op) || !resize_to(ctx, zf, zs, op, kSosState)) return;
     wear_sos f;
-    float *state = zf.mutable_data_ptr<float>();
+    wear_sos_state_t *state = zf.mutable_data_ptr<wear_sos_state_t>();
     if (!check(ctx, wear_sos_init(&f, sos.const_data_ptr<float>(), S, rows_of(x), state, zf.numel()), op)) return;
-    std::memcpy(state, zi.const_data_ptr<float>(), sizeof(float) * zi.numel());
+    std::memcpy(state, zi.const_data_ptr<wear_sos_state_t>(), sizeof(wear_sos_state_t) * zi.numel());
     check(ctx, wear_sos_process(&f, x.const_data_ptr<float>(), n, y.mutable_data_ptr<float>(), n, n), op);
 }
 
@@ -205,12 +207,12 @@ void preprocess_out(KernelRuntimeContext &ctx, Span<EValue *> stack) {
     const int64_t S = sos.size(0), taps = resampling ? bank.size(1) : 1, n = x.size(x.dim() - 1);
     if (!resample_len_ok(n, up, down)) return (void)fail(ctx, op, "samples * up must be a multiple of down");
     const Shape zs = lead_with(x, {S, 2}), hs = lead_with(x, {taps - 1});
-    if (zi.scalar_type() != ScalarType::Float || !same_shape(zi, zs))
-        return (void)fail(ctx, op, "zi must be float32 (..., n_sections, 2)");
+    if (zi.scalar_type() != kSosState || !same_shape(zi, zs))
+        return (void)fail(ctx, op, "zi must be float64 (..., n_sections, 2)");
     if (hist.scalar_type() != ScalarType::Float || !same_shape(hist, hs))
         return (void)fail(ctx, op, "hist must be float32 (..., taps - 1)");
     const int64_t n_out = resample_out_len(n, up, down);
-    if (!resize_to(ctx, y, lead_with(x, {n_out}), op) || !resize_to(ctx, zf, zs, op) ||
+    if (!resize_to(ctx, y, lead_with(x, {n_out}), op) || !resize_to(ctx, zf, zs, op, kSosState) ||
         !resize_to(ctx, hist_out, hs, op))
         return;
     const int32_t rows = rows_of(x);
@@ -226,11 +228,12 @@ void preprocess_out(KernelRuntimeContext &ctx, Span<EValue *> stack) {
     wear_preprocess p;
     // Each stage keeps its state directly in its output tensor: no scratch, no allocation.
     if (!check(ctx,
-               wear_preprocess_init(&p, &cfg, zf.mutable_data_ptr<float>(), zf.numel(),
+               wear_preprocess_init(&p, &cfg, zf.mutable_data_ptr<wear_sos_state_t>(), zf.numel(),
                                     hist_out.mutable_data_ptr<float>(), hist_out.numel()),
                op))
         return;
-    std::memcpy(zf.mutable_data_ptr<float>(), zi.const_data_ptr<float>(), sizeof(float) * zi.numel());
+    std::memcpy(zf.mutable_data_ptr<wear_sos_state_t>(), zi.const_data_ptr<wear_sos_state_t>(),
+                sizeof(wear_sos_state_t) * zi.numel());
     std::memcpy(hist_out.mutable_data_ptr<float>(), hist.const_data_ptr<float>(), sizeof(float) * hist.numel());
     int32_t written = 0;
     check(ctx,

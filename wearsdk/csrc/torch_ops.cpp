@@ -46,9 +46,13 @@ Tensor check_sos(const Tensor &sos) {
     return sos.contiguous();
 }
 
-Tensor check_state(const Tensor &zi, const std::vector<int64_t> &expected, const char *name) {
-    TORCH_CHECK(zi.scalar_type() == at::kFloat && zi.sizes().vec() == expected, "wearsdk: ", name,
-                " must be float32 of shape ", at::IntArrayRef(expected), ", got ", zi.scalar_type(), " ", zi.sizes());
+// Filter state is wear_sos_state_t (double); resampler history holds input samples (float).
+constexpr at::ScalarType kSosState = sizeof(wear_sos_state_t) == 8 ? at::kDouble : at::kFloat;
+
+Tensor check_state(const Tensor &zi, const std::vector<int64_t> &expected, const char *name,
+                   at::ScalarType dtype = at::kFloat) {
+    TORCH_CHECK(zi.scalar_type() == dtype && zi.sizes().vec() == expected, "wearsdk: ", name, " must be ", dtype,
+                " of shape ", at::IntArrayRef(expected), ", got ", zi.scalar_type(), " ", zi.sizes());
     return zi.contiguous();
 }
 
@@ -60,12 +64,14 @@ std::tuple<Tensor &, Tensor &> sosfilt_out(const Tensor &x_, const Tensor &sos_,
     const Tensor sos = check_sos(sos_);
     const int64_t S = sos.size(0), n = x.size(-1), rows = rows_of(x);
     TORCH_CHECK(S >= 1, "wearsdk::sosfilt: sos has no sections");
-    const Tensor zi = check_state(zi_, lead_with(x, {S, 2}), "zi");
+    const Tensor zi = check_state(zi_, lead_with(x, {S, 2}), "zi", kSosState);
     at::native::resize_output(y, x.sizes());
     at::native::resize_output(zf, zi.sizes());
-    TORCH_CHECK(y.is_contiguous() && zf.is_contiguous(), "wearsdk::sosfilt.out: outputs must be contiguous");
+    TORCH_CHECK(y.is_contiguous() && zf.is_contiguous() && zf.scalar_type() == kSosState,
+                "wearsdk::sosfilt.out: outputs must be contiguous, zf of the state dtype");
     wear_sos f;
-    check_status(wear_sos_init(&f, sos.const_data_ptr<float>(), S, rows, zf.mutable_data_ptr<float>(), zf.numel()),
+    check_status(wear_sos_init(&f, sos.const_data_ptr<float>(), S, rows, zf.mutable_data_ptr<wear_sos_state_t>(),
+                               zf.numel()),
                  "sosfilt");
     zf.copy_(zi);  // init zeroed the state; the stream carries zi
     check_status(wear_sos_process(&f, x.const_data_ptr<float>(), n, y.mutable_data_ptr<float>(), n, n), "sosfilt");
@@ -73,7 +79,7 @@ std::tuple<Tensor &, Tensor &> sosfilt_out(const Tensor &x_, const Tensor &sos_,
 }
 
 std::tuple<Tensor, Tensor> sosfilt(const Tensor &x, const Tensor &sos, const Tensor &zi) {
-    Tensor y = at::empty({0}, x.options()), zf = at::empty({0}, x.options());
+    Tensor y = at::empty({0}, x.options()), zf = at::empty({0}, x.options().dtype(kSosState));
     sosfilt_out(x, sos, zi, y, zf);
     return {y, zf};
 }
@@ -175,14 +181,14 @@ std::tuple<Tensor &, Tensor &, Tensor &> preprocess_out(const Tensor &x_, const 
     TORCH_CHECK(norm >= 0 && norm <= 2, "wearsdk::preprocess: norm must be 0 (none), 1 (zscore) or 2 (robust)");
     TORCH_CHECK(resample_len_ok(n, up, down), "wearsdk::preprocess: samples * up must be a multiple of down (", n,
                 " * ", up, " % ", down, " != 0)");
-    const Tensor zi = check_state(zi_, lead_with(x, {S, 2}), "zi");
+    const Tensor zi = check_state(zi_, lead_with(x, {S, 2}), "zi", kSosState);
     const Tensor hist = check_state(hist_, lead_with(x, {taps - 1}), "hist");
     const int64_t n_out = resample_out_len(n, up, down);
     at::native::resize_output(y, lead_with(x, {n_out}));
     at::native::resize_output(zf, zi.sizes());
     at::native::resize_output(hist_out, hist.sizes());
-    TORCH_CHECK(y.is_contiguous() && zf.is_contiguous() && hist_out.is_contiguous(),
-                "wearsdk::preprocess.out: outputs must be contiguous");
+    TORCH_CHECK(y.is_contiguous() && zf.is_contiguous() && hist_out.is_contiguous() && zf.scalar_type() == kSosState,
+                "wearsdk::preprocess.out: outputs must be contiguous, zf of the state dtype");
     wear_preprocess_config cfg = {S > 0 ? sos.const_data_ptr<float>() : nullptr,
                                   static_cast<int32_t>(S),
                                   resampling ? bank.const_data_ptr<float>() : nullptr,
@@ -193,7 +199,7 @@ std::tuple<Tensor &, Tensor &, Tensor &> preprocess_out(const Tensor &x_, const 
                                   static_cast<int32_t>(norm),
                                   static_cast<float>(eps)};
     wear_preprocess p;
-    check_status(wear_preprocess_init(&p, &cfg, zf.mutable_data_ptr<float>(), zf.numel(),
+    check_status(wear_preprocess_init(&p, &cfg, zf.mutable_data_ptr<wear_sos_state_t>(), zf.numel(),
                                       hist_out.mutable_data_ptr<float>(), hist_out.numel()),
                  "preprocess");
     zf.copy_(zi);  // init zeroed the states; the stream carries zi and hist
@@ -210,7 +216,8 @@ std::tuple<Tensor &, Tensor &, Tensor &> preprocess_out(const Tensor &x_, const 
 std::tuple<Tensor, Tensor, Tensor> preprocess(const Tensor &x, const Tensor &sos, const Tensor &zi,
                                               const Tensor &bank, const Tensor &hist, int64_t up, int64_t down,
                                               int64_t norm, double eps) {
-    Tensor y = at::empty({0}, x.options()), zf = at::empty({0}, x.options()), h = at::empty({0}, x.options());
+    Tensor y = at::empty({0}, x.options()), zf = at::empty({0}, x.options().dtype(kSosState)),
+           h = at::empty({0}, x.options());
     preprocess_out(x, sos, zi, bank, hist, up, down, norm, eps, y, zf, h);
     return {y, zf, h};
 }

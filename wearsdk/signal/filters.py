@@ -20,7 +20,8 @@ def sosfilt(x: Any, sos: Any, zi: Any | None = None) -> tuple[Any, Any]:
 
     ``zi`` (shape ``(..., S, 2)``, the carried state, zeros when ``None``) makes streaming exact: feeding
     a signal in chunks, each with the previous call's ``zf``, gives the one-shot output bit for bit.
-    Returns ``(y, zf)`` as float32, numpy or torch like ``x``.
+    The core keeps the state and its arithmetic in float64 (samples stay float32). Returns ``(y, zf)``:
+    ``y`` float32, ``zf`` float64, numpy or torch like ``x``.
     """
     t, restore = as_signal(x)
     sos_t = torch.as_tensor(np.asarray(sos, dtype=np.float32))
@@ -28,13 +29,19 @@ def sosfilt(x: Any, sos: Any, zi: Any | None = None) -> tuple[Any, Any]:
         raise ShapeError(f"sos must be shaped (n_sections, 6), got {tuple(sos_t.shape)}.")
     state_shape = (*t.shape[:-1], sos_t.shape[0], 2)
     if zi is None:
-        zi_t = torch.zeros(state_shape)
+        zi_t = torch.zeros(state_shape, dtype=torch.float64)
     else:
-        zi_t, _ = as_signal(zi, name="zi")
+        zi_t = _as_state(zi)
         if tuple(zi_t.shape) != state_shape:
             raise ShapeError(f"zi must be shaped {state_shape} for x {tuple(t.shape)}, got {tuple(zi_t.shape)}.")
     y, zf = ops().sosfilt(t, sos_t, zi_t)
     return restore(y), restore(zf)
+
+
+def _as_state(zi: Any) -> torch.Tensor:
+    t, _ = as_signal(zi, name="zi")  # dtype/finite checks; the state itself stays float64
+    src = zi.detach().cpu() if isinstance(zi, torch.Tensor) else torch.from_numpy(np.asarray(zi))
+    return src.to(torch.float64).contiguous().reshape(t.shape)
 
 
 def bandpass(x: Any, *, sampling_rate: float, low: float, high: float, order: int = 4) -> Any:

@@ -102,7 +102,7 @@ def _run(t: torch.Tensor, spec: PreprocessSpec, zi: torch.Tensor, hist: torch.Te
 
 def _zero_state(spec: PreprocessSpec, lead: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
     taps = spec.resampler.taps if not spec.resampler.identity else 1
-    return torch.zeros((*lead, spec.sos.shape[0], 2)), torch.zeros((*lead, taps - 1))
+    return torch.zeros((*lead, spec.sos.shape[0], 2), dtype=torch.float64), torch.zeros((*lead, taps - 1))
 
 
 def preprocess(x: Any, spec: PreprocessSpec, *, sampling_rate: float | None = None) -> Any:

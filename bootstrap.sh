@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# wearsdk bootstrap: from a fresh machine (Python 3.11, gcc/g++, cmake) to a working SDK.
+#
+#   ./bootstrap.sh          set up (venv, pinned deps, native build) and run the main job
+#   ./bootstrap.sh test     set up and run the whole test suite (ruff, ctest, sanitizer ctest, pytest)
+#   ./bootstrap.sh build    set up only (also rebuilds the C++ libraries after a change)
+#
+# Every step is idempotent: the venv is reused while requirements.txt and pyproject.toml are
+# unchanged, and CMake rebuilds only what changed. Environment: WEARSDK_VENV (default .venv),
+# PYTHON (the interpreter that creates the venv, default python3.11 or python3).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${WEARSDK_VENV:-.venv}
+BUILD=build
+say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
+
+find_python() {
+    if [[ -n "${PYTHON:-}" ]]; then echo "$PYTHON"; return; fi
+    for p in python3.11 python3; do
+        if command -v "$p" >/dev/null && "$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            echo "$p"; return
+        fi
+    done
+    echo "wearsdk needs Python 3.11 (torch==2.13.0 and executorch==1.5.1 wheels); none found on PATH." >&2
+    exit 1
+}
+
+setup_venv() {
+    if [[ ! -x "$VENV/bin/python" ]]; then
+        say "creating virtual environment $VENV"
+        "$(find_python)" -m venv "$VENV"
+    fi
+    local stamp="$VENV/.wearsdk-deps"
+    local want
+    want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+        say "installing pinned dependencies (requirements.txt)"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+        "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+        echo "$want" > "$stamp"
+    fi
+}
+
+build_native() {
+    say "building the C++ DSP core, torch op and ExecuTorch kernels ($BUILD/)"
+    PATH="$PWD/$VENV/bin:$PATH" cmake -S . -B "$BUILD" -G Ninja -DPython3_EXECUTABLE="$PWD/$VENV/bin/python" >/dev/null
+    PATH="$PWD/$VENV/bin:$PATH" cmake --build "$BUILD"
+}
+
+run_tests() {
+    local venv_bin="$PWD/$VENV/bin"
+    say "ruff"
+    "$venv_bin/ruff" check .
+    say "ctest (host build)"
+    PATH="$venv_bin:$PATH" ctest --test-dir "$BUILD" --output-on-failure
+    say "ctest under AddressSanitizer + UndefinedBehaviorSanitizer ($BUILD-asan/)"
+    PATH="$venv_bin:$PATH" cmake -S . -B "$BUILD-asan" -G Ninja -DWEARSDK_SANITIZE=ON \
+        -DWEARSDK_LIB_OUTPUT_DIR="$PWD/$BUILD-asan/lib" >/dev/null
+    PATH="$venv_bin:$PATH" cmake --build "$BUILD-asan"
+    PATH="$venv_bin:$PATH" ctest --test-dir "$BUILD-asan" --output-on-failure
+    say "pytest"
+    "$venv_bin/python" -m pytest -q "$@"
+}
+
+cmd=${1:-main}
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+    main) setup_venv; build_native; exec "$VENV/bin/wearsdk" doctor "$@" ;;
+    test) setup_venv; build_native; run_tests "$@" ;;
+    build) setup_venv; build_native ;;
+    *) echo "usage: ./bootstrap.sh [test|build]   (no argument: set up and run the main job)" >&2; exit 2 ;;
+esac

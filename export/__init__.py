@@ -1,0 +1,9 @@
+"""Build-time export toolchain, imported as ``wearsdk.export`` (the folder is ``export/``).
+
+Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here and in
+``wearsdk.quant``; the runtime never needs them.
+"""
+
+from wearsdk.export.preprocessing import PreprocessingModule, export_preprocessing
+
+__all__ = ["PreprocessingModule", "export_preprocessing"]
