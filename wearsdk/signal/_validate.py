@@ -50,7 +50,7 @@ def as_signal(x: Any, *, name: str = "x", allow_nonfinite: bool = False) -> tupl
     dtype = t.dtype if t is not None else arr.dtype
     _check_dtype(dtype, name)
     if t is None:
-        t = torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+        t = torch.from_numpy(np.array(arr, dtype=np.float32, order="C", ndmin=0))
     t = t.to(device="cpu", dtype=torch.float32).contiguous()
     if t.dim() == 0:
         raise ShapeError(f"{name} must be shaped (..., samples), got a scalar.")

@@ -21,6 +21,7 @@ __all__ = ["design_bandpass", "design_resampler", "ResamplerDesign", "MAX_SOS_SE
 
 MAX_SOS_SECTIONS = 16  # WEAR_SOS_MAX_SECTIONS
 MAX_TAPS = 1024  # WEAR_RESAMPLE_MAX_TAPS (taps per phase)
+MAX_RATIO_TERM = 1000  # largest up or down factor: the FIR has 20 * max(up, down) + 1 taps
 
 
 def design_bandpass(*, sampling_rate: float, low: float, high: float, order: int = 4) -> np.ndarray:
@@ -79,9 +80,10 @@ def design_resampler(*, sampling_rate: float, target_rate: float) -> ResamplerDe
     fs_out = check_rate(target_rate, "target_rate")
     ratio = Fraction(fs_out).limit_denominator(10_000) / Fraction(fs_in).limit_denominator(10_000)
     up, down = ratio.numerator, ratio.denominator
-    if abs(float(ratio) - fs_out / fs_in) > 1e-9 * fs_out / fs_in:
+    if abs(float(ratio) - fs_out / fs_in) > 1e-9 * fs_out / fs_in or max(up, down) > MAX_RATIO_TERM:
         raise FilterDesignError(
-            f"{fs_in:g} Hz -> {fs_out:g} Hz is not a ratio of small integers; round the rates (e.g. to 0.01 Hz)."
+            f"{fs_in:g} Hz -> {fs_out:g} Hz is not a ratio of small integers (up/down <= {MAX_RATIO_TERM}); "
+            "round the rates (e.g. to 0.1 Hz) or resample in two stages."
         )
     if up == down == 1:
         return ResamplerDesign(1, 1, np.ones((1, 1), np.float32), 0)

@@ -7,6 +7,7 @@ Both are causal and give the same samples: streaming equals offline bit for bit.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -133,34 +134,78 @@ class Preprocessor:
     """Streaming :func:`preprocess` (without normalisation, which belongs to each window).
 
     ``process(chunk)`` takes ``(..., channels, n)`` chunks of any length ``n >= 0`` with the leading shape
-    given at construction and returns the newly available output samples; their concatenation equals
-    ``preprocess(whole, dataclasses.replace(spec, norm="none"))`` bit for bit. Up to ``down - 1`` input
-    samples wait for the next chunk (the resampler consumes whole output periods).
+    given at construction and returns every output sample the chunk completes; their concatenation
+    equals ``preprocess(whole, dataclasses.replace(spec, norm="none"))`` bit for bit. It runs the C API
+    (``wear_preprocess``) with its state kept between calls, so no sample is ever held back.
     """
 
     def __init__(self, spec: PreprocessSpec, shape: tuple[int, ...]):
-        if not all(isinstance(s, int) and s > 0 for s in shape):
+        if not shape or not all(isinstance(s, int) and s > 0 for s in shape):
             raise ShapeError(f"shape must be the leading dims (..., channels) of each chunk, got {shape!r}.")
+        from wearsdk import _capi
+
         self.spec = spec
         self.shape = tuple(shape)
-        self.reset()
+        self._rows = int(np.prod(self.shape))
+        rs = spec.resampler
+        # Buffers the C struct points into: kept alive by this object.
+        self._sos = np.ascontiguousarray(spec.sos)
+        self._bank = np.ascontiguousarray(rs.bank)
+        taps = 1 if rs.identity else rs.taps
+        self._filter_state = np.zeros(self._rows * self._sos.shape[0] * 2, np.float64)
+        self._history = np.zeros(max(self._rows * (taps - 1), 1), np.float32)
+        self._cfg = _capi.WearPreprocessConfig(
+            _ptr(self._sos) if self._sos.shape[0] else None, self._sos.shape[0],
+            None if rs.identity else _ptr(self._bank), rs.up, rs.down, taps, self._rows, NORMS["none"], spec.eps,
+        )
+        self._state = _capi.WearPreprocess()
+        lib = _capi.lib()
+        _capi.check(
+            lib.wear_preprocess_init(
+                ctypes.byref(self._state), ctypes.byref(self._cfg),
+                self._filter_state.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), self._filter_state.size,
+                _ptr(self._history), self._history.size,
+            ),
+            "wear_preprocess_init",
+        )
 
     def reset(self) -> None:
-        """Forgets the stream: filter state, resampler history and pending samples."""
-        self._zi, self._hist = _zero_state(self.spec, self.shape)
-        self._pending = torch.zeros((*self.shape, 0))
+        """Forgets the stream: filter state and resampler history and phase."""
+        from wearsdk import _capi
+
+        _capi.check(_capi.lib().wear_preprocess_reset(ctypes.byref(self._state)), "wear_preprocess_reset")
 
     def process(self, chunk: Any) -> Any:
-        t, restore = (torch.zeros((*self.shape, 0)), _identity) if _is_empty(chunk) else as_signal(chunk)
+        from wearsdk import _capi
+
+        lib = _capi.lib()
+        empty = _is_empty(chunk)
+        t, restore = (torch.zeros((*self.shape, 0)), _identity) if empty else as_signal(chunk)
         if tuple(t.shape[:-1]) != self.shape:
             raise ShapeError(f"chunk must be shaped {(*self.shape, 'n')}, got {tuple(t.shape)}.")
-        buf = torch.cat([self._pending, t], dim=-1)
-        usable = buf.shape[-1] - buf.shape[-1] % self.spec.resampler.down
-        self._pending = buf[..., usable:].clone()
-        if usable == 0:
-            return restore(torch.zeros((*self.shape, 0)))
-        y, self._zi, self._hist = _run(buf[..., :usable].contiguous(), self.spec, self._zi, self._hist, 0)
-        return restore(y)
+        n = t.shape[-1]
+        rs = self._state.resampler
+        n_out = n if self.spec.resampler.identity else lib.wear_resampler_out_len(ctypes.byref(rs), n)
+        y = torch.empty((*self.shape, max(n_out, 1)))  # >= 1 sample: the core wants a real pointer
+        if n == 0:
+            return restore(y[..., :0])
+        written = ctypes.c_int32(0)
+        _capi.check(
+            lib.wear_preprocess_process(
+                ctypes.byref(self._state), _tptr(t), n, n, _tptr(y), y.shape[-1], n_out,
+                ctypes.byref(written), None, 0,
+            ),
+            "wear_preprocess_process",
+        )
+        return restore(y[..., :n_out])
+
+
+def _ptr(a: np.ndarray):
+    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+
+
+def _tptr(t: torch.Tensor):
+    return ctypes.cast(t.data_ptr(), ctypes.POINTER(ctypes.c_float))
 
 
 def _identity(y: torch.Tensor) -> torch.Tensor:
