@@ -37,7 +37,8 @@ def _cpp_op_works() -> tuple[bool, str | None, str | None]:
 
     from wearsdk.signal._ops import ops
 
-    y, _ = ops().sosfilt(torch.ones(1, 4), torch.tensor([[1.0, 0, 0, 1, -0.5, 0]]), torch.zeros(1, 1, 2, dtype=torch.float64))
+    one_pole = torch.tensor([[1.0, 0, 0, 1, -0.5, 0]])  # y[t] = x[t] + 0.5 y[t-1]
+    y, _ = ops().sosfilt(torch.ones(1, 4), one_pole, torch.zeros(1, 1, 2, dtype=torch.float64))
     if not torch.allclose(y, torch.tensor([[1.0, 1.5, 1.75, 1.875]])):
         return False, path, f"torch.ops.wearsdk.sosfilt loaded from {path} but computed {y.tolist()}"
     return True, path, None

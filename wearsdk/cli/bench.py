@@ -53,6 +53,7 @@ def _run_preprocess(args: argparse.Namespace) -> int:
         )
         print(
             f"ratio vs scipy {result['ratio_vs_scipy']:.1f}x (target >= 5), ratio vs torch FIR "
-            f"{result['ratio_vs_torch_fir']:.1f}x (target >= 20); max |C++ - scipy| {result['max_abs_err_vs_scipy']:.2e}"
+            f"{result['ratio_vs_torch_fir']:.1f}x (target >= 20); "
+            f"max |C++ - scipy| {result['max_abs_err_vs_scipy']:.2e}"
         )
     return 0

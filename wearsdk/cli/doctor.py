@@ -15,7 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "kernels and the C API library are built and load. Exits with 1 when something is missing, and "
         "says which command builds it.",
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object (keys include cpp_op, executorch_kernels)")
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object (keys include cpp_op, executorch_kernels)"
+    )
     p.set_defaults(func=_run)
 
 
