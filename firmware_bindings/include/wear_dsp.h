@@ -186,6 +186,82 @@ wear_status wear_preprocess_process(wear_preprocess *p, const float *x, ptrdiff_
                                     float *y, ptrdiff_t y_stride, int32_t y_capacity, int32_t *n_out,
                                     float *scratch, size_t scratch_len);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Ring-buffer windower: windows of `window` samples every `hop` samples                      */
+/* ------------------------------------------------------------------------------------------ */
+typedef struct wear_windower {
+    float *ring;        /* [n_channels * window] */
+    int32_t window;     /* samples per window, >= 1 */
+    int32_t hop;        /* samples between window starts, 1 .. window */
+    int32_t n_channels; /* >= 1 */
+    int32_t write_pos;  /* next ring index written, [0, window) */
+    int32_t filled;     /* samples held, [0, window] */
+    int32_t until_next; /* samples still needed before the next window completes */
+    uint32_t magic;
+} wear_windower;
+
+/* Floats of ring wear_windower_init needs: n_channels * window. */
+size_t wear_windower_state_len(int32_t window, int32_t n_channels);
+
+wear_status wear_windower_init(wear_windower *w, int32_t window, int32_t hop, int32_t n_channels, float *ring,
+                               size_t ring_len);
+
+wear_status wear_windower_reset(wear_windower *w);
+
+/* Appends up to n samples per channel and stops right after the sample that completes a window:
+   *consumed samples were taken (<= n), *ready is 1 when a window is complete (read it with
+   wear_windower_read before pushing more), else 0. */
+wear_status wear_windower_push(wear_windower *w, const float *x, ptrdiff_t x_stride, int32_t n,
+                               int32_t *consumed, int32_t *ready);
+
+/* Copies the latest window, oldest sample first, to out (n_channels rows of window samples). */
+wear_status wear_windower_read(const wear_windower *w, float *out, ptrdiff_t out_stride);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pipeline: raw samples -> preprocess (carried state) -> windows -> normalised model input   */
+/* ------------------------------------------------------------------------------------------ */
+/* Output samples produced per internal step (bounds the work buffer). */
+#ifndef WEAR_PIPELINE_STEP
+#define WEAR_PIPELINE_STEP 64
+#endif
+
+typedef struct wear_pipeline {
+    wear_preprocess pre;   /* configured with norm NONE: normalisation is per window */
+    wear_windower win;
+    float *work;           /* [n_channels * WEAR_PIPELINE_STEP] preprocessed samples not yet windowed */
+    int32_t work_len;      /* valid samples per channel in work */
+    int32_t work_pos;      /* next sample of work to push */
+    int32_t norm;          /* wear_norm of each window */
+    float eps;
+    uint32_t magic;
+} wear_pipeline;
+
+typedef struct wear_pipeline_config {
+    wear_preprocess_config pre; /* its norm is the per-window normalisation */
+    int32_t window, hop;        /* at the output rate */
+} wear_pipeline_config;
+
+/* Caller buffers, in elements: filter state (wear_sos_state_t), resampler history, ring, work. */
+typedef struct wear_pipeline_sizes {
+    size_t filter_state, resampler_state, ring, work, window_scratch;
+} wear_pipeline_sizes;
+
+wear_status wear_pipeline_sizes_for(const wear_pipeline_config *cfg, wear_pipeline_sizes *sizes);
+
+wear_status wear_pipeline_init(wear_pipeline *p, const wear_pipeline_config *cfg, wear_sos_state_t *filter_state,
+                               size_t filter_state_len, float *resampler_state, size_t resampler_state_len,
+                               float *ring, size_t ring_len, float *work, size_t work_len);
+
+wear_status wear_pipeline_reset(wear_pipeline *p);
+
+/* Feeds up to n raw input samples per channel; returns as soon as a window completes, which is then
+   normalised into window_out (n_channels rows of `window` samples, stride out_stride): *ready = 1.
+   Call again with x + *consumed for the rest. window_scratch (window floats) is needed only for
+   robust normalisation. No sample is ever dropped: input not consumed is the caller's to resend. */
+wear_status wear_pipeline_process(wear_pipeline *p, const float *x, ptrdiff_t x_stride, int32_t n,
+                                  int32_t *consumed, float *window_out, ptrdiff_t out_stride, int32_t *ready,
+                                  float *window_scratch, size_t window_scratch_len);
+
 #ifdef __cplusplus
 }
 #endif
