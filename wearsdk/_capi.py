@@ -15,6 +15,10 @@ __all__ = [
     "WearPreprocess",
     "WearPreprocessConfig",
     "WearQuality",
+    "WearWindower",
+    "WearPipeline",
+    "WearPipelineConfig",
+    "WearPipelineSizes",
     "lib",
     "check",
     "STATUS",
@@ -47,6 +51,25 @@ class WearPreprocessConfig(ctypes.Structure):
                 ("taps", c_int32), ("n_channels", c_int32), ("norm", c_int32), ("eps", c_float)]
 
 
+class WearWindower(ctypes.Structure):
+    _fields_ = [("ring", f32p), ("window", c_int32), ("hop", c_int32), ("n_channels", c_int32),
+                ("write_pos", c_int32), ("filled", c_int32), ("until_next", c_int32), ("magic", c_uint32)]
+
+
+class WearPipeline(ctypes.Structure):
+    _fields_ = [("pre", WearPreprocess), ("win", WearWindower), ("work", f32p), ("work_len", c_int32),
+                ("work_pos", c_int32), ("norm", c_int32), ("eps", c_float), ("magic", c_uint32)]
+
+
+class WearPipelineConfig(ctypes.Structure):
+    _fields_ = [("pre", WearPreprocessConfig), ("window", c_int32), ("hop", c_int32)]
+
+
+class WearPipelineSizes(ctypes.Structure):
+    _fields_ = [("filter_state", c_size_t), ("resampler_state", c_size_t), ("ring", c_size_t), ("work", c_size_t),
+                ("window_scratch", c_size_t)]
+
+
 class WearQuality(ctypes.Structure):
     _fields_ = [("nonfinite_fraction", c_float), ("flat_fraction", c_float), ("clip_fraction", c_float)]
 
@@ -74,6 +97,17 @@ _SIGNATURES = {
     "wear_preprocess_reset": (c_int32, [POINTER(WearPreprocess)]),
     "wear_preprocess_process": (c_int32, [POINTER(WearPreprocess), f32p, c_ssize_t, c_int32, f32p, c_ssize_t,
                                           c_int32, POINTER(c_int32), f32p, c_size_t]),
+    "wear_windower_state_len": (c_size_t, [c_int32, c_int32]),
+    "wear_windower_init": (c_int32, [POINTER(WearWindower), c_int32, c_int32, c_int32, f32p, c_size_t]),
+    "wear_windower_push": (c_int32, [POINTER(WearWindower), f32p, c_ssize_t, c_int32, POINTER(c_int32),
+                                     POINTER(c_int32)]),
+    "wear_windower_read": (c_int32, [POINTER(WearWindower), f32p, c_ssize_t]),
+    "wear_pipeline_sizes_for": (c_int32, [POINTER(WearPipelineConfig), POINTER(WearPipelineSizes)]),
+    "wear_pipeline_init": (c_int32, [POINTER(WearPipeline), POINTER(WearPipelineConfig), f64p, c_size_t, f32p,
+                                     c_size_t, f32p, c_size_t, f32p, c_size_t]),
+    "wear_pipeline_reset": (c_int32, [POINTER(WearPipeline)]),
+    "wear_pipeline_process": (c_int32, [POINTER(WearPipeline), f32p, c_ssize_t, c_int32, POINTER(c_int32), f32p,
+                                        c_ssize_t, POINTER(c_int32), f32p, c_size_t]),
 }
 
 _lib: ctypes.CDLL | None = None

@@ -256,8 +256,9 @@ wear_status wear_pipeline_reset(wear_pipeline *p);
 
 /* Feeds up to n raw input samples per channel; returns as soon as a window completes, which is then
    normalised into window_out (n_channels rows of `window` samples, stride out_stride): *ready = 1.
-   Call again with x + *consumed for the rest. window_scratch (window floats) is needed only for
-   robust normalisation. No sample is ever dropped: input not consumed is the caller's to resend. */
+   Call again with x + *consumed and n - *consumed (possibly 0) until *ready is 0: then every input
+   sample is consumed and no complete window is pending. window_scratch (window floats) is needed only
+   for robust normalisation. No sample is ever dropped. */
 wear_status wear_pipeline_process(wear_pipeline *p, const float *x, ptrdiff_t x_stride, int32_t n,
                                   int32_t *consumed, float *window_out, ptrdiff_t out_stride, int32_t *ready,
                                   float *window_scratch, size_t window_scratch_len);

@@ -116,12 +116,29 @@ inline void scatter(const vf *buf, int nrows, int nb, float *const *out) {
 
 typedef void (*lanes_fn)(const float *, vf *, int, vs (&)[WEAR_SOS_MAX_SECTIONS][2]);
 
-lanes_fn lanes_for(int32_t n_sections) {
+// Any number of sections with runtime loops: what scalar (kLanes == 1) targets use, where unrolled
+// copies per section count would only cost flash. Same arithmetic, same order.
+void sos_lanes_any(const float *coeffs, int32_t n_sections, vf *buf, int nb, vs (&z)[WEAR_SOS_MAX_SECTIONS][2]) {
+    for (int t = 0; t < nb; ++t) {
+        vs v = __builtin_convertvector(buf[t], vs);
+        for (int32_t s = 0; s < n_sections; ++s) {
+            const float *c = coeffs + 6 * s;
+            vs y = splat_state(c[0]) * v + z[s][0];
+            z[s][0] = splat_state(c[1]) * v - splat_state(c[4]) * y + z[s][1];
+            z[s][1] = splat_state(c[2]) * v - splat_state(c[5]) * y;
+            v = y;
+        }
+        buf[t] = __builtin_convertvector(v, vf);
+    }
+}
+
+void run_lanes(const float *coeffs, int32_t n_sections, vf *buf, int nb, vs (&z)[WEAR_SOS_MAX_SECTIONS][2]) {
+    if (kLanes == 1) return sos_lanes_any(coeffs, n_sections, buf, nb, z);
     static constexpr lanes_fn table[WEAR_SOS_MAX_SECTIONS] = {
         &sos_lanes<1>,  &sos_lanes<2>,  &sos_lanes<3>,  &sos_lanes<4>,  &sos_lanes<5>,  &sos_lanes<6>,
         &sos_lanes<7>,  &sos_lanes<8>,  &sos_lanes<9>,  &sos_lanes<10>, &sos_lanes<11>, &sos_lanes<12>,
         &sos_lanes<13>, &sos_lanes<14>, &sos_lanes<15>, &sos_lanes<16>};
-    return table[n_sections - 1];
+    table[n_sections - 1](coeffs, buf, nb, z);
 }
 
 }  // namespace
@@ -141,7 +158,7 @@ void sos_block(const float *coeffs, int32_t n_sections, wear_sos_state_t *state,
         std::memcpy(&z[s][0], z1, sizeof(vs));
         std::memcpy(&z[s][1], z2, sizeof(vs));
     }
-    lanes_for(n_sections)(coeffs, buf, nb, z);
+    run_lanes(coeffs, n_sections, buf, nb, z);
     for (int32_t s = 0; s < n_sections; ++s) {
         wear_sos_state_t z1[kLanes], z2[kLanes];
         std::memcpy(z1, &z[s][0], sizeof(vs));

@@ -44,9 +44,9 @@ int main(void) {
         int pos = 0, len = 1, k = 0;
         while (pos < N) {
             const int n = pos + len > N ? N - pos : len;
-            int off = 0;
-            while (off < n) {
-                int consumed = -1, ready = -1;
+            int off = 0, ready = 0;
+            do {
+                int consumed = -1;
                 CHECK(wear_pipeline_process(&p, x + pos + off, N, n - off, &consumed, win, WIN, &ready, scratch,
                                             WIN) == WEAR_OK);
                 off += consumed;
@@ -59,7 +59,7 @@ int main(void) {
                 } else {
                     CHECK(off == n); /* not ready: the whole chunk was taken */
                 }
-            }
+            } while (ready);
             pos += n;
             len = len % 251 + 1;
         }
