@@ -15,7 +15,7 @@ from wearsdk.errors import WearError
 __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order ``wearsdk --help`` lists them.
-COMMANDS = ("doctor", "bench")
+COMMANDS = ("doctor", "bench", "firmware-config")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
-        importlib.import_module(f"wearsdk.cli.{name}").add_parser(sub)
+        importlib.import_module(f"wearsdk.cli.{name.replace('-', '_')}").add_parser(sub)
     return parser
 
 
