@@ -49,19 +49,21 @@ build_native() {
     PATH="$PWD/$VENV/bin:$PATH" cmake --build "$BUILD"
 }
 
-install_embedded_tools() {
-    # The Cortex-M4F tests need Debian's cross toolchain and QEMU; without them they are skipped (loudly).
+install_test_tools() {
+    # The Cortex-M4F tests need Debian's cross toolchain and QEMU, the fuzz test clang's libFuzzer;
+    # without them those tests are skipped (loudly).
     local need=()
     command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
     command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
+    command -v clang++ >/dev/null || need+=(clang libclang-rt-14-dev)
     [[ ${#need[@]} -eq 0 ]] && return 0
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-        say "installing the embedded toolchain: ${need[*]}"
+        say "installing test tools: ${need[*]}"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             "${need[@]}" >/dev/null
     else
         say "WARNING: ${need[*]} missing and cannot be installed here (needs root + apt);" \
-            "the Cortex-M4F tests will be skipped"
+            "the tests that need them will be skipped"
     fi
 }
 
@@ -84,7 +86,7 @@ cmd=${1:-main}
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
     main) setup_venv; build_native; exec "$VENV/bin/wearsdk" doctor "$@" ;;
-    test) setup_venv; build_native; install_embedded_tools; run_tests "$@" ;;
+    test) setup_venv; build_native; install_test_tools; run_tests "$@" ;;
     build) setup_venv; build_native ;;
     *) echo "usage: ./bootstrap.sh [test|build]   (no argument: set up and run the main job)" >&2; exit 2 ;;
 esac

@@ -127,10 +127,10 @@ typedef enum wear_norm {
     WEAR_NORM_ROBUST = 2  /* (x - median) / max(IQR / 1.3489795, eps); IQR by linear interpolation */
 } wear_norm;
 
-/* Normalises each channel over its n_samples. y may equal x. For WEAR_NORM_ROBUST, scratch must hold
+/* Normalises each channel over its n_samples; norm is a wear_norm value. y may equal x. For WEAR_NORM_ROBUST, scratch must hold
    n_samples floats (it may be NULL otherwise). Non-finite samples propagate (check quality first). */
 wear_status wear_normalize(const float *x, ptrdiff_t x_stride, float *y, ptrdiff_t y_stride,
-                           int32_t n_channels, int32_t n_samples, wear_norm norm, float eps,
+                           int32_t n_channels, int32_t n_samples, int32_t norm, float eps,
                            float *scratch, size_t scratch_len);
 
 /* ------------------------------------------------------------------------------------------ */

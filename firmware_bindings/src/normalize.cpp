@@ -59,7 +59,7 @@ void robust_center_scale(const float *x, int32_t n, float *scratch, double *cent
 using namespace wear::detail;
 
 extern "C" wear_status wear_normalize(const float *x, ptrdiff_t x_stride, float *y, ptrdiff_t y_stride,
-                                      int32_t n_channels, int32_t n_samples, wear_norm norm, float eps,
+                                      int32_t n_channels, int32_t n_samples, int32_t norm, float eps,
                                       float *scratch, size_t scratch_len) {
     if (x == nullptr || y == nullptr) return WEAR_ERR_NULL;
     if (n_channels < 1 || n_samples < 1) return WEAR_ERR_SIZE;

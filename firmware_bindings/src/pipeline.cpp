@@ -94,7 +94,7 @@ wear_status wear_pipeline_process(wear_pipeline *p, const float *x, ptrdiff_t x_
                 st = wear_windower_read(&p->win, window_out, out_stride);
                 if (st == WEAR_OK && p->norm != WEAR_NORM_NONE)
                     st = wear_normalize(window_out, out_stride, window_out, out_stride, nch, p->win.window,
-                                        static_cast<wear_norm>(p->norm), p->eps, window_scratch, window_scratch_len);
+                                        p->norm, p->eps, window_scratch, window_scratch_len);
                 if (st == WEAR_OK) *ready = 1;
                 return st;
             }

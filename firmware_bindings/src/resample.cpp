@@ -42,8 +42,10 @@ int32_t resample_rows(const wear_resampler *r, int32_t c0, int nrows, const floa
         const float *x = in[l];
         float *y = out[l];
         const int32_t head = nb < hist_len ? nb : hist_len;
-        std::memcpy(join, hist, sizeof(float) * hist_len);
-        std::memcpy(join + hist_len, x, sizeof(float) * head);
+        if (hist_len > 0) {  // (taps == 1 has no history, and its buffer may be NULL)
+            std::memcpy(join, hist, sizeof(float) * hist_len);
+            std::memcpy(join + hist_len, x, sizeof(float) * head);
+        }
         int64_t tj = offset;
         for (int32_t j = 0; j < count; ++j, tj += down) {
             const int32_t i = static_cast<int32_t>(tj / up);
@@ -52,7 +54,9 @@ int32_t resample_rows(const wear_resampler *r, int32_t c0, int nrows, const floa
             y[j] = i >= hist_len ? dot(coef, x + (i - hist_len), taps) : dot(coef, join + i, taps);
         }
         // keep the last hist_len inputs (oldest first)
-        if (nb >= hist_len) {
+        if (hist_len == 0) {
+            continue;
+        } else if (nb >= hist_len) {
             std::memcpy(hist, x + (nb - hist_len), sizeof(float) * hist_len);
         } else {
             std::memcpy(hist, join + nb, sizeof(float) * hist_len);

@@ -69,8 +69,6 @@ inline void transpose8(__m256 r[8]) {
     r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 constexpr bool kFastTranspose = kLanes == 8;
-#else
-constexpr bool kFastTranspose = false;
 #endif
 
 // Rows -> lanes: buf[t][l] = in[l][t] for t < nb (lanes >= nrows are zero).

@@ -38,7 +38,7 @@ int main(void) {
     CHECK(wear_normalize(x, 8, y, 8, 1, 8, WEAR_NORM_ROBUST, 1e-8f, NULL, 0) == WEAR_ERR_NULL);
     CHECK(wear_normalize(x, 8, y, 8, 1, 8, WEAR_NORM_ROBUST, 1e-8f, state, 4) == WEAR_ERR_SIZE);
     CHECK(wear_normalize(x, 8, y, 8, 1, 0, WEAR_NORM_ZSCORE, 1e-8f, NULL, 0) == WEAR_ERR_SIZE);
-    CHECK(wear_normalize(x, 8, y, 8, 1, 8, (wear_norm)7, 1e-8f, NULL, 0) == WEAR_ERR_ARG);
+    CHECK(wear_normalize(x, 8, y, 8, 1, 8, 7, 1e-8f, NULL, 0) == WEAR_ERR_ARG);
     CHECK(wear_normalize(x, 8, y, 8, 1, 8, WEAR_NORM_ZSCORE, -1.0f, NULL, 0) == WEAR_ERR_ARG);
 
     wear_quality q;

@@ -52,7 +52,7 @@ int main(void) {
                 off += consumed;
                 if (ready) {
                     for (int c = 0; c < NCH; ++c) memcpy(ref + c * WIN, full + c * N + k * HOP, sizeof(float) * WIN);
-                    CHECK(wear_normalize(ref, WIN, ref, WIN, NCH, WIN, (wear_norm)norm, 1e-8f, scratch, WIN) ==
+                    CHECK(wear_normalize(ref, WIN, ref, WIN, NCH, WIN, norm, 1e-8f, scratch, WIN) ==
                           WEAR_OK);
                     CHECK(memcmp(win, ref, sizeof win) == 0);
                     ++k;

@@ -35,7 +35,7 @@ int main(void) {
         CHECK(wear_sos_process(&f, x, N, ref_f, N, N) == WEAR_OK);
         CHECK(wear_resampler_init(&r, bank, UP, DOWN, TAPS, NCH, rs2, NCH * (TAPS - 1)) == WEAR_OK);
         CHECK(wear_resampler_process(&r, ref_f, N, N, ref, N, N, &w2) == WEAR_OK);
-        CHECK(wear_normalize(ref, N, ref, N, NCH, n_out, (wear_norm)norm, 1e-8f, scratch, N) == WEAR_OK);
+        CHECK(wear_normalize(ref, N, ref, N, NCH, n_out, norm, 1e-8f, scratch, N) == WEAR_OK);
         for (int c = 0; c < NCH; ++c)
             for (int t = 0; t < n_out; ++t) CHECK_NEAR(y[c * N + t], ref[c * N + t], 2e-5);
         CHECK(memcmp(fstate, fs2, sizeof fstate) == 0);

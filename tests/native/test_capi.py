@@ -62,8 +62,9 @@ def test_resampler_streams_arbitrary_chunks_like_upfirdn(pair, sizes, channels):
         expect = lib.wear_resampler_out_len(ctypes.byref(r), size)
         y = np.zeros((channels, max(expect, 1)), np.float32)
         written = ctypes.c_int32(-1)
-        status = lib.wear_resampler_process(ctypes.byref(r), f32(chunk) if size else f32(y), max(size, 1), size,
-                                            f32(y), y.shape[1], expect, ctypes.byref(written))
+        src = chunk if size else np.zeros((channels, 1), np.float32)  # a real pointer for empty chunks
+        status = lib.wear_resampler_process(ctypes.byref(r), f32(src), max(size, 1), size, f32(y), y.shape[1],
+                                            expect, ctypes.byref(written))
         assert status == 0 and written.value == expect
         outs.append(y[:, :expect])
     h = d.bank[:, ::-1].T.reshape(-1).astype(np.float64)
