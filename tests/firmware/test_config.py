@@ -24,32 +24,7 @@ CARD = {
     "input_channels": ["green_a", "green_b", "ir_a", "ir_b"],
     "preprocessing": {"band_hz": [0.5, 8.0], "filter_order": 4, "normalisation": "zscore_per_channel"},
 }
-PROGRAM = r"""
-#include <stdio.h>
-#include <stdlib.h>
-#include "wear_config.h"
-static wear_sos_state_t fstate[WEAR_CFG_FILTER_STATE_LEN + 1];
-static float hist[WEAR_CFG_RESAMPLER_STATE_LEN + 1], ring[WEAR_CFG_RING_LEN], work[WEAR_CFG_WORK_LEN];
-int main(int argc, char **argv) {
-    int n = atoi(argv[1]);
-    float *x = malloc(sizeof(float) * WEAR_CFG_CHANNELS * n), win[WEAR_CFG_CHANNELS * WEAR_CFG_WINDOW];
-    if (fread(x, sizeof(float), WEAR_CFG_CHANNELS * n, stdin) != (size_t)(WEAR_CFG_CHANNELS * n)) return 2;
-    wear_pipeline p;
-    if (wear_pipeline_init(&p, &wear_cfg_pipeline, fstate, WEAR_CFG_FILTER_STATE_LEN, hist,
-                           WEAR_CFG_RESAMPLER_STATE_LEN, ring, WEAR_CFG_RING_LEN, work, WEAR_CFG_WORK_LEN)) return 3;
-    for (int pos = 0; pos < n; pos += 50) {  /* 50-sample packets */
-        int len = n - pos < 50 ? n - pos : 50, off = 0;
-        int32_t consumed, ready;
-        do {
-            if (wear_pipeline_process(&p, x + pos + off, n, len - off, &consumed, win, WEAR_CFG_WINDOW, &ready,
-                                      NULL, 0)) return 4;
-            off += consumed;
-            if (ready) fwrite(win, sizeof(float), WEAR_CFG_CHANNELS * WEAR_CFG_WINDOW, stdout);
-        } while (ready);
-    }
-    return 0;
-}
-"""
+EXAMPLE = REPO / "examples" / "firmware" / "ppg_pipeline.c"
 
 
 def test_generated_header_runs_the_same_pipeline_as_python(tmp_path):
@@ -60,10 +35,10 @@ def test_generated_header_runs_the_same_pipeline_as_python(tmp_path):
     manifest.write_text(json.dumps({"model_card": CARD}))
     out = tmp_path / "wear_config.h"
     assert main(["firmware-config", str(manifest), "--input-rate", "256", "--out", str(out)]) == 0
-    (tmp_path / "prog.c").write_text(PROGRAM)
-    exe = tmp_path / "prog"
-    subprocess.run(["gcc", "-O2", "-I", str(tmp_path), "-I", str(REPO / "firmware_bindings" / "include"),
-                    str(tmp_path / "prog.c"), str(core), "-lstdc++", "-lm", "-o", str(exe)], check=True)
+    exe = tmp_path / "ppg_pipeline"
+    subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-I", str(tmp_path), "-I",
+                    str(REPO / "firmware_bindings" / "include"), str(EXAMPLE), str(core), "-lstdc++", "-lm", "-o",
+                    str(exe)], check=True)
     n = 256 * 12
     raw = np.random.default_rng(3).standard_normal((4, n)).astype(np.float32)
     proc = subprocess.run([str(exe), str(n)], input=raw.tobytes(), capture_output=True, check=True)
