@@ -1,4 +1,4 @@
-"""Median wall time of repeated calls."""
+"""Wall-time medians of several pipelines measured side by side."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ import time
 from collections.abc import Callable
 
 
-def median_ms(fn: Callable[[], object], *, repeats: int, warmup: int = 2) -> float:
-    """Median of ``repeats`` timed calls of ``fn`` after ``warmup`` untimed ones, in milliseconds."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+def interleaved_medians_ms(fns: dict[str, Callable[[], object]], *, repeats: dict[str, int],
+                           warmup: int = 2) -> dict[str, float]:
+    """Median milliseconds per call of each function. The calls are interleaved round by round (A, B, C,
+    A, B, C, ...) so that load from other processes hits every pipeline alike and the ratios stay fair;
+    ``repeats[name]`` rounds include that function (slow references may take part in fewer)."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for round_index in range(max(repeats.values())):
+        for name, fn in fns.items():
+            if round_index < repeats[name]:
+                t0 = time.perf_counter()
+                fn()
+                times[name].append((time.perf_counter() - t0) * 1e3)
+    return {name: statistics.median(t) for name, t in times.items()}

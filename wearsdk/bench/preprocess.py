@@ -13,7 +13,7 @@ import numpy as np
 import scipy.signal
 import torch
 
-from wearsdk.bench._timing import median_ms
+from wearsdk.bench._timing import interleaved_medians_ms
 from wearsdk.signal import PreprocessSpec
 from wearsdk.signal._ops import ops
 
@@ -38,7 +38,8 @@ def bench_preprocess(
     repeats: int = 15,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Times the three pipelines on one thread; returns medians (ms), ratios and the C++ vs SciPy error."""
+    """Times the three pipelines on one thread, interleaved; returns medians (ms), ratios and the C++ vs
+    SciPy error."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -68,9 +69,11 @@ def bench_preprocess(
 
         with torch.inference_mode():
             err = float(np.abs(cpp().numpy() - scipy_ref()).max())
-            cpp_ms = median_ms(cpp, repeats=repeats)
-            scipy_ms = median_ms(scipy_ref, repeats=repeats)
-            torch_ms = median_ms(torch_fir, repeats=max(3, repeats // 3))
+            ms = interleaved_medians_ms(
+                {"cpp": cpp, "scipy": scipy_ref, "torch_fir": torch_fir},
+                repeats={"cpp": repeats, "scipy": repeats, "torch_fir": max(3, repeats // 3)},
+            )
+            cpp_ms, scipy_ms, torch_ms = ms["cpp"], ms["scipy"], ms["torch_fir"]
     finally:
         torch.set_num_threads(threads)
     return {
