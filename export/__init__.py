@@ -4,6 +4,7 @@ Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here
 ``wearsdk.quant``; the runtime never needs them.
 """
 
+from wearsdk.export.executorch import export_executorch
 from wearsdk.export.preprocessing import PreprocessingModule, export_preprocessing
 
-__all__ = ["PreprocessingModule", "export_preprocessing"]
+__all__ = ["PreprocessingModule", "export_preprocessing", "export_executorch"]

@@ -32,7 +32,7 @@ __version__ = "0.1.0"
 
 # Sub-packages are imported on first attribute access (``wearsdk.signal``), so that
 # ``import wearsdk`` stays cheap and a CLI command only pays for what it uses.
-_SUBPACKAGES = ("signal", "stream", "runtime", "export")
+_SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export")
 
 __all__ = [
     "__version__",

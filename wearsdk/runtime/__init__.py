@@ -1,5 +1,6 @@
 """Running exported programs. Imports nothing from ``train``, ``quant`` or ``export``."""
 
+from wearsdk.runtime.artifact import Artifact, load
 from wearsdk.runtime.executorch import ExecutorchProgram, load_program
 
-__all__ = ["ExecutorchProgram", "load_program"]
+__all__ = ["Artifact", "load", "ExecutorchProgram", "load_program"]

@@ -1,0 +1,64 @@
+"""``manifest.json``: what an artifact folder holds, how to feed it, and how it was checked.
+
+Written by every exporter; read back by :func:`wearsdk.runtime.load`, which refuses a folder whose
+files do not match their sha256 and sizes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["FORMAT", "sha256_file", "tensor_spec", "write_manifest", "tool_versions"]
+
+FORMAT = "wearsdk-artifact/1"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tensor_spec(name: str, t: torch.Tensor) -> dict[str, Any]:
+    return {"name": name, "shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")}
+
+
+def tool_versions() -> dict[str, str | None]:
+    out = {}
+    for pkg in ("wearsdk", "torch", "executorch", "torchao", "coremltools", "onnx", "onnxruntime"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def write_manifest(folder: Path, *, files: list[Path], backend: str, precision: str, streaming: bool,
+                   inputs: list[dict[str, Any]], outputs: list[dict[str, Any]], model_card: dict[str, Any],
+                   quantization: dict[str, Any] | None, parity: dict[str, Any], extra: dict[str, Any] | None = None,
+                   ) -> Path:
+    manifest = {
+        "format": FORMAT,
+        "backend": backend,
+        "precision": precision,
+        "streaming": streaming,
+        "model_card": model_card,
+        "inputs": inputs,
+        "outputs": outputs,
+        "quantization": quantization,
+        "files": {f.name: {"bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files},
+        "versions": tool_versions(),
+        "parity": parity,
+        **(extra or {}),
+    }
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return path

@@ -1,0 +1,128 @@
+"""ExecuTorch export (fp32 and PT2E int8 via XNNPACK), manifests, and the verified runtime loader."""
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from wearsdk.errors import ArtifactIntegrityError, ConfigError, ExportError, ShapeError
+from wearsdk.export import export_executorch
+from wearsdk.quant import Int8StaticConfig, output_cosine, quantize, sensitivity_report
+from wearsdk.runtime import load
+
+
+class TinyEncoder(torch.nn.Module):
+    """A small 1D conv encoder shaped like ours: (batch, 4, 512) -> (batch, 16)."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.stem = torch.nn.Conv1d(4, 16, 7, stride=2, padding=3)
+        self.bn = torch.nn.BatchNorm1d(16)
+        self.block = torch.nn.Conv1d(16, 32, 5, stride=2, padding=2)
+        self.head = torch.nn.Linear(32, 16)
+
+    def forward(self, x):
+        x = torch.nn.functional.silu(self.bn(self.stem(x)))
+        x = torch.nn.functional.silu(self.block(x))
+        return self.head(x.mean(-1))
+
+
+def windows(n: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(512) / 64
+    base = torch.sin(2 * torch.pi * 1.2 * t)
+    return base + 0.3 * torch.randn(n, 4, 512, generator=g)
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory):
+    model = TinyEncoder().eval()
+    out = tmp_path_factory.mktemp("art")
+    ex = (windows(1),)
+    fp32 = export_executorch(model, out / "fp32", name="tiny", example_inputs=ex, parity_windows=windows(4, 1))
+    int8 = export_executorch(model, out / "int8", name="tiny", example_inputs=ex, precision="int8",
+                             calibration=windows(16, 2), parity_windows=windows(8, 3))
+    return model, fp32, int8
+
+
+def test_fp32_artifact_matches_eager(artifacts):
+    model, fp32, _ = artifacts
+    art = load(fp32.parent)
+    x = windows(1, 9)
+    with torch.no_grad():
+        assert torch.allclose(art(x)[0], model(x), atol=1e-5)
+    m = json.loads(fp32.read_text())
+    assert m["parity"]["cosine_mean"] > 0.99999 and m["precision"] == "fp32"
+    assert m["files"]["tiny_executorch_fp32.pte"]["bytes"] == (fp32.parent / "tiny_executorch_fp32.pte").stat().st_size
+
+
+def test_int8_artifact_is_close_to_fp32_and_smaller(artifacts):
+    model, fp32, int8 = artifacts
+    m = json.loads(int8.read_text())
+    assert m["quantization"]["scheme"] == "int8_static_xnnpack"
+    assert m["parity"]["cosine_mean"] > 0.99
+    x = windows(6, 11)
+    art = load(int8)
+    got = torch.cat([art(x[i : i + 1])[0] for i in range(6)])
+    with torch.no_grad():
+        assert output_cosine(got, model(x)) > 0.99
+    size8 = (int8.parent / "tiny_executorch_int8.pte").stat().st_size
+    size32 = (fp32.parent / "tiny_executorch_fp32.pte").stat().st_size
+    assert size8 < size32
+
+
+def test_tampered_artifacts_are_refused(artifacts, tmp_path):
+    _, fp32, _ = artifacts
+    bad = tmp_path / "bad"
+    shutil.copytree(fp32.parent, bad)
+    pte = bad / "tiny_executorch_fp32.pte"
+    data = bytearray(pte.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one flipped bit
+    pte.write_bytes(bytes(data))
+    with pytest.raises(ArtifactIntegrityError, match="sha256"):
+        load(bad)
+    pte.write_bytes(bytes(data[: len(data) // 3]))  # truncated
+    with pytest.raises(ArtifactIntegrityError):
+        load(bad)
+    (bad / "manifest.json").write_text("{broken")
+    with pytest.raises(ArtifactIntegrityError, match="JSON"):
+        load(bad)
+    with pytest.raises(ArtifactIntegrityError, match="no manifest"):
+        load(tmp_path / "nowhere")
+
+
+def test_wrong_input_is_refused_by_the_manifest_contract(artifacts):
+    _, fp32, _ = artifacts
+    with pytest.raises(ShapeError, match=r"\(1, 4, 512\)"):
+        load(fp32)(torch.zeros(1, 4, 500))
+
+
+def test_bad_export_requests():
+    model = TinyEncoder()
+    ex = (windows(1),)
+    with pytest.raises(ConfigError, match="calibration"):
+        export_executorch(model, "unused", name="t", example_inputs=ex, precision="int8")
+    with pytest.raises(ConfigError):
+        export_executorch(model, "unused", name="t", example_inputs=ex, precision="int4")
+    with pytest.raises(ConfigError, match="calibration windows"):
+        quantize(model, Int8StaticConfig(), example_inputs=ex, calibration=windows(2))
+    with pytest.raises(ConfigError, match="not modules"):
+        quantize(model, Int8StaticConfig(keep_float=("nope",)), example_inputs=ex, calibration=windows(8))
+
+    class DataDependent(torch.nn.Module):
+        def forward(self, x):
+            return x * 2 if x.sum() > 0 else x
+
+    with pytest.raises(ExportError, match="export"):
+        export_executorch(DataDependent(), "unused", name="t", example_inputs=ex)
+
+
+def test_sensitivity_report_ranks_layers():
+    model = TinyEncoder().eval()
+    report = sensitivity_report(model, example_inputs=(windows(1),), calibration=windows(8, 4),
+                                evaluation=windows(4, 5))
+    assert {r.name for r in report} == {"stem", "block", "head"}
+    assert report[0].cosine_gain >= report[-1].cosine_gain
+    assert all(0.9 < r.cosine_all_int8 <= 1.0 for r in report)

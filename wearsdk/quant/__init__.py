@@ -1,0 +1,10 @@
+"""Quantization (build time): PT2E static int8 for XNNPACK, calibration and sensitivity reports.
+
+Imports executorch/torchao quantizers lazily; ``wearsdk.signal``/``stream``/``runtime`` never need it.
+"""
+
+from wearsdk.quant.config import Int8StaticConfig
+from wearsdk.quant.pt2e import output_cosine, quantize
+from wearsdk.quant.sensitivity import LayerSensitivity, sensitivity_report
+
+__all__ = ["Int8StaticConfig", "quantize", "output_cosine", "LayerSensitivity", "sensitivity_report"]
