@@ -4,7 +4,9 @@ Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here
 ``wearsdk.quant``; the runtime never needs them.
 """
 
+from wearsdk.export.coreml import export_coreml
 from wearsdk.export.executorch import export_executorch
+from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import PreprocessingModule, export_preprocessing
 
-__all__ = ["PreprocessingModule", "export_preprocessing", "export_executorch"]
+__all__ = ["PreprocessingModule", "export_preprocessing", "export_executorch", "export_coreml", "export_onnx"]

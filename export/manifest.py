@@ -44,7 +44,10 @@ def tool_versions() -> dict[str, str | None]:
 def write_manifest(folder: Path, *, files: list[Path], backend: str, precision: str, streaming: bool,
                    inputs: list[dict[str, Any]], outputs: list[dict[str, Any]], model_card: dict[str, Any],
                    quantization: dict[str, Any] | None, parity: dict[str, Any], extra: dict[str, Any] | None = None,
-                   ) -> Path:
+                   root: Path | None = None) -> Path:
+    """Writes ``folder/manifest.json``. File names are relative to ``root`` (default ``folder``), so a
+    package directory lists every file inside it."""
+    root = root or folder
     manifest = {
         "format": FORMAT,
         "backend": backend,
@@ -54,7 +57,7 @@ def write_manifest(folder: Path, *, files: list[Path], backend: str, precision: 
         "inputs": inputs,
         "outputs": outputs,
         "quantization": quantization,
-        "files": {f.name: {"bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files},
+        "files": {str(f.relative_to(root)): {"bytes": f.stat().st_size, "sha256": sha256_file(f)} for f in files},
         "versions": tool_versions(),
         "parity": parity,
         **(extra or {}),

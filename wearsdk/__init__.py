@@ -11,6 +11,7 @@ from typing import Any
 
 from wearsdk.errors import (
     ArtifactIntegrityError,
+    BackendUnavailableError,
     CheckpointError,
     ConfigError,
     DataFormatError,
@@ -53,6 +54,7 @@ __all__ = [
     "StreamGapError",
     "ArtifactIntegrityError",
     "ExportError",
+    "BackendUnavailableError",
 ]
 
 

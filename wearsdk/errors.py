@@ -23,6 +23,7 @@ __all__ = [
     "StreamGapError",
     "ArtifactIntegrityError",
     "ExportError",
+    "BackendUnavailableError",
 ]
 
 
@@ -91,3 +92,7 @@ class ArtifactIntegrityError(WearError, RuntimeError):
 
 class ExportError(WearError, RuntimeError):
     """A model cannot be exported to the requested backend."""
+
+
+class BackendUnavailableError(WearError, RuntimeError):
+    """An artifact's backend cannot run on this machine (e.g. CoreML off Apple platforms)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from wearsdk.errors import ArtifactIntegrityError, ShapeError
+from wearsdk.errors import ArtifactIntegrityError, BackendUnavailableError, ShapeError
 from wearsdk.runtime.executorch import ExecutorchProgram
 
 __all__ = ["Artifact", "load"]
@@ -26,21 +26,33 @@ def _sha256(path: Path) -> str:
 
 
 class Artifact:
-    """A verified artifact: ``manifest``, ``card`` (the model card dict) and ``__call__`` for
-    ExecuTorch programs. Not thread-safe: load one per thread."""
+    """A verified artifact: ``manifest``, ``card`` (the model card dict) and ``__call__`` for ExecuTorch
+    programs and ONNX models (onnxruntime). Not thread-safe: load one per thread."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]):
         self.folder = folder
         self.manifest = manifest
         self.card: dict[str, Any] = manifest.get("model_card", {})
         self.inputs = manifest["inputs"]
-        programs = [folder / f for f in manifest["files"] if f.endswith(".pte")]
-        self._program = ExecutorchProgram(programs[0]) if programs else None
+        self.backend = manifest["backend"]
+        self._run = None
+        if self.backend == "executorch":
+            program = ExecutorchProgram(folder / next(f for f in manifest["files"] if f.endswith(".pte")))
+            self._run = program
+        elif self.backend == "onnx":
+            import onnxruntime as ort
+
+            session = ort.InferenceSession(str(folder / next(iter(manifest["files"]))),
+                                           providers=["CPUExecutionProvider"])
+            names = [i.name for i in session.get_inputs()]
+            self._run = lambda *xs: [torch.from_numpy(y) for y in session.run(
+                None, {n: x.numpy() for n, x in zip(names, xs, strict=True)})]
 
     def __call__(self, *inputs: torch.Tensor) -> list[torch.Tensor]:
-        if self._program is None:
-            raise ArtifactIntegrityError(
-                f"{self.folder} holds a {self.manifest['backend']} artifact, which does not run in this runtime."
+        if self._run is None:
+            raise BackendUnavailableError(
+                f"{self.folder} holds a {self.backend} artifact, which cannot run on this machine (CoreML needs "
+                "an Apple platform); its manifest and MIL ops can still be inspected."
             )
         for spec, x in zip(self.inputs, inputs, strict=False):
             if list(x.shape) != spec["shape"] or str(x.dtype).removeprefix("torch.") != spec["dtype"]:
@@ -48,7 +60,7 @@ class Artifact:
                     f"input {spec['name']} must be {spec['dtype']} of shape {tuple(spec['shape'])}, got "
                     f"{str(x.dtype).removeprefix('torch.')} {tuple(x.shape)}."
                 )
-        return self._program(*inputs)
+        return self._run(*inputs)
 
 
 def load(path: str | Path) -> Artifact:

@@ -1,0 +1,56 @@
+"""ONNX export (for comparison and other runtimes): torch.onnx dynamo export ->
+``<name>_onnx_fp32.onnx`` + manifest.json with parity measured by onnxruntime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from wearsdk.errors import ExportError
+from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.quant import output_cosine
+
+__all__ = ["export_onnx"]
+
+
+def export_onnx(model: torch.nn.Module, out_dir: str | Path, *, name: str, example_inputs: tuple[torch.Tensor, ...],
+                parity_windows: torch.Tensor | None = None, model_card: dict[str, Any] | None = None) -> Path:
+    """Exports ``model`` to ONNX (opset of the dynamo exporter) and checks it with onnxruntime."""
+    import onnxruntime as ort
+
+    model = model.eval()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}_onnx_fp32.onnx"
+    try:
+        program = torch.onnx.export(model, example_inputs, dynamo=True, verbose=False)
+        program.save(str(path))
+    except Exception as exc:  # the exporter raises many types: name the stage and keep the cause
+        raise ExportError(f"exporting {name} to ONNX failed: {type(exc).__name__}: {exc}") from exc
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    windows = parity_windows if parity_windows is not None else example_inputs[0]
+    got, want = [], []
+    with torch.no_grad():
+        for i in range(windows.shape[0]):
+            x = windows[i : i + 1]
+            got.append(torch.from_numpy(session.run(None, {names[0]: x.numpy()})[0]))
+            want.append(model(x))
+        outputs = model(*example_inputs)
+    g, w = torch.cat(got), torch.cat(want)
+    outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+    return write_manifest(
+        out,
+        files=[path],
+        backend="onnx",
+        precision="fp32",
+        streaming=False,
+        inputs=[tensor_spec(n, t) for n, t in zip(names, example_inputs, strict=True)],
+        outputs=[tensor_spec(o.name, t) for o, t in zip(session.get_outputs(), outputs, strict=True)],
+        model_card=model_card or {"name": name},
+        quantization=None,
+        parity={"reference": "eager fp32", "runtime": "onnxruntime", "windows": int(windows.shape[0]),
+                "cosine_mean": output_cosine(g, w), "max_abs_err": float((g - w).abs().max())},
+    )
