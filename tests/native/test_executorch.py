@@ -3,10 +3,10 @@ libwearsdk_executorch.so give the eager result."""
 
 import pytest
 import torch
-from wearsdk.export import PreprocessingModule, export_preprocessing
 
 import wearsdk.signal as ws
 from wearsdk.errors import ArtifactIntegrityError, ExportError, ShapeError
+from wearsdk.export import PreprocessingModule, export_preprocessing
 from wearsdk.runtime import load_program
 from wearsdk.signal._ops import ops
 
