@@ -8,5 +8,14 @@ from wearsdk.export.coreml import export_coreml
 from wearsdk.export.executorch import export_executorch
 from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import PreprocessingModule, export_preprocessing
+from wearsdk.export.streaming import StreamingModule, export_executorch_streaming
 
-__all__ = ["PreprocessingModule", "export_preprocessing", "export_executorch", "export_coreml", "export_onnx"]
+__all__ = [
+    "PreprocessingModule",
+    "StreamingModule",
+    "export_preprocessing",
+    "export_executorch",
+    "export_executorch_streaming",
+    "export_coreml",
+    "export_onnx",
+]

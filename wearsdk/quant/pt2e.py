@@ -45,6 +45,7 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
              calibration: torch.Tensor | Iterable[torch.Tensor]) -> torch.fx.GraphModule:
     """``model`` with static int8 weights and activations, calibrated on ``calibration`` (a
     ``(windows, channels, samples)`` tensor, one window per call, or an iterable of input batches)."""
+    from torchao.quantization.pt2e import allow_exported_model_train_eval
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     if not isinstance(config, Int8StaticConfig):
@@ -68,7 +69,9 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
     with torch.no_grad():
         for batch in batches:
             prepared(batch)
-    return convert_pt2e(prepared)
+    converted = convert_pt2e(prepared)
+    allow_exported_model_train_eval(converted)  # so that .eval() on a wrapping module works
+    return converted
 
 
 def output_cosine(a: torch.Tensor, b: torch.Tensor) -> float:
