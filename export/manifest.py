@@ -6,7 +6,6 @@ files do not match their sha256 and sizes.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 from pathlib import Path
@@ -14,17 +13,9 @@ from typing import Any
 
 import torch
 
-__all__ = ["FORMAT", "sha256_file", "tensor_spec", "write_manifest", "tool_versions"]
+from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
 
-FORMAT = "wearsdk-artifact/1"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+__all__ = ["tensor_spec", "write_manifest", "tool_versions"]
 
 
 def tensor_spec(name: str, t: torch.Tensor) -> dict[str, Any]:
@@ -49,7 +40,7 @@ def write_manifest(folder: Path, *, files: list[Path], backend: str, precision: 
     package directory lists every file inside it."""
     root = root or folder
     manifest = {
-        "format": FORMAT,
+        "format": ARTIFACT_FORMAT,
         "backend": backend,
         "precision": precision,
         "streaming": streaming,

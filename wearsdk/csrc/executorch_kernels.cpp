@@ -216,15 +216,8 @@ void preprocess_out(KernelRuntimeContext &ctx, Span<EValue *> stack) {
         !resize_to(ctx, hist_out, hs, op))
         return;
     const int32_t rows = rows_of(x);
-    wear_preprocess_config cfg = {S > 0 ? sos.const_data_ptr<float>() : nullptr,
-                                  static_cast<int32_t>(S),
-                                  resampling ? bank.const_data_ptr<float>() : nullptr,
-                                  static_cast<int32_t>(up),
-                                  static_cast<int32_t>(down),
-                                  static_cast<int32_t>(taps),
-                                  rows,
-                                  static_cast<int32_t>(norm),
-                                  static_cast<float>(eps)};
+    const wear_preprocess_config cfg = wear::ops::preprocess_config(
+        sos.const_data_ptr<float>(), S, bank.const_data_ptr<float>(), up, down, taps, rows, norm, eps);
     wear_preprocess p;
     // Each stage keeps its state directly in its output tensor: no scratch, no allocation.
     if (!check(ctx,

@@ -189,15 +189,8 @@ std::tuple<Tensor &, Tensor &, Tensor &> preprocess_out(const Tensor &x_, const 
     at::native::resize_output(hist_out, hist.sizes());
     TORCH_CHECK(y.is_contiguous() && zf.is_contiguous() && hist_out.is_contiguous() && zf.scalar_type() == kSosState,
                 "wearsdk::preprocess.out: outputs must be contiguous, zf of the state dtype");
-    wear_preprocess_config cfg = {S > 0 ? sos.const_data_ptr<float>() : nullptr,
-                                  static_cast<int32_t>(S),
-                                  resampling ? bank.const_data_ptr<float>() : nullptr,
-                                  static_cast<int32_t>(up),
-                                  static_cast<int32_t>(down),
-                                  static_cast<int32_t>(taps),
-                                  static_cast<int32_t>(rows),
-                                  static_cast<int32_t>(norm),
-                                  static_cast<float>(eps)};
+    const wear_preprocess_config cfg = wear::ops::preprocess_config(
+        sos.const_data_ptr<float>(), S, bank.const_data_ptr<float>(), up, down, taps, rows, norm, eps);
     wear_preprocess p;
     check_status(wear_preprocess_init(&p, &cfg, zf.mutable_data_ptr<wear_sos_state_t>(), zf.numel(),
                                       hist_out.mutable_data_ptr<float>(), hist_out.numel()),

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
 from wearsdk.errors import ArtifactIntegrityError, BackendUnavailableError, ShapeError
 from wearsdk.runtime.executorch import ExecutorchProgram
 
 __all__ = ["Artifact", "load"]
-
-FORMAT = "wearsdk-artifact/1"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 class Artifact:
     """A verified artifact: ``manifest``, ``card`` (the model card dict) and ``__call__`` for ExecuTorch
@@ -74,8 +63,10 @@ def load(path: str | Path) -> Artifact:
         raise ArtifactIntegrityError(f"no manifest.json in {folder}: not an exported wearsdk artifact.") from exc
     except json.JSONDecodeError as exc:
         raise ArtifactIntegrityError(f"{manifest_path} is not valid JSON ({exc}); re-export the model.") from exc
-    if manifest.get("format") != FORMAT:
-        raise ArtifactIntegrityError(f"{manifest_path} has format {manifest.get('format')!r}, expected {FORMAT!r}.")
+    if manifest.get("format") != ARTIFACT_FORMAT:
+        raise ArtifactIntegrityError(
+            f"{manifest_path} has format {manifest.get('format')!r}, expected {ARTIFACT_FORMAT!r}."
+        )
     for key in ("backend", "files", "inputs", "outputs"):
         if key not in manifest:
             raise ArtifactIntegrityError(f"{manifest_path} lacks {key!r}; re-export the model.")
@@ -83,7 +74,7 @@ def load(path: str | Path) -> Artifact:
         f = folder / name
         if not f.is_file():
             raise ArtifactIntegrityError(f"{f} is listed in the manifest but missing.")
-        if f.stat().st_size != meta["bytes"] or _sha256(f) != meta["sha256"]:
+        if f.stat().st_size != meta["bytes"] or sha256_file(f) != meta["sha256"]:
             raise ArtifactIntegrityError(
                 f"{f} does not match its manifest (size or sha256 differ): the file was truncated, corrupted or "
                 "replaced. Re-export, or restore the original file."

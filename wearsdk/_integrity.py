@@ -1,0 +1,19 @@
+"""File fingerprints shared by the exporters (which write them) and the runtime (which checks them)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+__all__ = ["ARTIFACT_FORMAT", "sha256_file"]
+
+ARTIFACT_FORMAT = "wearsdk-artifact/1"  # the "format" key of every manifest.json
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
