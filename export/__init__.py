@@ -7,12 +7,13 @@ Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here
 from wearsdk.export.coreml import export_coreml
 from wearsdk.export.executorch import export_executorch
 from wearsdk.export.onnx import export_onnx
-from wearsdk.export.preprocessing import PreprocessingModule, export_preprocessing
+from wearsdk.export.preprocessing import PreprocessingModule, WithPreprocessing, export_preprocessing
 from wearsdk.export.streaming import StreamingModule, export_executorch_streaming
 
 __all__ = [
     "PreprocessingModule",
     "StreamingModule",
+    "WithPreprocessing",
     "export_preprocessing",
     "export_executorch",
     "export_executorch_streaming",

@@ -14,7 +14,7 @@ from wearsdk.errors import ExportError, ShapeError
 from wearsdk.signal import NORMS, PreprocessSpec
 from wearsdk.signal._ops import ops
 
-__all__ = ["PreprocessingModule", "export_preprocessing"]
+__all__ = ["PreprocessingModule", "WithPreprocessing", "export_preprocessing"]
 
 
 class PreprocessingModule(torch.nn.Module):
@@ -47,6 +47,20 @@ class PreprocessingModule(torch.nn.Module):
             x, self.sos, zi, self.bank, hist, self.up, self.down, NORMS[self.spec.norm], float(self.spec.eps)
         )
         return y
+
+
+class WithPreprocessing(torch.nn.Module):
+    """``model`` behind the in-graph C++ preprocessing op: ``forward(raw)`` takes a raw window
+    ``(batch, channels, samples)`` at ``spec.sampling_rate`` and runs ``model(preprocess(raw))``, so an app
+    hands the program sensor samples directly (``wearsdk export --with-preprocessing``)."""
+
+    def __init__(self, model: torch.nn.Module, spec: PreprocessSpec):
+        super().__init__()
+        self.preprocess = PreprocessingModule(spec)
+        self.model = model
+
+    def forward(self, raw: torch.Tensor) -> torch.Tensor:
+        return self.model(self.preprocess(raw))
 
 
 def export_preprocessing(spec: PreprocessSpec, *, channels: int, samples: int, out: str | Path,

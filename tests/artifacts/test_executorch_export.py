@@ -126,3 +126,17 @@ def test_sensitivity_report_ranks_layers():
     assert {r.name for r in report} == {"stem", "block", "head"}
     assert report[0].cosine_gain >= report[-1].cosine_gain
     assert all(0.9 < r.cosine_all_int8 <= 1.0 for r in report)
+
+
+def test_with_preprocessing_takes_raw_samples(tmp_path):
+    import wearsdk.signal as ws
+    from wearsdk.export import WithPreprocessing
+
+    spec = ws.PreprocessSpec(sampling_rate=256, target_rate=64, low=0.5, high=8.0)
+    model = WithPreprocessing(TinyEncoder().eval(), spec).eval()
+    raw = torch.randn(1, 4, 2048)
+    manifest = export_executorch(model, tmp_path, name="tiny_pre", example_inputs=(raw,), parity_windows=raw)
+    assert json.loads(manifest.read_text())["parity"]["max_abs_err"] < 1e-5
+    with torch.no_grad():
+        want = TinyEncoder().eval()(torch.from_numpy(ws.preprocess(raw.numpy(), spec)))
+    assert torch.allclose(load(tmp_path)(raw)[0], want, atol=1e-5)
