@@ -1,0 +1,16 @@
+"""Reference heart-beat algorithms: R peaks, PPG systolic peaks, heart rate (offline and streaming) and
+PPG pulse quality.
+
+>>> from wearsdk.peaks import ecg_peaks, ppg_peaks, heart_rate
+>>> r = ecg_peaks(ecg_lead, sampling_rate=500.0)  # doctest: +SKIP
+>>> bpm = heart_rate(r, sampling_rate=500.0, window_s=10.0)  # doctest: +SKIP
+"""
+
+from wearsdk.peaks.ecg import EcgPeakDetector, ecg_peaks
+from wearsdk.peaks.ppg import PpgPeakDetector, ppg_peaks
+from wearsdk.peaks.quality import GOOD_QUALITY, ppg_quality
+from wearsdk.peaks.rate import heart_rate
+
+__all__ = [
+    "ecg_peaks", "ppg_peaks", "heart_rate", "ppg_quality", "GOOD_QUALITY", "EcgPeakDetector", "PpgPeakDetector",
+]

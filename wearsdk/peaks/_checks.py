@@ -1,0 +1,39 @@
+"""Input checks shared by the peak detectors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wearsdk.errors import DTypeError, NonFiniteInputError, SamplingRateError, ShapeError
+
+__all__ = ["as_signal", "check_rate"]
+
+
+def check_rate(sampling_rate: float, *, minimum: float, what: str) -> float:
+    """Validate a sampling rate in Hz (finite, >= ``minimum``) and return it as float."""
+    try:
+        fs = float(sampling_rate)
+    except (TypeError, ValueError):
+        raise SamplingRateError(f"sampling_rate must be a number in Hz, got {sampling_rate!r}.") from None
+    if not np.isfinite(fs) or fs < minimum:
+        raise SamplingRateError(
+            f"{what} needs sampling_rate >= {minimum} Hz, got {sampling_rate!r}; resample the signal "
+            "(wearsdk.signal.resample) or pass the true rate."
+        )
+    return fs
+
+
+def as_signal(x: np.ndarray, *, allow_nan: bool) -> np.ndarray:
+    """One channel ``(samples,)`` as float64; 2-D input or non-numeric dtypes raise with the fix."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise DTypeError(f"expected a numeric signal, got dtype {arr.dtype}; convert it to float first.")
+    if arr.ndim != 1:
+        raise ShapeError(
+            f"expected one channel shaped (samples,), got shape {arr.shape}; pick one channel, e.g. x[1] "
+            "for lead II of a (12, samples) ECG."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    if not allow_nan and not np.isfinite(arr).all():
+        raise NonFiniteInputError("signal holds NaN/inf; fill or drop the dropouts first.")
+    return arr

@@ -1,0 +1,41 @@
+"""Physiological cohort simulator: 12-lead ECG, 4-channel wrist PPG and accelerometer with ground truth.
+
+>>> from wearsdk.sim import Cohort
+>>> rec = Cohort(10, seed=0)[2].record(30.0, activity="walk")
+>>> rec.ecg.shape, rec.truth.r_peaks[:3]  # doctest: +SKIP
+
+Modules: :mod:`~wearsdk.sim.traits` (who), :mod:`~wearsdk.sim.rhythm` (when beats happen),
+:mod:`~wearsdk.sim.morphology` + :mod:`~wearsdk.sim.ecg` + :mod:`~wearsdk.sim.leads` (12-lead ECG from a 3D
+dipole), :mod:`~wearsdk.sim.ppg`, :mod:`~wearsdk.sim.motion`, :mod:`~wearsdk.sim.noise`,
+:mod:`~wearsdk.sim.device` (streaming watch / chest patch), :mod:`~wearsdk.sim.bench`.
+"""
+
+from wearsdk.sim.bench import benchmark
+from wearsdk.sim.cohort import DEFAULT_RATES, MIN_RATES, Cohort, Participant
+from wearsdk.sim.device import DEVICES, Device, Packet
+from wearsdk.sim.leads import LEADS
+from wearsdk.sim.motion import ACTIVITIES
+from wearsdk.sim.noise import Noise
+from wearsdk.sim.ppg import PPG_CHANNELS
+from wearsdk.sim.record import ACC_AXES, SimRecording, Truth
+from wearsdk.sim.traits import CONDITIONS, Traits
+
+__all__ = [
+    "Cohort",
+    "Participant",
+    "Traits",
+    "Noise",
+    "SimRecording",
+    "Truth",
+    "Device",
+    "Packet",
+    "benchmark",
+    "CONDITIONS",
+    "ACTIVITIES",
+    "DEVICES",
+    "DEFAULT_RATES",
+    "MIN_RATES",
+    "LEADS",
+    "PPG_CHANNELS",
+    "ACC_AXES",
+]
