@@ -50,3 +50,23 @@ def test_every_command_has_a_help(command, capsys):
         main([command, "--help"])
     assert exc.value.code == 0
     assert len(capsys.readouterr().out) > 100
+
+
+def test_bench_simulate_json_reports_the_realtime_factor():
+    proc = run_cli("bench", "simulate", "--json", "--duration", "4", "--participants", "1", "--repeats", "1")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["realtime_factor"] > 10 and result["seconds_simulated"] == 4.0
+
+
+def test_peak_functions_are_part_of_the_top_level_api():
+    import numpy as np
+
+    import wearsdk
+
+    fs = 250.0
+    x = np.zeros(int(10 * fs), np.float32)
+    x[::250] = 1.0  # one sharp "beat" per second
+    peaks = wearsdk.ecg_peaks(np.convolve(x, np.hanning(9), "same"), sampling_rate=fs)
+    assert 8 <= len(peaks) <= 10
+    assert callable(wearsdk.ppg_peaks) and callable(wearsdk.heart_rate)

@@ -35,9 +35,13 @@ __version__ = "0.1.0"
 # ``import wearsdk`` stays cheap and a CLI command only pays for what it uses.
 _SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export", "sim", "io", "peaks")
 
+# Public functions that live in a sub-package, also importable as ``wearsdk.<name>`` (loaded on use).
+_FUNCTIONS = {"ecg_peaks": "wearsdk.peaks", "ppg_peaks": "wearsdk.peaks", "heart_rate": "wearsdk.peaks"}
+
 __all__ = [
     "__version__",
     *_SUBPACKAGES,
+    *_FUNCTIONS,
     "WearError",
     "SignalSpecError",
     "SamplingRateError",
@@ -61,4 +65,6 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
         return importlib.import_module(f"wearsdk.{name}")
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
     raise AttributeError(f"module 'wearsdk' has no attribute {name!r}")
