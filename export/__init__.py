@@ -6,6 +6,7 @@ Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here
 
 from wearsdk.export.coreml import export_coreml
 from wearsdk.export.executorch import export_executorch
+from wearsdk.export.model import export_model, simulated_windows
 from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import PreprocessingModule, WithPreprocessing, export_preprocessing
 from wearsdk.export.streaming import StreamingModule, export_executorch_streaming
@@ -19,4 +20,6 @@ __all__ = [
     "export_executorch_streaming",
     "export_coreml",
     "export_onnx",
+    "export_model",
+    "simulated_windows",
 ]

@@ -16,13 +16,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from wearsdk.errors import ConfigError, DataFormatError
+from wearsdk.errors import DataFormatError
 from wearsdk.firmware._c import c_float_rows
 from wearsdk.signal import PreprocessSpec
 
 __all__ = ["pipeline_spec", "render_config_header", "write_config_header"]
 
-_NORMS = {"zscore_per_channel": "zscore", "zscore": "zscore", "robust": "robust", "none": "none"}
 _C_NORMS = {"zscore": "WEAR_NORM_ZSCORE", "robust": "WEAR_NORM_ROBUST", "none": "WEAR_NORM_NONE"}
 
 
@@ -37,22 +36,17 @@ def _card(manifest: dict[str, Any]) -> dict[str, Any]:
 
 def pipeline_spec(manifest: dict[str, Any], input_rate: float | None = None) -> tuple[PreprocessSpec, dict[str, Any]]:
     """The :class:`PreprocessSpec` (input at ``input_rate`` Hz, default the model's rate) and the card."""
+    from wearsdk.models.card import Preprocessing
+
     card = _card(manifest)
     pre = card["preprocessing"]
-    norm = _NORMS.get(pre.get("normalisation"))
-    if norm is None:
-        raise ConfigError(f"unknown normalisation {pre.get('normalisation')!r}; known: {sorted(_NORMS)}")
-    band = pre.get("band_hz")
+    try:
+        preprocessing = Preprocessing(band_hz=tuple(pre["band_hz"]), filter_order=int(pre["filter_order"]),
+                                      normalisation=pre["normalisation"])
+    except (KeyError, TypeError) as exc:
+        raise DataFormatError(f"manifest model_card.preprocessing is incomplete or malformed ({exc}).") from exc
     model_rate = float(card["sampling_rate_hz"])
-    spec = PreprocessSpec(
-        sampling_rate=float(input_rate or model_rate),
-        target_rate=model_rate,
-        low=None if band is None else float(band[0]),
-        high=None if band is None else float(band[1]),
-        order=int(pre.get("filter_order", 4)),
-        norm=norm,
-    )
-    return spec, card
+    return preprocessing.to_spec(sampling_rate=float(input_rate or model_rate), target_rate=model_rate), card
 
 
 def render_config_header(manifest: dict[str, Any], input_rate: float | None = None) -> str:

@@ -1,0 +1,112 @@
+"""The model registry: ``register_model``, ``create_model``, ``list_models``.
+
+Registration is explicit: each model file decorates one short builder function per variant, and
+:mod:`wearsdk.models` imports those files, so ``list_models()`` is complete as soon as
+``wearsdk.models`` is imported.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from wearsdk.errors import CheckpointError, UnknownNameError
+
+__all__ = ["register_model", "create_model", "list_models", "is_model", "get_model_card"]
+
+_MODELS: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    """Register a builder ``fn(**overrides) -> nn.Module`` under its function name."""
+    name = fn.__name__
+    if name in _MODELS:
+        raise ValueError(f"model {name!r} is registered twice; rename one of the builder functions.")
+    _MODELS[name] = fn
+    return fn
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Sorted names of the registered models matching a shell-style ``pattern`` (e.g. ``"*_compact"``)."""
+    return sorted(n for n in _MODELS if fnmatch.fnmatch(n, pattern))
+
+
+def is_model(name: str) -> bool:
+    """Whether ``name`` is a registered model."""
+    return name in _MODELS
+
+
+def create_model(
+    name: str,
+    pretrained: bool = False,
+    checkpoint_path: str | Path | None = None,
+    **overrides: Any,
+) -> nn.Module:
+    """Build a registered model.
+
+    Args:
+        name: a name from :func:`list_models`.
+        pretrained: load the published weights named in the model card. No weights are published yet,
+            so this raises :class:`CheckpointError` until a release ships them; pass ``checkpoint_path``
+            to load weights you trained.
+        checkpoint_path: a file written by ``wearsdk train`` (or a plain ``state_dict``); its keys and
+            shapes must match the model built from ``name`` and ``overrides``.
+        **overrides: fields of the model's config dataclass (e.g. ``drop_path_rate=0.1``,
+            ``in_chans=2``); an unknown key raises :class:`~wearsdk.ConfigError` naming it.
+
+    Returns:
+        The model in eval mode is *not* forced; it is returned as built (train mode), with ``.card``.
+    """
+    if name not in _MODELS:
+        raise UnknownNameError(
+            f"unknown model {name!r}; expected one of {list_models()}. "
+            "Use wearsdk.models.list_models() to see what is registered."
+        )
+    model = _MODELS[name](**overrides)
+    if pretrained:
+        card = model.card
+        raise CheckpointError(
+            f"model {name!r} has no published pretrained weights (card.weights_file is "
+            f"{card.weights_file!r}); train it with 'wearsdk train' and pass checkpoint_path=... instead."
+        )
+    if checkpoint_path is not None:
+        load_weights(model, checkpoint_path)
+    return model
+
+
+def get_model_card(name: str, **overrides: Any):  # -> ModelCard (import cycle avoided)
+    """The :class:`~wearsdk.models.ModelCard` of a registered model (builds it once to count params)."""
+    return create_model(name, **overrides).card
+
+
+def load_weights(model: nn.Module, path: str | Path) -> None:
+    """Load a trainer checkpoint or a plain state dict into ``model``, verifying keys and shapes."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {str(path)!r} does not exist; expected a file written by 'wearsdk train'.")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for corrupt files
+        raise CheckpointError(
+            f"checkpoint {str(path)!r} could not be read ({type(exc).__name__}: {exc}); it is corrupt or truncated."
+        ) from exc
+    state = blob.get("model", blob) if isinstance(blob, dict) else None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {str(path)!r} holds no state dict.")
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    bad_shape = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
+    if missing or unexpected or bad_shape:
+        raise CheckpointError(
+            f"checkpoint {str(path)!r} does not match model {getattr(model, 'card', None) and model.card.name!r}: "
+            f"missing {missing[:5]}, unexpected {unexpected[:5]}, shape mismatch {bad_shape[:5]}. "
+            "Build the model with the same name and overrides it was trained with."
+        )
+    model.load_state_dict(state)

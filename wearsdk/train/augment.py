@@ -1,0 +1,89 @@
+"""Stochastic augmentations for self-supervised pairs (Abbaspourazad et al., ICLR 2024, section 3).
+
+Each augmentation acts on one window ``(channels, samples)`` with its own probability, drawing every random
+number from a caller-supplied ``torch.Generator``, so a view is a pure function of (window, seed): the same in
+a single process and under DDP, and again after ``--resume``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from wearsdk.errors import ShapeError
+from wearsdk.train.config import AugmentConfig
+
+__all__ = ["Augmenter", "cutout", "magnitude_warp", "time_warp", "gaussian_noise", "channel_permutation"]
+
+
+def _smooth_curve(values: torch.Tensor, samples: int) -> torch.Tensor:
+    """Linear interpolation of knot values ``(rows, knots)`` to ``(rows, samples)``."""
+    return F.interpolate(values[None], size=samples, mode="linear", align_corners=True)[0]
+
+
+def cutout(x: torch.Tensor, max_fraction: float, gen: torch.Generator) -> torch.Tensor:
+    """Zero one contiguous segment of up to ``max_fraction * samples`` samples on all channels."""
+    t = x.shape[-1]
+    length = int(torch.randint(1, max(2, int(max_fraction * t) + 1), (), generator=gen))
+    start = int(torch.randint(0, t - length + 1, (), generator=gen))
+    y = x.clone()
+    y[:, start : start + length] = 0.0
+    return y
+
+
+def magnitude_warp(x: torch.Tensor, sigma: float, knots: int, gen: torch.Generator) -> torch.Tensor:
+    """Multiply each channel by a smooth random gain curve (knots ~ N(1, sigma^2), linearly interpolated)."""
+    gains = 1.0 + sigma * torch.randn(x.shape[0], knots, generator=gen)
+    return x * _smooth_curve(gains, x.shape[-1])
+
+
+def time_warp(x: torch.Tensor, sigma: float, knots: int, gen: torch.Generator) -> torch.Tensor:
+    """Smooth monotone re-timing: local speed factors ~ N(1, sigma^2) (clamped to >= 0.1) are integrated into
+    sample positions, which are mapped back onto ``[0, samples - 1]`` and read with linear interpolation."""
+    t = x.shape[-1]
+    speed = (1.0 + sigma * torch.randn(1, knots, generator=gen)).clamp_min(0.1)
+    pos = torch.cumsum(_smooth_curve(speed, t)[0], 0)
+    pos = (pos - pos[0]) / (pos[-1] - pos[0]) * (t - 1)
+    lo = pos.floor().long().clamp(0, t - 2)
+    frac = pos - lo
+    return x[:, lo] * (1 - frac) + x[:, lo + 1] * frac
+
+
+def gaussian_noise(x: torch.Tensor, sigma: float, gen: torch.Generator) -> torch.Tensor:
+    """Add white Gaussian noise with SD ``sigma`` times each channel's SD."""
+    sd = x.std(dim=-1, keepdim=True).clamp_min(1e-6)
+    return x + sigma * sd * torch.randn(x.shape, generator=gen)
+
+
+def channel_permutation(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Randomly permute the channels (e.g. the PPG wavelengths / sites)."""
+    return x[torch.randperm(x.shape[0], generator=gen)]
+
+
+class Augmenter:
+    """The augmentation module: ``augmenter(x, gen)`` with ``x`` of shape ``(channels, samples)``.
+
+    Order: time warp, magnitude warp, cut-out, Gaussian noise, channel permutation; each applied with its
+    probability from :class:`~wearsdk.train.config.AugmentConfig`. Channel permutation only when
+    ``channels > 1``.
+    """
+
+    def __init__(self, config: AugmentConfig) -> None:
+        self.config = config
+
+    def __call__(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        if x.ndim != 2:
+            raise ShapeError(f"Augmenter: expected one window (channels, samples), got {tuple(x.shape)}.")
+        c = self.config
+        u = torch.rand(5, generator=gen)  # one coin per augmentation, always drawn: a stable random stream
+        if u[0] < c.p_time_warp:
+            x = time_warp(x, c.time_warp_sigma, c.time_warp_knots, gen)
+        if u[1] < c.p_magnitude_warp:
+            x = magnitude_warp(x, c.magnitude_warp_sigma, c.magnitude_warp_knots, gen)
+        if u[2] < c.p_cutout:
+            x = cutout(x, c.cutout_max_fraction, gen)
+        if u[3] < c.p_noise:
+            x = gaussian_noise(x, c.noise_sigma, gen)
+        if u[4] < c.p_channel_permutation and x.shape[0] > 1:
+            x = channel_permutation(x, gen)
+        return x

@@ -1,0 +1,477 @@
+"""Training configs: every hyper-parameter of every recipe, validated before training starts.
+
+A :class:`TrainConfig` is built from a recipe (``ppg_ssl``, ``ecg_ssl``, ``lead_vae``) and a preset
+(``tiny`` for tests and smoke runs, ``cpu`` for a small real run on a laptop, ``full`` for GPUs) by
+:func:`get_config`, then adjusted with dotted overrides (``{"optim.lr": 1e-3, "ssl.temperature": 0.1}``).
+Unknown keys and impossible values raise :class:`~wearsdk.ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from wearsdk.errors import ConfigError
+from wearsdk.models._config import from_dict_checked, replace_checked
+
+__all__ = [
+    "AugmentConfig",
+    "OptimConfig",
+    "SSLConfig",
+    "VAEConfig",
+    "DataConfig",
+    "TrainConfig",
+    "RECIPES",
+    "PRESETS",
+    "get_config",
+    "config_from_dict",
+    "apply_overrides",
+]
+
+RECIPES = ("ppg_ssl", "ecg_ssl", "lead_vae")
+PRESETS = ("tiny", "cpu", "full")
+
+
+def _prob(owner: str, key: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{owner}.{key}: expected a probability in [0, 1], got {value!r}.")
+
+
+def _pos(owner: str, key: str, value: float, allow_zero: bool = False) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(
+            f"{owner}.{key}: expected a {'non-negative' if allow_zero else 'positive'} number, got {value!r}."
+        )
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Stochastic augmentations of the self-supervised recipe (Abbaspourazad et al., ICLR 2024).
+
+    Each augmentation is applied to a view independently with its probability ``p_*``.
+
+    Attributes:
+        p_cutout: probability of zeroing one contiguous segment (all channels).
+        cutout_max_fraction: longest cut-out as a fraction of the window.
+        p_magnitude_warp: probability of multiplying by a smooth random gain curve.
+        magnitude_warp_sigma: SD of the gain-curve knots around 1.
+        magnitude_warp_knots: number of knots of the gain curve.
+        p_time_warp: probability of a smooth monotone time warp (local speed changes).
+        time_warp_sigma: SD of the local speed factors around 1.
+        time_warp_knots: number of knots of the speed curve.
+        p_noise: probability of adding Gaussian noise.
+        noise_sigma: noise SD relative to each channel's SD.
+        p_channel_permutation: probability of permuting the channels (PPG only; 0 for single-lead ECG).
+    """
+
+    p_cutout: float = 0.4
+    cutout_max_fraction: float = 0.25
+    p_magnitude_warp: float = 0.4
+    magnitude_warp_sigma: float = 0.2
+    magnitude_warp_knots: int = 4
+    p_time_warp: float = 0.4
+    time_warp_sigma: float = 0.2
+    time_warp_knots: int = 4
+    p_noise: float = 0.4
+    noise_sigma: float = 0.1
+    p_channel_permutation: float = 0.25
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name.startswith("p_"):
+                _prob("AugmentConfig", f.name, value)
+            elif f.name.endswith("_knots"):
+                if not isinstance(value, int) or value < 2:
+                    raise ConfigError(f"AugmentConfig.{f.name}: expected an integer >= 2, got {value!r}.")
+            else:
+                _pos("AugmentConfig", f.name, value, allow_zero=True)
+        if self.cutout_max_fraction >= 1:
+            raise ConfigError(
+                f"AugmentConfig.cutout_max_fraction: expected < 1 (a fraction of the window), "
+                f"got {self.cutout_max_fraction!r}."
+            )
+        if self.time_warp_sigma >= 1:
+            raise ConfigError(f"AugmentConfig.time_warp_sigma: expected < 1, got {self.time_warp_sigma!r}.")
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """AdamW with linear warm-up then cosine decay, gradient clipping and accumulation.
+
+    Attributes:
+        lr: peak learning rate.
+        weight_decay: AdamW weight decay (not applied to norms and biases).
+        betas: AdamW betas.
+        warmup_steps: linear warm-up from 0 to ``lr``.
+        min_lr_ratio: the cosine decays to ``lr * min_lr_ratio`` at the last step.
+        grad_clip: max global gradient norm (0 disables clipping).
+        grad_accum: micro-batches accumulated per optimizer step (per process).
+    """
+
+    lr: float = 1e-3
+    weight_decay: float = 0.05
+    betas: tuple[float, float] = (0.9, 0.999)
+    warmup_steps: int = 100
+    min_lr_ratio: float = 0.01
+    grad_clip: float = 1.0
+    grad_accum: int = 1
+
+    def __post_init__(self) -> None:
+        _pos("OptimConfig", "lr", self.lr)
+        _pos("OptimConfig", "weight_decay", self.weight_decay, allow_zero=True)
+        _pos("OptimConfig", "grad_clip", self.grad_clip, allow_zero=True)
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ConfigError(f"OptimConfig.betas: expected two values in [0, 1), got {self.betas!r}.")
+        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
+            raise ConfigError(f"OptimConfig.warmup_steps: expected an integer >= 0, got {self.warmup_steps!r}.")
+        if not 0 <= self.min_lr_ratio <= 1:
+            raise ConfigError(f"OptimConfig.min_lr_ratio: expected a value in [0, 1], got {self.min_lr_ratio!r}.")
+        if not isinstance(self.grad_accum, int) or self.grad_accum < 1:
+            raise ConfigError(f"OptimConfig.grad_accum: expected an integer >= 1, got {self.grad_accum!r}.")
+
+
+@dataclass(frozen=True)
+class SSLConfig:
+    """Loss and target network of the self-supervised recipe (Abbaspourazad et al., ICLR 2024).
+
+    Attributes:
+        temperature: InfoNCE temperature on L2-normalised projections (paper: 0.04).
+        koleo_weight: weight of the KoLeo regulariser on the online projections (paper: 0.1).
+        ema_momentum: momentum of the target (EMA) encoder and projector (paper: 0.99).
+        proj_dim: projection size (paper: 128).
+        proj_hidden_dim: hidden width of the projection MLP.
+    """
+
+    temperature: float = 0.04
+    koleo_weight: float = 0.1
+    ema_momentum: float = 0.99
+    proj_dim: int = 128
+    proj_hidden_dim: int = 512
+
+    def __post_init__(self) -> None:
+        _pos("SSLConfig", "temperature", self.temperature)
+        _pos("SSLConfig", "koleo_weight", self.koleo_weight, allow_zero=True)
+        if not 0 <= self.ema_momentum < 1:
+            raise ConfigError(f"SSLConfig.ema_momentum: expected a value in [0, 1), got {self.ema_momentum!r}.")
+        for key in ("proj_dim", "proj_hidden_dim"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) <= 0:
+                raise ConfigError(f"SSLConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Loss of the lead VAE (WearECG recipe).
+
+    Attributes:
+        kl_weight: final weight of the KL term (per latent element, relative to the per-sample reconstruction
+            error); recipe: ~1e-4.
+        kl_warmup_steps: the KL weight ramps linearly from 0 to ``kl_weight`` over these steps.
+        recon: ``"mse"`` (same units as the data, e.g. mV) or ``"zscore_mse"`` (each predicted lead is
+            z-scored over time before the MSE against the z-scored target: a per-lead scale-invariant loss,
+            ``2 (1 - r)``, for records whose amplitudes were z-scored by the source, e.g. PTB-XL here).
+        input_leads_weight: weight of the error on the measured (input) leads relative to the others.
+    """
+
+    kl_weight: float = 1e-4
+    kl_warmup_steps: int = 1000
+    recon: str = "mse"
+    input_leads_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        _pos("VAEConfig", "kl_weight", self.kl_weight, allow_zero=True)
+        if not isinstance(self.kl_warmup_steps, int) or self.kl_warmup_steps < 0:
+            raise ConfigError(f"VAEConfig.kl_warmup_steps: expected an integer >= 0, got {self.kl_warmup_steps!r}.")
+        if self.recon not in ("mse", "zscore_mse"):
+            raise ConfigError(f"VAEConfig.recon: expected 'mse' or 'zscore_mse', got {self.recon!r}.")
+        _pos("VAEConfig", "input_leads_weight", self.input_leads_weight, allow_zero=True)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the training windows come from.
+
+    Attributes:
+        source: ``"synthetic"`` (a tiny seeded toy source for tests and smoke runs, not physiological),
+            ``"sim"`` (the ``wearsdk.sim`` cohort, infinite and seeded), ``"ptbxl"`` (the PTB-XL folder
+            layout: ``records_index.csv`` + ``records100/``), or ``"wfdb"`` (any folder of WFDB records plus a
+            CSV naming each record's subject).
+        root: folder of ``ptbxl`` / ``wfdb`` data (required for those sources).
+        subjects_csv: for ``wfdb``: CSV with columns ``record`` and ``subject_id``.
+        num_participants: participants of the synthetic / simulated cohort used for training.
+        segments_per_participant: windows per participant (positive pairs are drawn among them).
+        val_participants: held-out participants (synthetic / sim) for validation.
+        num_workers: DataLoader worker processes (0 = load in the training process).
+        cache: generate/read every window once and keep them in memory (small cohorts on a CPU; the
+            augmentations still differ at every step).
+    """
+
+    source: str = "synthetic"
+    root: str | None = None
+    subjects_csv: str | None = None
+    num_participants: int = 64
+    segments_per_participant: int = 4
+    val_participants: int = 16
+    num_workers: int = 0
+    cache: bool = False
+
+    def __post_init__(self) -> None:
+        if self.source not in ("synthetic", "sim", "ptbxl", "wfdb"):
+            raise ConfigError(
+                f"DataConfig.source: expected 'synthetic', 'sim', 'ptbxl' or 'wfdb', got {self.source!r}."
+            )
+        if self.source in ("ptbxl", "wfdb") and not self.root:
+            raise ConfigError(f"DataConfig.root: source {self.source!r} needs a data folder; set data.root=PATH.")
+        if self.source == "wfdb" and not self.subjects_csv:
+            raise ConfigError("DataConfig.subjects_csv: source 'wfdb' needs a CSV with columns record,subject_id.")
+        for key in ("num_participants", "segments_per_participant", "val_participants"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
+                raise ConfigError(f"DataConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
+        if self.segments_per_participant < 2 and self.source in ("synthetic", "sim"):
+            raise ConfigError(
+                "DataConfig.segments_per_participant: positive pairs need >= 2 segments per participant, got "
+                f"{self.segments_per_participant}."
+            )
+        if not isinstance(self.num_workers, int) or self.num_workers < 0:
+            raise ConfigError(f"DataConfig.num_workers: expected an integer >= 0, got {self.num_workers!r}.")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run.
+
+    Attributes:
+        recipe: ``"ppg_ssl"``, ``"ecg_ssl"`` or ``"lead_vae"``.
+        preset: the preset it was built from (``"tiny"``, ``"cpu"``, ``"full"``), for the record.
+        model: registry name of the model trained (see ``wearsdk.models.list_models()``).
+        model_overrides: config overrides of that model (e.g. ``{"window_samples": 512}``).
+        steps: optimizer steps.
+        global_batch: samples (SSL: positive pairs) per optimizer step over all processes and micro-batches;
+            must be divisible by ``world_size * optim.grad_accum``.
+        seed: seeds the model init, the data plan and every augmentation.
+        device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
+        amp: ``"auto"`` (bf16 autocast on CUDA, off on CPU), ``"bf16"`` (CUDA only: the CPU path always runs
+            fp32) or ``"off"``.
+        compile: wrap the model in ``torch.compile``.
+        init_from: weights to start from instead of a random init: the ``model.pt`` (or a checkpoint) of another
+            run of the same model, e.g. a VAE pre-trained on simulated mV data, fine-tuned here on real
+            records with ``vae.recon = "zscore_mse"``; keys and shapes are verified. ``--resume`` ignores it.
+        log_every: steps between metric lines in ``metrics.jsonl``.
+        eval_every: steps between validation passes (0 = only at the end).
+        ckpt_every: steps between checkpoints (0 = only at the end).
+        optim, ssl, vae, augment, data: the sub-configs above.
+    """
+
+    recipe: str
+    preset: str
+    model: str
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    steps: int = 1000
+    global_batch: int = 64
+    seed: int = 0
+    device: str = "auto"
+    amp: str = "auto"
+    compile: bool = False
+    init_from: str | None = None
+    log_every: int = 10
+    eval_every: int = 0
+    ckpt_every: int = 0
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    ssl: SSLConfig = field(default_factory=SSLConfig)
+    vae: VAEConfig = field(default_factory=VAEConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+
+    def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise ConfigError(f"TrainConfig.recipe: expected one of {list(RECIPES)}, got {self.recipe!r}.")
+        if self.preset not in PRESETS + ("custom",):
+            raise ConfigError(f"TrainConfig.preset: expected one of {list(PRESETS)}, got {self.preset!r}.")
+        from wearsdk.models import is_model, list_models
+
+        if not is_model(self.model):
+            raise ConfigError(f"TrainConfig.model: unknown model {self.model!r}; expected one of {list_models()}.")
+        wants_vae = self.recipe == "lead_vae"
+        if wants_vae != self.model.startswith("lead_vae"):
+            raise ConfigError(
+                f"TrainConfig.model: recipe {self.recipe!r} cannot train {self.model!r}; "
+                f"use a {'lead_vae_*' if wants_vae else self.recipe.split('_')[0] + '_encoder_*'} model."
+            )
+        for key in ("steps", "global_batch"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
+                raise ConfigError(f"TrainConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
+        if self.recipe != "lead_vae" and self.global_batch < 2:
+            raise ConfigError("TrainConfig.global_batch: InfoNCE needs >= 2 pairs per batch (negatives).")
+        for key in ("log_every", "eval_every", "ckpt_every"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < 0:
+                raise ConfigError(f"TrainConfig.{key}: expected an integer >= 0, got {getattr(self, key)!r}.")
+        if self.log_every == 0:
+            raise ConfigError("TrainConfig.log_every: expected >= 1.")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"TrainConfig.device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
+        if self.amp not in ("auto", "bf16", "off"):
+            raise ConfigError(f"TrainConfig.amp: expected 'auto', 'bf16' or 'off', got {self.amp!r}.")
+        if self.recipe != "lead_vae" and self.data.source == "ptbxl":
+            raise ConfigError("TrainConfig.data.source: 'ptbxl' holds 12-lead 10 s records for the lead_vae recipe.")
+        if self.init_from is not None:
+            from pathlib import Path
+
+            if not Path(self.init_from).is_file():
+                raise ConfigError(
+                    f"TrainConfig.init_from: {self.init_from!r} is not a file; expected the model.pt of a finished run."
+                )
+        # the model overrides must build (names the bad key early, before any data is touched)
+        from wearsdk.models import create_model
+
+        create_model(self.model, **self.model_overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable dict (written into checkpoints and the run folder)."""
+        return dataclasses.asdict(self)
+
+
+_SUB = {
+    "optim": OptimConfig,
+    "ssl": SSLConfig,
+    "vae": VAEConfig,
+    "augment": AugmentConfig,
+    "data": DataConfig,
+}
+
+
+def config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    """Rebuild a :class:`TrainConfig` from :meth:`TrainConfig.to_dict` output (e.g. a JSON file)."""
+    data = dict(data)
+    for key, cls in _SUB.items():
+        if key in data:
+            if not isinstance(data[key], dict):
+                raise ConfigError(f"TrainConfig.{key}: expected a mapping, got {data[key]!r}.")
+            data[key] = from_dict_checked(cls, data[key])
+    return from_dict_checked(TrainConfig, data)
+
+
+def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConfig:
+    """Apply dotted overrides, e.g. ``{"steps": 50, "optim.lr": 3e-4, "model_overrides.base_chs": 16}``."""
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in overrides.items():
+        head, _, rest = key.partition(".")
+        if rest:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            top[key] = value
+    for head, sub in nested.items():
+        if head == "model_overrides":
+            top["model_overrides"] = {**config.model_overrides, **top.get("model_overrides", {}), **sub}
+        elif head in _SUB:
+            top[head] = replace_checked(getattr(config, head), sub)
+        else:
+            raise ConfigError(
+                f"unknown config section {head!r} in override {head}.{next(iter(sub))}; expected one of "
+                f"{['model_overrides', *_SUB]}."
+            )
+    return replace_checked(config, top)
+
+
+def _preset(recipe: str, preset: str) -> dict[str, Any]:
+    modality = recipe.split("_")[0]
+    no_perm = {"p_channel_permutation": 0.0} if modality == "ecg" else {}
+    if recipe in ("ppg_ssl", "ecg_ssl"):
+        if preset == "tiny":
+            return dict(
+                model=f"{modality}_encoder_compact",
+                model_overrides={"window_samples": 256},
+                steps=20,
+                global_batch=8,
+                log_every=5,
+                optim=OptimConfig(lr=1e-3, warmup_steps=4),
+                augment=AugmentConfig(**no_perm),
+                data=DataConfig(num_participants=24, segments_per_participant=3, val_participants=8),
+            )
+        if preset == "cpu":
+            return dict(
+                model=f"{modality}_encoder_compact",
+                steps=2000,
+                global_batch=64,
+                log_every=20,
+                eval_every=500,
+                ckpt_every=500,
+                optim=OptimConfig(lr=1e-3, warmup_steps=100),
+                augment=AugmentConfig(**no_perm),
+                data=DataConfig(
+                    source="sim",
+                    num_participants=256,
+                    segments_per_participant=4,
+                    val_participants=128,
+                    cache=True,
+                ),
+            )
+        return dict(
+            model=f"{modality}_encoder_full",
+            steps=100_000,
+            global_batch=256,
+            log_every=50,
+            eval_every=5000,
+            ckpt_every=2000,
+            optim=OptimConfig(lr=1e-3, warmup_steps=2000),
+            augment=AugmentConfig(**no_perm),
+            data=DataConfig(
+                source="sim",
+                num_participants=20_000,
+                segments_per_participant=16,
+                val_participants=1000,
+                num_workers=8,
+            ),
+        )
+    if preset == "tiny":
+        return dict(
+            model="lead_vae_compact",
+            model_overrides={"window_samples": 256, "base_chs": 16, "latent_chs": 8},
+            steps=20,
+            global_batch=8,
+            log_every=5,
+            optim=OptimConfig(lr=2e-3, warmup_steps=4),
+            vae=VAEConfig(kl_warmup_steps=10),
+            data=DataConfig(num_participants=24, segments_per_participant=2, val_participants=8),
+        )
+    if preset == "cpu":
+        return dict(
+            model="lead_vae_compact",
+            steps=3000,
+            global_batch=32,
+            log_every=20,
+            eval_every=500,
+            ckpt_every=500,
+            optim=OptimConfig(lr=1e-3, warmup_steps=100, weight_decay=0.01),
+            vae=VAEConfig(kl_warmup_steps=1000),
+            data=DataConfig(source="sim", num_participants=1000, segments_per_participant=2, val_participants=200),
+        )
+    return dict(
+        model="lead_vae_full",
+        steps=50_000,
+        global_batch=128,
+        log_every=50,
+        eval_every=2000,
+        ckpt_every=2000,
+        optim=OptimConfig(lr=5e-4, warmup_steps=1000, weight_decay=0.01),
+        vae=VAEConfig(kl_warmup_steps=10_000),
+        data=DataConfig(
+            source="sim",
+            num_participants=20_000,
+            segments_per_participant=4,
+            val_participants=1000,
+            num_workers=8,
+        ),
+    )
+
+
+def get_config(recipe: str, preset: str = "tiny", overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """The config of ``recipe`` (``ppg_ssl``, ``ecg_ssl``, ``lead_vae``) at ``preset`` (``tiny``, ``cpu``,
+    ``full``), with dotted ``overrides`` applied (see :func:`apply_overrides`)."""
+    if recipe not in RECIPES:
+        raise ConfigError(f"recipe: expected one of {list(RECIPES)}, got {recipe!r}.")
+    if preset not in PRESETS:
+        raise ConfigError(f"preset: expected one of {list(PRESETS)}, got {preset!r}.")
+    config = TrainConfig(recipe=recipe, preset=preset, **_preset(recipe, preset))
+    return apply_overrides(config, overrides or {})
