@@ -1,5 +1,6 @@
 """Benchmarks: ratios measured side by side in one run (targets live here, never in timed tests)."""
 
+from wearsdk.bench.export import bench_export
 from wearsdk.bench.preprocess import bench_preprocess
 
-__all__ = ["bench_preprocess"]
+__all__ = ["bench_preprocess", "bench_export"]

@@ -42,6 +42,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sim.add_argument("--participants", type=int, default=4)
     sim.add_argument("--repeats", type=int, default=5, help="repeats (the best is kept)")
     sim.set_defaults(func=_run_simulate)
+    exp = which.add_parser(
+        "export",
+        help="int8 .pte vs eager fp32 vs onnxruntime",
+        description="One window through a registered model as eager fp32, ExecuTorch fp32 and int8 (XNNPACK) and "
+        "onnxruntime fp32, 1 thread, interleaved medians; plus .pte sizes. Targets (DESIGN.md section 7): int8 .pte "
+        "<= 300 KB per compact encoder, >= 3x eager fp32 and faster than onnxruntime fp32.",
+    )
+    exp.add_argument("--model", default="ppg_encoder_compact", help="registered model (default ppg_encoder_compact)")
+    exp.add_argument("--repeats", type=int, default=30)
+    exp.add_argument("--json", action="store_true", help="print one JSON object")
+    exp.set_defaults(func=_run_export)
 
 
 def _run_preprocess(args: argparse.Namespace) -> int:
@@ -79,4 +90,19 @@ def _run_simulate(args: argparse.Namespace) -> int:
     else:
         print(f"simulated {result['seconds_simulated']:.0f} s of 12-lead ECG (500 Hz) + 4-ch PPG + accelerometer in "
               f"{result['wall_s']:.3f} s: realtime_factor {result['realtime_factor']:.0f}x (target >= 500)")
+    return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from wearsdk.bench.export import bench_export
+
+    r = bench_export(args.model, repeats=args.repeats)
+    if args.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    print(f"{r['model']} {tuple(r['input_shape'])}, 1 thread (initial weights: speed does not depend on them)")
+    print_table(["runtime", "median ms"], [[k, f"{v:.2f}"] for k, v in r["ms"].items()])
+    print(f"int8 .pte {r['pte_bytes']['int8'] / 1024:.0f} KiB (fp32 {r['pte_bytes']['fp32'] / 1024:.0f} KiB); "
+          f"int8 vs eager fp32 {r['int8_speedup_vs_eager_fp32']:.1f}x (target >= 3), "
+          f"vs onnxruntime fp32 {r['int8_speedup_vs_onnxruntime_fp32']:.1f}x (target > 1)")
     return 0
