@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from wearsdk.errors import UnknownNameError
+from wearsdk.errors import DataFormatError, SamplingRateError, UnknownNameError
 
 __all__ = ["Annotations", "Recording", "BEAT_SYMBOLS"]
 
@@ -54,6 +54,23 @@ class Recording:
     annotations: Annotations | None = None
     start_time: float | None = None
     metadata: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # The one gate every reader's output passes: a Recording is never silently unusable.
+        rate = self.sampling_rate
+        if not isinstance(rate, (int, float, np.floating)) or not np.isfinite(rate) or rate <= 0:
+            raise SamplingRateError(
+                f"{self.metadata.get('path', 'recording')}: sampling rate must be a finite number > 0 Hz, got "
+                f"{rate!r}; pass sampling_rate=HZ for files that do not store it."
+            )
+        if self.signals.ndim != 2 or self.signals.shape[0] != len(self.channels) or self.signals.shape[1] == 0:
+            raise DataFormatError(
+                f"{self.metadata.get('path', 'recording')}: expected (channels, samples) with >= 1 sample for "
+                f"channels {list(self.channels)}, got signals of shape {self.signals.shape}; the file holds no "
+                "usable samples."
+            )
+        if self.valid.shape != self.signals.shape or len(self.units) != len(self.channels):
+            raise DataFormatError(f"{self.metadata.get('path', 'recording')}: inconsistent channels/units/valid mask.")
 
     @property
     def duration_s(self) -> float:

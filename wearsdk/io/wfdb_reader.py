@@ -55,7 +55,8 @@ def read_wfdb(base: Path, *, units: Mapping[str, str] | str | None = None, annot
             f"WFDB record {base}: header promises {head.sig_len} samples, data holds {x.shape[1]}; "
             "the data file is truncated. Re-download it."
         )
-    names = tuple(normalise_channel(n) for n in rec.sig_name)
+    # a signal line may end before its (optional) description: such a channel gets a positional name
+    names = tuple(normalise_channel(n) if n else f"ch{i}" for i, n in enumerate(rec.sig_name))
     raw_units = list(rec.units or ["mV"] * len(names))
     if isinstance(units, str):
         raw_units = [units] * len(names)
