@@ -173,7 +173,25 @@ def ptbxl_root() -> Path:
     return Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "real" / "ptbxl"
 
 
-class PTBXLLeads(Dataset):
+class _StackedLeads(Dataset):
+    """A :class:`LeadDataset` over ``self.data`` ``(records, 12, samples)`` with one id per record in
+    ``self.ids``: items are ``(leads II/V1/V5, all 12 leads, subject id)``."""
+
+    data: torch.Tensor
+    ids: list[str]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subject_ids(self) -> list[str]:
+        return list(self.ids)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+        x12 = self.data[int(index)]
+        return x12[list(_INPUT_ROWS)].clone(), x12.clone(), self.ids[int(index)]
+
+
+class PTBXLLeads(_StackedLeads):
     """PTB-XL records in the layout of the shared subset: ``records_index.csv`` + ``records100/``.
 
     Args:
@@ -223,15 +241,6 @@ class PTBXLLeads(Dataset):
             self.ids.append(f"ptbxl{int(row['ecg_id'])}")
         self.data = torch.from_numpy(data)
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def subject_ids(self) -> list[str]:
-        return list(self.ids)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
-        x12 = self.data[int(index)]
-        return x12[list(_INPUT_ROWS)].clone(), x12.clone(), self.ids[int(index)]
 
 
 def prepare_12lead(
@@ -294,7 +303,7 @@ def load_12lead_windows(
     return np.ascontiguousarray(w, dtype=np.float32)
 
 
-class WFDBLeads(Dataset):
+class WFDBLeads(_StackedLeads):
     """Any folder of 12-lead WFDB records plus a CSV ``record,subject_id`` (one row per record).
 
     Records are band-passed 0.5-40 Hz, resampled to 100 Hz and cut into non-overlapping 10 s windows
@@ -341,15 +350,6 @@ class WFDBLeads(Dataset):
         self.problems = problems
         self.data = torch.from_numpy(np.stack(windows).astype(np.float32))
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def subject_ids(self) -> list[str]:
-        return list(self.ids)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
-        x12 = self.data[int(index)]
-        return x12[list(_INPUT_ROWS)].clone(), x12.clone(), self.ids[int(index)]
 
 
 class InMemory(Dataset):
