@@ -107,3 +107,12 @@ def test_float64_and_non_contiguous_tensors_are_handled():
     y = ws.zscore(x64[:, ::2])
     assert y.dtype == torch.float32 and y.shape == (4, 320)
     assert torch.allclose(y, ws.zscore(torch.from_numpy(np.ascontiguousarray(GOOD[:, ::2]))))
+
+
+@pytest.mark.parametrize("fn", sorted(CALLS))
+def test_huge_inputs_are_refused_before_any_copy(fn):
+    huge = np.broadcast_to(np.float32(0.0), (1, 2**31))  # 8 GB if materialised; a view here
+    with pytest.raises(ShapeError, match="too large"):
+        CALLS[fn](huge)
+    with pytest.raises(ShapeError, match="too large"):
+        CALLS[fn](torch.zeros(1).expand(2**31))

@@ -46,6 +46,8 @@ bool is_signal(KernelRuntimeContext &ctx, const Tensor &x, const char *op) {
     if (x.scalar_type() != ScalarType::Float) return fail(ctx, op, "expected float32 input");
     if (x.dim() < 1 || x.dim() >= kMaxDim || x.size(x.dim() - 1) <= 0)
         return fail(ctx, op, "expected (..., samples) with samples > 0");
+    if (x.size(x.dim() - 1) > INT32_MAX || x.numel() / x.size(x.dim() - 1) > INT32_MAX)
+        return fail(ctx, op, "at most 2^31-1 samples and rows per call");
     return true;
 }
 

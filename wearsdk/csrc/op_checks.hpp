@@ -7,6 +7,7 @@
 //   quality    out:  (..., 3) = nonfinite, flat, clip fractions
 #pragma once
 
+#include <climits>
 #include <cstdint>
 
 #include "wear_dsp.h"

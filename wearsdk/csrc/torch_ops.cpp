@@ -27,6 +27,8 @@ Tensor as_signal(const Tensor &x, const char *op) {
     TORCH_CHECK(x.device().is_cpu(), "wearsdk::", op, ": expected a CPU tensor");
     TORCH_CHECK(x.dim() >= 1 && x.size(-1) > 0, "wearsdk::", op, ": expected (..., samples) with samples > 0, got ",
                 x.sizes());
+    TORCH_CHECK(x.size(-1) <= INT32_MAX && x.numel() / x.size(-1) <= INT32_MAX, "wearsdk::", op,
+                ": at most 2^31-1 samples and rows per call (the core counts in int32); stream it in chunks");
     return x.contiguous();
 }
 

@@ -49,6 +49,7 @@ def as_signal(x: Any, *, name: str = "x", allow_nonfinite: bool = False) -> tupl
         restore = _to_numpy
     dtype = t.dtype if t is not None else arr.dtype
     _check_dtype(dtype, name)
+    _check_size(tuple(t.shape) if t is not None else arr.shape, name)
     if t is None:
         t = torch.from_numpy(np.array(arr, dtype=np.float32, order="C", ndmin=0))
     t = t.to(device="cpu", dtype=torch.float32).contiguous()
@@ -67,6 +68,22 @@ def as_signal(x: Any, *, name: str = "x", allow_nonfinite: bool = False) -> tupl
                 "interpolate or drop them before filtering."
             )
     return t, restore
+
+
+# The C core counts samples and rows in int32 (firmware-sized types); larger inputs go in chunks.
+MAX_SAMPLES = 2**31 - 1
+
+
+def _check_size(shape: tuple[int, ...], name: str) -> None:
+    """Refuses, before any copy, an input the core cannot index."""
+    if not shape:
+        return
+    rows = int(np.prod(shape[:-1], dtype=np.int64)) if len(shape) > 1 else 1
+    if shape[-1] > MAX_SAMPLES or rows > MAX_SAMPLES or rows * shape[-1] > 2**40:
+        raise ShapeError(
+            f"{name} of shape {shape} is too large for one call (at most {MAX_SAMPLES} samples per row and "
+            f"rows, 2^40 values in all); stream it in chunks with wearsdk.signal.Preprocessor."
+        )
 
 
 def _to_numpy(y: torch.Tensor) -> np.ndarray:
