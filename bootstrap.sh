@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wearsdk bootstrap: from a fresh machine (Python 3.11, gcc/g++, cmake) to a working SDK.
 #
-#   ./bootstrap.sh          set up (venv, pinned deps, native build) and run the main job
+#   ./bootstrap.sh          set up (venv, pinned deps, native build) and run the main job (doctor, then
+#                           the demo; extra arguments go to wearsdk demo)
 #   ./bootstrap.sh test     set up and run the whole test suite (ruff, ctest, sanitizer ctest, pytest)
 #   ./bootstrap.sh build    set up only (also rebuilds the C++ libraries after a change)
 #
@@ -85,7 +86,7 @@ run_tests() {
 cmd=${1:-main}
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
-    main) setup_venv; build_native; exec "$VENV/bin/wearsdk" doctor "$@" ;;
+    main) setup_venv; build_native; "$VENV/bin/wearsdk" doctor; exec "$VENV/bin/wearsdk" demo "$@" ;;
     test) setup_venv; build_native; install_test_tools; run_tests "$@" ;;
     build) setup_venv; build_native ;;
     *) echo "usage: ./bootstrap.sh [test|build]   (no argument: set up and run the main job)" >&2; exit 2 ;;
