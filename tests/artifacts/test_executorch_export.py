@@ -86,6 +86,15 @@ def test_tampered_artifacts_are_refused(artifacts, tmp_path):
     pte.write_bytes(bytes(data[: len(data) // 3]))  # truncated
     with pytest.raises(ArtifactIntegrityError):
         load(bad)
+    good = json.loads((fp32.parent / "manifest.json").read_text())
+    shutil.copy(fp32.parent / "tiny_executorch_fp32.pte", pte)  # the original file, an edited manifest
+    edited = {**good, "files": {k: {**v, "sha256": "0" * 64} for k, v in good["files"].items()}}
+    (bad / "manifest.json").write_text(json.dumps(edited))
+    with pytest.raises(ArtifactIntegrityError, match="sha256"):
+        load(bad)
+    (bad / "manifest.json").write_text(json.dumps({**good, "format": "something-else/9"}))
+    with pytest.raises(ArtifactIntegrityError, match="format"):
+        load(bad)
     (bad / "manifest.json").write_text("{broken")
     with pytest.raises(ArtifactIntegrityError, match="JSON"):
         load(bad)

@@ -20,6 +20,7 @@ Streaming equals offline: with no faults, the outputs equal ``model(normalise(wi
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,8 @@ class StreamResult:
 @dataclass
 class StreamStats:
     """Input samples per channel: received = processed + dropped (duplicates, late, non-finite);
-    ``missing`` counts samples the timestamps say never arrived."""
+    ``missing`` counts samples the timestamps say never arrived. ``event_counts`` counts every event by
+    kind; ``events`` keeps the latest 1000 (memory stays flat on a stream that runs for days)."""
 
     received: int = 0
     processed: int = 0
@@ -73,7 +75,8 @@ class StreamStats:
     missing: int = 0
     windows: int = 0
     restarts: int = 0
-    events: list[StreamEvent] = field(default_factory=list)
+    events: deque[StreamEvent] = field(default_factory=lambda: deque(maxlen=1000))
+    event_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _as_model(model: Any) -> Callable[[torch.Tensor], Any]:
@@ -174,6 +177,7 @@ class StreamingSession:
         ev = StreamEvent(kind, float(t), int(samples), detail)
         self._pending.append(ev)
         self.stats.events.append(ev)
+        self.stats.event_counts[kind] = self.stats.event_counts.get(kind, 0) + 1
 
     def _restart(self) -> None:
         self._pre.reset()
