@@ -59,9 +59,12 @@ def _cpsc2019(real_data_dir):
 
 def test_cpsc2019(real_data_dir):
     """Per-record F1 on the 10 CPSC 2019 samples, scored like the challenge (beats in the first and last
-    0.5 s are not counted). Six reach the issue's 0.99; four records with heavy motion artifacts, 30 mV
-    spikes or QRS smaller than the T wave do not yet: their floors below guard against regressions and
-    are listed in the report, not hidden."""
+    0.5 s are not counted). Seven reach the issue's 0.99, among them 00147 (R waves on 3 mV motion waves)
+    and 00502 (a beat right after a large PVC). Three do not yet, each with a floor just under its current
+    score (guards against regressions; listed in the report, not hidden): 00126 (a +-10 mV saturated
+    motion artifact with two beats annotated inside or right after it), 00224 (30 mV one-sample spikes
+    with baseline steps that coincide with or hide barely visible beats) and 00513 (T waves taller than
+    the small, broad QS complexes; one sharp wave before a QRS is taken for it)."""
     scores = {}
     for name, x, ref in _cpsc2019(real_data_dir):
         det = ecg_peaks(x, sampling_rate=500.0)
@@ -70,7 +73,7 @@ def test_cpsc2019(real_data_dir):
         assert score >= _CPSC2019_FLOOR.get(name, 0.99), (name, scores)
 
 
-_CPSC2019_FLOOR = {"data_00126": 0.6, "data_00147": 0.8, "data_00224": 0.75, "data_00513": 0.85, "data_00502": 0.95}
+_CPSC2019_FLOOR = {"data_00126": 0.74, "data_00224": 0.85, "data_00513": 0.88}
 
 
 def test_simulated_cohort_with_noise():

@@ -1,15 +1,32 @@
 """R-peak detection, offline and streaming, after Pan & Tompkins (IEEE TBME 32:230-236, 1985).
 
 Causal pipeline: 12 ms running median (removes one-sample spikes) -> band-pass 5-15 Hz -> derivative ->
-square -> 150 ms moving-window integration (MWI). MWI maxima that dominate +-200 ms are QRS candidates,
+square -> 150 ms moving-window integration (MWI). QRS candidates are the MWI maxima that are the largest
+MWI *maximum* within +-200 ms (only other maxima compete, not the decaying flank of a neighbour, so a beat
+riding on the energy tail of a large ectopic beat or artifact just before it is still seen). They are
 classified with the adaptive signal/noise peak levels of Pan & Tompkins (threshold = NPK + 0.25 (SPK -
-NPK); the SPK update is clipped at 3x so one large artifact does not hide the next beats), a 200 ms
-refractory period, T-wave rejection (a candidate within 360 ms of a QRS with under half its steepest
-slope or half its MWI energy) and search-back when no QRS came for 1.66 x the median of the last eight RR
-intervals (or 1 s before two are known); after 2.5 s without a QRS the signal level is halved, so a
-large artifact cannot silence the detector. Because every filter is causal, the MWI peak lags the R
-wave; each accepted QRS is located on the raw signal as the largest deviation from the local median in
-the 250 ms before the MWI peak (the lag of the band-pass plus the MWI); two QRS located within 200 ms
+NPK); the SPK update is clipped at 3x so one large artifact does not hide the next beats) and a 200 ms
+refractory period.
+
+T-wave rejection, for a candidate inside 360 ms of the last QRS or, once four RR intervals are known,
+inside 70 % of their median (the QT interval shortens with the heart rate: Bazett, Heart 7:353-370,
+1920): a T wave has under half the QRS's steepest 5-15 Hz slope (Pan & Tompkins), or under half its MWI
+energy, or under half its peak 15-40 Hz amplitude. The last is a second scale: the QRS is the only
+ECG wave with much energy above 15 Hz, so a T wave taller and steeper than the QRS still fails it
+(cf. the multi-band QRS detectors of Afonso et al., IEEE TBME 46:192-202, 1999).
+
+Search-back (Pan & Tompkins): when no QRS came for 1.66 x the median of the last eight RR intervals (or
+1 s before two are known), and once more at the end of the stream, every rejected candidate above half
+the threshold that fits the gap is accepted, the largest first, each at least max(200 ms, 0.6 RR) from
+the others, so two missed beats in one gap are both recovered (candidates rejected as T waves are not
+eligible). After 2.5 s without a QRS the signal level is halved, so a large artifact cannot silence the detector.
+
+Location: every filter is causal, so the MWI peak lags the R wave. Each accepted QRS is searched in the
+MWI window moved back by the band-pass group delay (+-50 ms), narrowed to +-75 ms (half the widest QRS)
+around its strongest 15-40 Hz activity, as the largest deviation of the raw signal from its 200 ms
+running median (a baseline that follows wander, steps and the slower P and T waves but not
+the QRS: de Chazal et al., IEEE TBME 51:1196-1206, 2004), then moved to the extremum of that polarity
+within +-20 ms, so a notched R is marked at the same point in every beat. Two QRS located within 200 ms
 count once. ``ecg_peaks(x)`` is :class:`EcgPeakDetector` fed the whole signal at once, so offline and
 streaming results are identical.
 """
@@ -27,7 +44,10 @@ _REFRACTORY_S = 0.2
 _TWAVE_S = 0.36
 _MWI_S = 0.15
 _LEARN_S = 2.0
-_SEARCH_S = 0.25
+_REFINE_S = 0.05
+_BASE_S = 0.1
+_PEAK_S = 0.02
+_HALF_QRS_S = 0.075
 _KEEP_S = 12.0
 _LOST_S = 2.5
 
@@ -48,17 +68,23 @@ class EcgPeakDetector:
     def __init__(self, *, sampling_rate: float) -> None:
         self.fs = check_rate(sampling_rate, minimum=50.0, what="ECG R-peak detection")
         self._bp = _Bandpass(sampling_rate=self.fs, low=5.0, high=15.0, order=2)
+        self._hp = _Bandpass(sampling_rate=self.fs, low=15.0, high=40.0, order=2)
         self._mwi_n = max(1, int(round(_MWI_S * self.fs)))
         self._refr = int(round(_REFRACTORY_S * self.fs))
         self._twave = int(round(_TWAVE_S * self.fs))
         self._learn = int(round(_LEARN_S * self.fs))
-        self._search = int(round(_SEARCH_S * self.fs))
+        self._refine = max(1, int(round(_REFINE_S * self.fs)))
+        self._base = max(1, int(round(_BASE_S * self.fs)))
+        self._peak = max(1, int(round(_PEAK_S * self.fs)))
+        self._half_qrs = max(1, int(round(_HALF_QRS_S * self.fs)))
         self._keep = int(round(_KEEP_S * self.fs))
+        self._memory = int(round((_KEEP_S - 2.0) * self.fs))  # oldest candidate search-back may revisit
         self._med_n = max(1, int(0.012 * self.fs) | 1)
         self._med_tail: np.ndarray | None = None
         self._raw = np.zeros(0)  # raw samples from global index self._start
         self._mwi = np.zeros(0)
         self._sq = np.zeros(0)  # squared slope of the band-passed signal
+        self._hf = np.zeros(0)  # |15-40 Hz band|: the QRS has energy there, T waves hardly any
         self._start = 0
         self._n = 0  # samples seen
         self._last_value = 0.0
@@ -66,10 +92,10 @@ class EcgPeakDetector:
         self._sq_tail = np.zeros(0)
         self._scanned = 0  # global index up to which MWI maxima were classified
         self._spk = self._npk = None
-        self._qrs: list[tuple[int, float, float]] = []  # accepted, not emitted: (index, MWI, slope^2)
-        self._noise: list[tuple[int, float, float]] = []  # rejected candidates since the last QRS
+        self._qrs: list[tuple[int, float, float, float]] = []  # accepted, not emitted: (index, MWI, slope^2, |HF|)
+        self._noise: list[tuple[int, float, float, float]] = []  # rejected candidates since the last QRS
         self._rr: list[int] = []
-        self._last_qrs: tuple[int, float, float] | None = None
+        self._last_qrs: tuple[int, float, float, float] | None = None
         self._last_r = -(10**12)  # last emitted R peak (global index)
         self._start_idx = 0
         self._lost = int(round(_LOST_S * self.fs))
@@ -122,6 +148,7 @@ class EcgPeakDetector:
         mwi, sq = self._feature(x)
         self._mwi = np.concatenate([self._mwi, mwi])
         self._sq = np.concatenate([self._sq, sq])
+        self._hf = np.concatenate([self._hf, np.abs(self._hp(x))])
         self._n += x.size
         return self._process(final=False)
 
@@ -130,38 +157,70 @@ class EcgPeakDetector:
         return self._process(final=True)
 
     # -- decision logic --------------------------------------------------------------------------
-    def _candidates(self, final: bool) -> list[tuple[int, float, float]]:
-        """MWI maxima in [scanned, n - refractory) (or to the end when ``final``) that dominate +-200 ms,
-        as ``(index, MWI value, largest squared slope in the MWI window)``."""
-        end = self._n if final else self._n - self._refr
-        lo = max(self._scanned, self._start + 1)
-        if end - 1 <= lo:
+    def _candidates(self, final: bool) -> list[tuple[int, float, float, float]]:
+        """MWI maxima in [scanned, n - refractory) (or to the end when ``final``) that are the largest MWI
+        maximum within +-200 ms, as ``(index, MWI value, largest squared slope in the MWI window)``.
+
+        Only other maxima count, not the slopes of a neighbouring complex: a beat that rides on the
+        decaying energy of a large ectopic beat or artifact just before it stays a candidate."""
+        s, r = self._start, self._refr
+        end = self._n if final else self._n - r - 1
+        lo = max(self._scanned, s + 1)
+        if end <= lo:
             return []
-        m = self._mwi[lo - 1 - self._start: end + 1 - self._start]
+        a = max(lo - r, s + 1)
+        b = min(end + r, self._n - 1)  # local maxima are decidable in [a, b)
+        m = self._mwi[a - 1 - s: b + 1 - s]
         core = m[1:-1]
         is_max = (core > m[:-2]) & (core >= m[2:])
+        peak_val = np.where(is_max, core, -np.inf)
         self._scanned = end
-        pos = np.flatnonzero(is_max)
         out = []
-        for p in pos:
-            i = int(lo + p)
-            w_lo, w_hi = max(i - self._refr, self._start) - self._start, min(i + self._refr + 1, self._n)
-            if self._mwi[w_lo: w_hi - self._start].max() > core[p]:
-                continue  # not the dominant maximum within +-200 ms: a wiggle of a larger complex
-            a = max(i - self._mwi_n + 1, self._start) - self._start
-            out.append((i, float(core[p]), float(self._sq[a: i + 1 - self._start].max())))
+        for p in np.flatnonzero(is_max[lo - a: end - a]):
+            k = int(p) + lo - a
+            i = a + k
+            if peak_val[max(k - r, 0): k + r + 1].max() > core[k]:
+                continue  # a wiggle of a larger complex
+            w = max(i - self._mwi_n + 1, s) - s
+            h = max(i - self._mwi_n - int(round(self._bp.delay)), s) - s
+            out.append((i, float(core[k]), float(self._sq[w: i + 1 - s].max()), float(self._hf[h: i + 1 - s].max())))
         return out
 
     def _locate(self, i: int) -> int:
-        """R peak on the raw (despiked) signal for an MWI maximum at global index ``i``: the largest
-        deviation from the local median in the ``_SEARCH_S`` window before the delay-corrected MWI peak."""
-        lo = max(i - self._search - int(round(self._bp.delay)), self._start)
-        seg = self._raw[lo - self._start: i + 1 - self._start]
-        if seg.size == 0:
-            return i
-        return int(lo + np.argmax(np.abs(seg - np.median(seg)))) - self._med_n // 2
+        """R peak on the raw (despiked) signal for an MWI maximum at global index ``i``.
 
-    def _accept(self, cand: tuple[int, float, float], weight: float) -> None:
+        The QRS lies in the MWI window moved back by the band-pass group delay (widened by ``_REFINE_S``
+        on each side), within ``_HALF_QRS_S`` of the window's largest 15-40 Hz amplitude. There the R
+        peak is the largest deviation of the raw signal from its running median over ``2 _BASE_S``
+        (200 ms). That median is the baseline under the QRS: it follows wander, steps and the slower P
+        and T waves but ignores the QRS, which fills less than half of the window (the baseline estimate
+        of de Chazal et al., IEEE TBME 51:1196-1206, 2004)."""
+        d = int(round(self._bp.delay))
+        w, h = self._refine, self._base
+        lo = max(i - self._mwi_n - d - w, self._start)
+        hi = min(i - d + w + 1, self._n)
+        if hi <= lo:
+            return i
+        # The R peak lies inside the QRS, which is at most ~150 ms wide, and so does the strongest 15-40 Hz
+        # activity: keep +-75 ms around the latter (drops broad P/T and motion waves in the window).
+        dh = int(round(self._hp.delay))
+        hseg = self._hf[min(lo + dh, self._n - 1) - self._start: min(hi + dh, self._n) - self._start]
+        if hseg.size:
+            c = lo + int(np.argmax(hseg))
+            lo, hi = max(lo, c - self._half_qrs), min(hi, c + self._half_qrs + 1)
+        a, b = max(lo - h, self._start), min(hi + h, self._n)
+        seg = np.pad(self._raw[a - self._start: b - self._start], (h - (lo - a), h - (b - hi)), mode="edge")
+        base = np.median(np.lib.stride_tricks.sliding_window_view(seg, 2 * h + 1), axis=1)
+        dev = seg[h: h + hi - lo] - base
+        k = int(np.argmax(np.abs(dev)))
+        # the extremum of that polarity within +-_PEAK_S: the same point of a notched or slurred R in
+        # every beat, whatever the running baseline does across the notch
+        k0 = k - self._peak  # seg extends h >= _peak samples beyond the window on both sides
+        sign = 1.0 if dev[k] >= 0 else -1.0
+        k = k0 + int(np.argmax(sign * seg[h + k0: h + k + self._peak + 1]))
+        return lo + k - self._med_n // 2
+
+    def _accept(self, cand: tuple[int, float, float, float], weight: float) -> None:
         if self._last_qrs is not None:
             self._rr = (self._rr + [cand[0] - self._last_qrs[0]])[-8:]
         # Clip the update so one huge artifact cannot blind the detector for the next beats.
@@ -182,12 +241,14 @@ class EcgPeakDetector:
             self._npk = 0.5 * float(first.mean()) if first.size else 0.0
         for cand in self._candidates(final):
             self._classify(cand)
+        if final:
+            self._end_search_back()
         out = self._emit(final)
         self._trim()
         return out
 
-    def _classify(self, cand: tuple[int, float, float]) -> None:
-        i, v, slope = cand
+    def _classify(self, cand: tuple[int, float, float, float]) -> None:
+        i, v, slope, hf = cand
         thr = self._npk + 0.25 * (self._spk - self._npk)
         last = self._last_qrs
         since = i - (last[0] if last is not None else self._start_idx)
@@ -195,25 +256,53 @@ class EcgPeakDetector:
             # No QRS for a long time: the signal level was set by an artifact; let it fall.
             self._spk = max(0.5 * self._spk, self._npk)
             thr = self._npk + 0.25 * (self._spk - self._npk)
+        self._noise = [c for c in self._noise if i - c[0] < self._memory]  # still inside the buffer
         if last is not None:
             typical_rr = float(np.median(self._rr)) if len(self._rr) >= 2 else self.fs  # 60 bpm prior
             if i - last[0] > 1.66 * typical_rr and self._noise:
-                best = max((c for c in self._noise if c[0] - last[0] > self._refr), key=lambda c: c[1],
-                           default=None)
-                if best is not None and best[1] > 0.5 * thr:
-                    self._accept(best, 0.25)
-                    last = self._last_qrs
+                self._search_back(0.5 * thr, max(self._refr, 0.6 * typical_rr), i)
+                last = self._last_qrs
         if last is not None and i - last[0] < self._refr:
             return  # refractory (only equal maxima can be this close)
         if v > thr:
-            if last is not None and i - last[0] < self._twave and (slope < 0.25 * last[2] or v < 0.5 * last[1]):
-                # T wave: under half the QRS's steepest slope (squared: a quarter) or half its energy
+            # The T wave follows the QRS by about the QT interval, which shortens with the heart rate
+            # (Bazett 1920): once four intervals are known the window is at most 70 % of their median.
+            twave = self._twave if len(self._rr) < 4 else min(self._twave, 0.7 * float(np.median(self._rr)))
+            if last is not None and i - last[0] < twave and (
+                    slope < 0.25 * last[2] or v < 0.5 * last[1] or hf < 0.5 * last[3]):
+                # T wave: under half the QRS's steepest slope (squared: a quarter), half its energy or half
+                # its 15-40 Hz amplitude
                 self._npk = 0.125 * v + 0.875 * self._npk
                 return
             self._accept(cand, 0.125)
         else:
             self._npk = 0.125 * v + 0.875 * self._npk
             self._noise.append(cand)
+
+    def _end_search_back(self) -> None:
+        """At the end of the stream, search back over a final gap longer than 1.66 RR as well."""
+        last = self._last_qrs
+        if last is None or not self._noise:
+            return
+        typical_rr = float(np.median(self._rr)) if len(self._rr) >= 2 else self.fs
+        if self._n - last[0] > 1.66 * typical_rr:
+            thr = self._npk + 0.25 * (self._spk - self._npk)
+            self._search_back(0.5 * thr, max(self._refr, 0.6 * typical_rr), self._n + self._refr)
+
+    def _search_back(self, thr: float, gap: float, until: int) -> None:
+        """Pan & Tompkins' search-back with the lower threshold, for every missed beat of a long gap: the
+        largest rejected candidates above ``thr``, each at least ``gap`` samples from the last QRS, from
+        the candidate at ``until`` that ended the gap and from one another, are accepted in time order."""
+        taken = [self._last_qrs[0], until]
+        found = []
+        for c in sorted(self._noise, key=lambda c: -c[1]):
+            if c[1] <= thr:
+                break
+            if min(abs(c[0] - t) for t in taken) >= gap and c[0] > self._last_qrs[0]:
+                taken.append(c[0])
+                found.append(c)
+        for c in sorted(found):
+            self._accept(c, 0.25)
 
     def _emit(self, final: bool) -> np.ndarray:
         ready = self._qrs if final else self._qrs[:-1]
@@ -232,6 +321,7 @@ class EcgPeakDetector:
             self._raw = self._raw[drop:]
             self._mwi = self._mwi[drop:]
             self._sq = self._sq[drop:]
+            self._hf = self._hf[drop:]
             self._start += drop
 
 
