@@ -16,7 +16,7 @@ from wearsdk.train import (
     get_config,
     lr_at,
 )
-from wearsdk.train.data import StepBatchSampler, participant_groups, ptbxl_root, ssl_plan, vae_plan
+from wearsdk.train.data import StepBatchSampler, participant_groups, ssl_plan, vae_plan
 
 
 @pytest.mark.parametrize("recipe", RECIPES)
@@ -111,15 +111,12 @@ def test_synthetic_sources() -> None:
     np.testing.assert_array_equal(x3.numpy(), x12[[1, 6, 10]].numpy())
 
 
-def test_ptbxl_reader_or_clear_skip(tmp_path) -> None:
+def test_ptbxl_reader(tmp_path, real_data_dir) -> None:
     from wearsdk.train import PTBXLLeads
 
     with pytest.raises(DataFormatError, match="records_index.csv"):
         PTBXLLeads(tmp_path)
-    root = ptbxl_root()
-    if not (root / "records_index.csv").is_file():
-        pytest.skip(f"shared PTB-XL subset not found at {root}")
-    ds = PTBXLLeads(root, "val", max_records=3)
+    ds = PTBXLLeads(real_data_dir / "ptbxl", "val", max_records=3)
     x3, x12, sid = ds[0]
     assert x3.shape == (3, 1000) and x12.shape == (12, 1000) and sid.startswith("ptbxl")
 
@@ -135,12 +132,10 @@ def test_wfdb_folder_without_usable_records_says_why(tmp_path) -> None:
         WFDBLeads(tmp_path, tmp_path / "bad.csv")
 
 
-def test_wfdb_folder_of_real_records(tmp_path) -> None:
+def test_wfdb_folder_of_real_records(tmp_path, real_data_dir) -> None:
     from wearsdk.train import WFDBLeads
 
-    root = ptbxl_root().parent / "cinc2021"
-    if not (root / "HR06000.hea").is_file():
-        pytest.skip(f"shared CinC 2021 records not found at {root}")
+    root = real_data_dir / "cinc2021"
     csv_path = tmp_path / "subjects.csv"
     csv_path.write_text("record,subject_id\nHR06000,a\nE07500,b\nnot_there,c\n")
     ds = WFDBLeads(root, csv_path)

@@ -146,12 +146,8 @@ def test_gradient_accumulation_matches_the_full_batch(tmp_path: Path) -> None:
     assert accum.step == 4
 
 
-def test_trains_on_a_folder_of_wfdb_records_with_subject_ids(tmp_path: Path) -> None:
-    from wearsdk.train.data import ptbxl_root
-
-    root = ptbxl_root().parent / "cinc2021"
-    if not (root / "HR06000.hea").is_file():
-        pytest.skip(f"shared CinC 2021 records not found at {root}")
+def test_trains_on_a_folder_of_wfdb_records_with_subject_ids(tmp_path: Path, real_data_dir: Path) -> None:
+    root = real_data_dir / "cinc2021"
     names = sorted(p.stem for p in root.glob("*.hea"))
     csv_path = tmp_path / "subjects.csv"
     csv_path.write_text("record,subject_id\n" + "".join(f"{n},{n[:2]}{i}\n" for i, n in enumerate(names)))
