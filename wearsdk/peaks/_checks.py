@@ -6,7 +6,7 @@ import numpy as np
 
 from wearsdk.errors import DTypeError, NonFiniteInputError, SamplingRateError, ShapeError
 
-__all__ = ["as_signal", "check_rate"]
+__all__ = ["as_signal", "check_rate", "hold_last_finite"]
 
 
 def check_rate(sampling_rate: float, *, minimum: float, what: str) -> float:
@@ -37,3 +37,15 @@ def as_signal(x: np.ndarray, *, allow_nan: bool) -> np.ndarray:
     if not allow_nan and not np.isfinite(arr).all():
         raise NonFiniteInputError("signal holds NaN/inf; fill or drop the dropouts first.")
     return arr
+
+
+def hold_last_finite(x: np.ndarray, last: float) -> tuple[np.ndarray, float]:
+    """``x`` with every NaN/inf replaced by the last finite value before it (``last`` carries it across
+    chunks, so streaming equals offline); returns the filled chunk and the new ``last``."""
+    x = np.asarray(x, dtype=np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        idx = np.where(~bad, np.arange(x.size), -1)
+        np.maximum.accumulate(idx, out=idx)
+        x = np.where(idx >= 0, x[np.maximum(idx, 0)], last)
+    return x, (float(x[-1]) if x.size else last)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.peaks._checks import as_signal, check_rate
+from wearsdk.peaks._checks import as_signal, check_rate, hold_last_finite
 from wearsdk.peaks._filter import _Bandpass
 
 __all__ = ["EcgPeakDetector", "ecg_peaks"]
@@ -102,14 +102,7 @@ class EcgPeakDetector:
 
     # -- signal path ---------------------------------------------------------------------------
     def _hold_nan(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        bad = ~np.isfinite(x)
-        if bad.any():
-            idx = np.where(~bad, np.arange(x.size), -1)
-            np.maximum.accumulate(idx, out=idx)
-            x = np.where(idx >= 0, x[np.maximum(idx, 0)], self._last_value)
-        if x.size:
-            self._last_value = float(x[-1])
+        x, self._last_value = hold_last_finite(x, self._last_value)
         return x
 
     def _despike(self, x: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.peaks._checks import as_signal, check_rate
+from wearsdk.peaks._checks import as_signal, check_rate, hold_last_finite
 from wearsdk.peaks._filter import _Bandpass
 
 __all__ = ["PpgPeakDetector", "ppg_peaks"]
@@ -54,14 +54,7 @@ class PpgPeakDetector:
 
     def push(self, x: np.ndarray) -> np.ndarray:
         """Feed the next ``(samples,)`` chunk; returns newly final peak indices (int64)."""
-        x = np.asarray(as_signal(x, allow_nan=True), dtype=np.float64)
-        bad = ~np.isfinite(x)
-        if bad.any():
-            idx = np.where(~bad, np.arange(x.size), -1)
-            np.maximum.accumulate(idx, out=idx)
-            x = np.where(idx >= 0, x[np.maximum(idx, 0)], self._last_value)
-        if x.size:
-            self._last_value = float(x[-1])
+        x, self._last_value = hold_last_finite(as_signal(x, allow_nan=True), self._last_value)
         self._raw = np.concatenate([self._raw, x])
         self._y = np.concatenate([self._y, self._bp(x)])
         self._n += x.size
