@@ -36,7 +36,8 @@ __version__ = "0.1.0"
 _SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export", "sim", "io", "peaks", "models", "train")
 
 # Public functions that live in a sub-package, also importable as ``wearsdk.<name>`` (loaded on use).
-_FUNCTIONS = {"ecg_peaks": "wearsdk.peaks", "ppg_peaks": "wearsdk.peaks", "heart_rate": "wearsdk.peaks"}
+_FUNCTIONS = {"ecg_peaks": "wearsdk.peaks", "ppg_peaks": "wearsdk.peaks", "heart_rate": "wearsdk.peaks",
+              "reconstruct_12lead": "wearsdk.reconstruct"}
 
 __all__ = [
     "__version__",

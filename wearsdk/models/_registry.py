@@ -15,9 +15,21 @@ from typing import Any
 import torch
 from torch import nn
 
-from wearsdk.errors import CheckpointError, UnknownNameError
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError, UnknownNameError
 
-__all__ = ["register_model", "create_model", "list_models", "is_model", "get_model_card"]
+__all__ = [
+    "register_model",
+    "create_model",
+    "list_models",
+    "is_model",
+    "get_model_card",
+    "WEIGHTS_DIR",
+    "bundled_weights_path",
+    "load_pretrained",
+]
+
+# Pretrained weights shipped inside the package (plain fp32 state dicts named by ``ModelCard.weights_file``).
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
 
@@ -51,9 +63,10 @@ def create_model(
 
     Args:
         name: a name from :func:`list_models`.
-        pretrained: load the published weights named in the model card. No weights are published yet,
-            so this raises :class:`CheckpointError` until a release ships them; pass ``checkpoint_path``
-            to load weights you trained.
+        pretrained: load the weights bundled with the package (``card.weights_file`` under
+            ``wearsdk/models/weights/``, offline) after checking their sha256 against ``card.weights_sha256``.
+            Raises :class:`CheckpointError` for a model with no published weights (pass ``checkpoint_path``
+            to load weights you trained) and for a bundled file that is missing, truncated or modified.
         checkpoint_path: a file written by ``wearsdk train`` (or a plain ``state_dict``); its keys and
             shapes must match the model built from ``name`` and ``overrides``.
         **overrides: fields of the model's config dataclass (e.g. ``drop_path_rate=0.1``,
@@ -68,12 +81,13 @@ def create_model(
             "Use wearsdk.models.list_models() to see what is registered."
         )
     model = _MODELS[name](**overrides)
-    if pretrained:
-        card = model.card
+    if pretrained and checkpoint_path is not None:
         raise CheckpointError(
-            f"model {name!r} has no published pretrained weights (card.weights_file is "
-            f"{card.weights_file!r}); train it with 'wearsdk train' and pass checkpoint_path=... instead."
+            f"create_model({name!r}): got both pretrained=True and checkpoint_path={str(checkpoint_path)!r}; "
+            "expected one source of weights. Drop one of them."
         )
+    if pretrained:
+        load_pretrained(model)
     if checkpoint_path is not None:
         load_weights(model, checkpoint_path)
     return model
@@ -82,6 +96,47 @@ def create_model(
 def get_model_card(name: str, **overrides: Any):  # -> ModelCard (import cycle avoided)
     """The :class:`~wearsdk.models.ModelCard` of a registered model (builds it once to count params)."""
     return create_model(name, **overrides).card
+
+
+def bundled_weights_path(card: Any, weights_dir: str | Path | None = None) -> Path:
+    """Path of the bundled weights of a model card (``WEIGHTS_DIR / card.weights_file``).
+
+    Raises :class:`CheckpointError` when the card names no published weights.
+    """
+    if card.weights_file is None:
+        raise CheckpointError(
+            f"model {card.name!r} has no published pretrained weights (card.weights_file is None "
+            "for this configuration); train it with 'wearsdk train' and pass "
+            "checkpoint_path=... instead."
+        )
+    return Path(weights_dir if weights_dir is not None else WEIGHTS_DIR) / card.weights_file
+
+
+def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> None:
+    """Load the bundled weights named by ``model.card`` into ``model``, offline.
+
+    The file's sha256 must equal ``card.weights_sha256``; a missing, truncated or modified file raises
+    :class:`~wearsdk.ArtifactIntegrityError` (the bundled weights are part of the shipped artifact) naming
+    the file and how to restore it. ``weights_dir`` defaults to
+    :data:`WEIGHTS_DIR` (the package's ``models/weights`` folder).
+    """
+    from wearsdk._integrity import sha256_file
+
+    card = model.card
+    path = bundled_weights_path(card, weights_dir)
+    fix = (
+        "Reinstall wearsdk (pip install --force-reinstall wearsdk) or restore the file from the wearsdk "
+        "repository (it is tracked in git); do not edit bundled weights, pass checkpoint_path=... for your own."
+    )
+    if not path.is_file():
+        raise ArtifactIntegrityError(f"bundled weights {str(path)!r} of model {card.name!r} are missing. {fix}")
+    digest = sha256_file(path)
+    if digest != card.weights_sha256:
+        raise ArtifactIntegrityError(
+            f"bundled weights {str(path)!r} of model {card.name!r} have sha256 {digest}, expected "
+            f"{card.weights_sha256} (from the model card): the file is truncated, corrupted or replaced. {fix}"
+        )
+    load_weights(model, path)
 
 
 def load_weights(model: nn.Module, path: str | Path) -> None:

@@ -78,6 +78,9 @@ class ModelCard:
         paper: citation of the architecture / recipe.
         metrics: measured metrics (name -> value), empty until a trained checkpoint is published.
         config: the architecture config as a plain dict (reproduces the model with ``create_model``).
+        training_data: what the published weights were trained on (which records, simulated or real).
+        reproduce: the exact command(s) and seed that reproduce the published weights.
+        limitations: what the published weights are not validated for.
     """
 
     name: str
@@ -98,6 +101,9 @@ class ModelCard:
     weights_sha256: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    training_data: str = ""
+    reproduce: str = ""
+    limitations: str = ""
 
     def __post_init__(self) -> None:
         if self.sampling_rate_hz <= 0:

@@ -1,0 +1,58 @@
+"""Bundled pretrained weights: offline loading, sha256 verification, refusal of tampered or missing files."""
+
+import shutil
+
+import pytest
+import torch
+
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError
+from wearsdk.models import _registry, create_model
+from wearsdk.models._registry import WEIGHTS_DIR, load_pretrained
+
+
+def test_lead_vae_compact_loads_bundled_weights_and_card_is_honest() -> None:
+    model = create_model("lead_vae_compact", pretrained=True)
+    card = model.card
+    path = WEIGHTS_DIR / card.weights_file
+    assert path.is_file() and path.stat().st_size <= 3 * 2**20
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    assert all(v.dtype == torch.float32 for v in blob.values() if v.is_floating_point())
+    for k, v in model.state_dict().items():
+        torch.testing.assert_close(v, blob[k], rtol=0, atol=0)
+    assert len(card.weights_sha256) == 64
+    assert card.preprocessing.normalisation == "zscore_per_channel" and card.preprocessing.band_hz == (0.5, 40.0)
+    assert "PTB-XL" in card.training_data and "simulated" in card.training_data
+    assert "--seed 0" in card.reproduce and "Not validated for" in card.limitations
+    m = card.metrics
+    assert m["ptbxl_fold9_mean_r_reconstructed"] > m["ptbxl_fold9_mean_r_reconstructed_linear_map"] > 0.5
+    assert model(torch.zeros(2, 3, 1000)).shape == (2, 12, 1000)
+
+
+def test_card_names_weights_only_for_the_published_config() -> None:
+    assert create_model("lead_vae_compact", latent_chs=8).card.weights_file is None
+    with pytest.raises(CheckpointError, match="no published pretrained weights"):
+        create_model("lead_vae_compact", pretrained=True, latent_chs=8)
+    with pytest.raises(CheckpointError, match="expected one source of weights"):
+        create_model("lead_vae_compact", pretrained=True, checkpoint_path="x.pt")
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "missing"])
+def test_tampered_bundled_weights_are_refused(tmp_path, monkeypatch, damage) -> None:
+    name = create_model("lead_vae_compact").card.weights_file
+    copy = tmp_path / name
+    shutil.copyfile(WEIGHTS_DIR / name, copy)
+    if damage == "flip":
+        data = bytearray(copy.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        copy.write_bytes(bytes(data))
+    elif damage == "truncate":
+        copy.write_bytes(copy.read_bytes()[:1000])
+    else:
+        copy.unlink()
+    monkeypatch.setattr(_registry, "WEIGHTS_DIR", tmp_path)
+    expected = "are missing" if damage == "missing" else "sha256 .* expected .*truncated, corrupted or replaced"
+    with pytest.raises(ArtifactIntegrityError, match=expected) as err:
+        create_model("lead_vae_compact", pretrained=True)
+    assert str(copy) in str(err.value) and "Reinstall wearsdk" in str(err.value)
+    with pytest.raises(ArtifactIntegrityError):
+        load_pretrained(create_model("lead_vae_compact"), weights_dir=tmp_path)

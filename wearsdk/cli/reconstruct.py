@@ -1,0 +1,150 @@
+"""``wearsdk reconstruct``: leads II, V1, V5 of a WFDB record or a ``(3, n)`` ``.npy`` -> 12 leads in mV."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+_EPILOG = """\
+examples:
+  wearsdk reconstruct ../data/HR06000 --out hr06000_12lead.npy --png hr06000.png
+      a WFDB record (record name or its .hea); only leads II, V1, V5 feed the model; the PNG shows the
+      12 leads in the 3x4 + rhythm (II) layout, reconstructed over the record's own leads when it has them.
+  wearsdk reconstruct leads.npy --fs 250 --leads V1,II,V5 --out twelve.npy
+      a (3, n) array whose rows are V1, II, V5 (mV, 250 Hz).
+
+Output: (12, n) float32 in mV at the input's rate and length, leads I, II, III, aVR, aVL, aVF, V1-V6.
+The measured leads are copied unchanged; the others come from the bundled lead_vae_compact model
+(or --model NAME|ARTIFACT_DIR), band-limited to 0.5-40 Hz; see help(wearsdk.reconstruct_12lead).
+"""
+
+# Standard 12-lead print layout: 3 rows x 4 columns of 2.5 s, plus a rhythm strip of lead II.
+_LAYOUT = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "reconstruct",
+        help="reconstruct 12-lead ECG (mV) from leads II, V1, V5",
+        description="Reconstruct the 12 standard ECG leads from leads II, V1 and V5 of a WFDB record or a "
+        "(3, n) .npy array, at the input's sampling rate and length.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("input", type=Path, help="WFDB record (name, .hea, .dat or .mat) or a (3, n) .npy in mV")
+    p.add_argument("--leads", default="II,V1,V5",
+                   help="comma-separated names of the three input leads, in the .npy's row order (default II,V1,V5)")
+    p.add_argument("--fs", type=float, default=None, help="sampling rate of a .npy input, Hz (required for .npy)")
+    p.add_argument("--out", "-o", type=Path, required=True, help="output .npy: (12, n) float32 mV")
+    p.add_argument("--png", type=Path, default=None, help="optional figure of the 12 leads")
+    p.add_argument("--model", default=None,
+                   help="registered model name or exported artifact folder (default: bundled lead_vae_compact)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from wearsdk.errors import ConfigError, DataFormatError, SamplingRateError
+    from wearsdk.io import read
+    from wearsdk.io.units import normalise_channel
+    from wearsdk.reconstruct import OUTPUT_LEADS, reconstruct_12lead
+
+    leads = tuple(normalise_channel(s) for s in args.leads.split(",") if s.strip())
+    if len(leads) != 3:
+        raise ConfigError(f"--leads: expected three comma-separated lead names (e.g. II,V1,V5), got {args.leads!r}.")
+    path: Path = args.input
+    truth = None
+    if path.suffix.lower() == ".npy":
+        if args.fs is None:
+            raise SamplingRateError(f"{path} is a bare .npy array: pass its sampling rate with --fs HZ.")
+        rec = read(path, sampling_rate=args.fs, channels=leads)
+        x, fs = rec.signals, rec.sampling_rate
+        source = f"{path.name} ({', '.join(leads)})"
+    else:
+        rec = read(path)
+        if args.fs is not None and abs(args.fs - rec.sampling_rate) > 1e-9:
+            raise SamplingRateError(
+                f"--fs {args.fs:g} Hz contradicts the record header ({rec.sampling_rate:g} Hz); drop --fs for "
+                "WFDB records."
+            )
+        missing = [lead for lead in leads if lead not in rec.channels]
+        if missing:
+            raise DataFormatError(
+                f"record {path} has no lead(s) {missing} (it has {list(rec.channels)}); reconstruction needs "
+                f"{list(leads)}. A record without them cannot be reconstructed; if it holds them under other "
+                "names, save the three leads as a (3, n) .npy in mV and pass it with --fs."
+            )
+        x = rec.signals[[rec.channels.index(lead) for lead in leads]]
+        fs = rec.sampling_rate
+        if set(OUTPUT_LEADS) <= set(rec.channels):
+            truth = rec.signals[[rec.channels.index(lead) for lead in OUTPUT_LEADS]]
+        source = path.name
+    y = reconstruct_12lead(x, sampling_rate=fs, leads=leads, model=args.model)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.save(args.out, y)
+    print(f"wrote {args.out}: {y.shape[0]} leads x {y.shape[1]} samples at {fs:g} Hz, float32 mV "
+          f"({', '.join(OUTPUT_LEADS)})")
+    if truth is not None:
+        r = _correlations(y, truth, fs)
+        recon = [k for k in OUTPUT_LEADS if k not in ("II", "V1", "V5")]
+        print("Pearson r vs the record's own leads (both band-passed 0.5-40 Hz): "
+              + ", ".join(f"{k} {r[k]:.2f}" for k in recon) + f"; mean {np.mean([r[k] for k in recon]):.3f}")
+    if args.png is not None:
+        _plot(y, truth, fs, args.png, source)
+        print(f"wrote {args.png}")
+    return 0
+
+
+def _correlations(y, truth, fs: float) -> dict[str, float]:
+    import numpy as np
+
+    from wearsdk.reconstruct import OUTPUT_LEADS, _zero_phase_bandpass
+
+    t = _zero_phase_bandpass(np.nan_to_num(truth), fs, (0.5, min(40.0, 0.45 * fs)), 4)
+    p = _zero_phase_bandpass(y.astype(np.float64), fs, (0.5, min(40.0, 0.45 * fs)), 4)
+    return {k: float(np.corrcoef(p[i], t[i])[0, 1]) for i, k in enumerate(OUTPUT_LEADS)}
+
+
+def _plot(y, truth, fs: float, png: Path, source: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from wearsdk.reconstruct import OUTPUT_LEADS
+
+    n = y.shape[-1]
+    seg = min(n, int(round(2.5 * fs)))
+    fig = plt.figure(figsize=(14, 8.5))
+    grid = fig.add_gridspec(4, 4, hspace=0.35, wspace=0.12)
+    measured = {"II", "V1", "V5"}
+    for r, row in enumerate(_LAYOUT):
+        for c, lead in enumerate(row):
+            ax = fig.add_subplot(grid[r, c])
+            start = min(c * seg, max(0, n - seg))
+            t = (start + np.arange(seg)) / fs
+            k = OUTPUT_LEADS.index(lead)
+            if truth is not None:
+                ax.plot(t, truth[k, start : start + seg], color="0.6", lw=1.0, label="record")
+            ax.plot(t, y[k, start : start + seg], color="k" if lead in measured else "tab:red", lw=0.8,
+                    label="input" if lead in measured else "reconstructed")
+            ax.set_title(f"{lead}{' (input)' if lead in measured else ''}", fontsize=9, loc="left")
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+            if r == 0 and c == 0:
+                ax.legend(fontsize=7, loc="upper right")
+    ax = fig.add_subplot(grid[3, :])
+    t = np.arange(n) / fs
+    k = OUTPUT_LEADS.index("II")
+    ax.plot(t, y[k], color="k", lw=0.7)
+    ax.set_title("II (rhythm strip, input)", fontsize=9, loc="left")
+    ax.set_xlabel("time (s)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    fig.suptitle(f"wearsdk reconstruct: {source}, 12 leads (mV) from II, V1, V5 at {fs:g} Hz"
+                 + ("; grey: the record's own leads" if truth is not None else ""), fontsize=11)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
