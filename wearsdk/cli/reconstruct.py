@@ -19,7 +19,6 @@ The measured leads are copied unchanged; the others come from the bundled lead_v
 """
 
 # Standard 12-lead print layout: 3 rows x 4 columns of 2.5 s, plus a rhythm strip of lead II.
-_LAYOUT = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -91,7 +90,11 @@ def run(args: argparse.Namespace) -> int:
         print("Pearson r vs the record's own leads (both band-passed 0.5-40 Hz): "
               + ", ".join(f"{k} {r[k]:.2f}" for k in recon) + f"; mean {np.mean([r[k] for k in recon]):.3f}")
     if args.png is not None:
-        _plot(y, truth, fs, args.png, source)
+        from wearsdk.plot import plot_12lead
+
+        plot_12lead(y, args.png, sampling_rate=fs, truth=truth, measured=("II", "V1", "V5"),
+                    title=f"wearsdk reconstruct: {source}, 12 leads (mV) from II, V1, V5 at {fs:g} Hz"
+                    + ("; grey: the record's own leads" if truth is not None else ""))
         print(f"wrote {args.png}")
     return 0
 
@@ -104,47 +107,3 @@ def _correlations(y, truth, fs: float) -> dict[str, float]:
     t = _zero_phase_bandpass(np.nan_to_num(truth), fs, (0.5, min(40.0, 0.45 * fs)), 4)
     p = _zero_phase_bandpass(y.astype(np.float64), fs, (0.5, min(40.0, 0.45 * fs)), 4)
     return {k: float(np.corrcoef(p[i], t[i])[0, 1]) for i, k in enumerate(OUTPUT_LEADS)}
-
-
-def _plot(y, truth, fs: float, png: Path, source: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from wearsdk.reconstruct import OUTPUT_LEADS
-
-    n = y.shape[-1]
-    seg = min(n, int(round(2.5 * fs)))
-    fig = plt.figure(figsize=(14, 8.5))
-    grid = fig.add_gridspec(4, 4, hspace=0.35, wspace=0.12)
-    measured = {"II", "V1", "V5"}
-    for r, row in enumerate(_LAYOUT):
-        for c, lead in enumerate(row):
-            ax = fig.add_subplot(grid[r, c])
-            start = min(c * seg, max(0, n - seg))
-            t = (start + np.arange(seg)) / fs
-            k = OUTPUT_LEADS.index(lead)
-            if truth is not None:
-                ax.plot(t, truth[k, start : start + seg], color="0.6", lw=1.0, label="record")
-            ax.plot(t, y[k, start : start + seg], color="k" if lead in measured else "tab:red", lw=0.8,
-                    label="input" if lead in measured else "reconstructed")
-            ax.set_title(f"{lead}{' (input)' if lead in measured else ''}", fontsize=9, loc="left")
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3)
-            if r == 0 and c == 0:
-                ax.legend(fontsize=7, loc="upper right")
-    ax = fig.add_subplot(grid[3, :])
-    t = np.arange(n) / fs
-    k = OUTPUT_LEADS.index("II")
-    ax.plot(t, y[k], color="k", lw=0.7)
-    ax.set_title("II (rhythm strip, input)", fontsize=9, loc="left")
-    ax.set_xlabel("time (s)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.grid(alpha=0.3)
-    fig.suptitle(f"wearsdk reconstruct: {source}, 12 leads (mV) from II, V1, V5 at {fs:g} Hz"
-                 + ("; grey: the record's own leads" if truth is not None else ""), fontsize=11)
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=110)
-    plt.close(fig)

@@ -10,43 +10,12 @@ from wearsdk.sim.record import SimRecording
 
 __all__ = ["plot_ecg_12lead", "plot_wrist"]
 
-# Standard 3 x 4 print layout: columns of 2.5 s, then a lead II rhythm strip.
-_LAYOUT = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
-
-
 def plot_ecg_12lead(rec: SimRecording, path: str | Path, *, title: str = "") -> Path:
     """Write the 12-lead ECG in the standard 3 x 4 layout + 10 s lead II rhythm strip as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from wearsdk.plot import plot_12lead
 
     fs = rec.sampling_rates["ecg"]
-    n = min(rec.ecg.shape[1], int(10 * fs))
-    col = n // 4
-    fig, axes = plt.subplots(4, 1, figsize=(14, 9), sharex=True)
-    t = np.arange(n) / fs
-    for r, row in enumerate(_LAYOUT):
-        for c, lead in enumerate(row):
-            sl = slice(c * col, (c + 1) * col)
-            axes[r].plot(t[sl], rec.lead(lead)[sl] - 0.0, lw=0.8, color="k")
-            axes[r].text(t[sl][0] + 0.05, 1.2, lead, fontsize=9)
-        axes[r].set_ylim(-1.8, 1.8)
-    axes[3].plot(t, rec.lead("II")[:n], lw=0.8, color="k")
-    axes[3].text(0.05, 1.2, "II", fontsize=9)
-    axes[3].set_ylim(-1.8, 1.8)
-    for ax in axes:
-        ax.set_xticks(np.arange(0, t[-1] + 0.2, 0.2), minor=True)
-        ax.set_yticks(np.arange(-1.5, 1.6, 0.5))
-        ax.grid(True, which="both", color="tab:red", alpha=0.25, lw=0.5)
-        ax.set_ylabel("mV")
-    axes[3].set_xlabel("time (s)")
-    fig.suptitle(title or f"simulated 12-lead ECG, {fs:g} Hz")
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return out
+    return plot_12lead(rec.ecg, path, sampling_rate=fs, title=title or f"simulated 12-lead ECG, {fs:g} Hz")
 
 
 def plot_wrist(rec: SimRecording, path: str | Path, *, title: str = "") -> Path:
