@@ -17,6 +17,9 @@ def test_clean_stream_tracks_the_true_heart_rate(tmp_path):
         assert s["hr_mae_bpm"] < 5
         assert s["samples_received"] == s["samples_processed"] and not s["events"]
         assert s["latency_ms_p50"] >= 2000  # the 2 s hop wait is part of the latency
+    twelve = summary["twelve_lead"]
+    assert twelve["pearson_r"]["II"] > 0.999 and twelve["mean_r_reconstructed"] > 0.6  # measured leads pass through
+    assert (tmp_path / "demo_12lead.png").stat().st_size > 10_000
     saved = json.loads((tmp_path / "summary.json").read_text())
     assert saved["summary"]["ppg"]["windows"] == 11 and len(saved["windows"]) == 22
     assert (tmp_path / "demo.png").stat().st_size > 10_000

@@ -46,7 +46,15 @@ from wearsdk.errors import (
     UnknownNameError,
 )
 
-__all__ = ["reconstruct_12lead", "OUTPUT_LEADS", "INPUT_LEADS", "AMPLITUDE_MAP_MV", "MIN_SECONDS", "MIN_RATE_HZ"]
+__all__ = [
+    "reconstruct_12lead",
+    "lead_correlations",
+    "OUTPUT_LEADS",
+    "INPUT_LEADS",
+    "AMPLITUDE_MAP_MV",
+    "MIN_SECONDS",
+    "MIN_RATE_HZ",
+]
 
 OUTPUT_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 INPUT_LEADS: tuple[str, ...] = ("II", "V1", "V5")
@@ -357,3 +365,13 @@ def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner) -> np.ndarray:
     if back.shape[-1] >= n:
         return back[:, :n]
     return np.pad(back, ((0, 0), (0, n - back.shape[-1])), mode="edge")
+
+
+def lead_correlations(y: np.ndarray, truth: np.ndarray, *, sampling_rate: float) -> dict[str, float]:
+    """Pearson r per lead of ``y`` against ``truth`` (both ``(12, n)`` mV at ``sampling_rate`` Hz), after the
+    same zero-phase 0.5-40 Hz band-pass of both (so baseline wander and noise outside the model's band do
+    not count). Keys in :data:`OUTPUT_LEADS` order."""
+    band = (0.5, min(40.0, 0.45 * sampling_rate))
+    t = _zero_phase_bandpass(np.nan_to_num(np.asarray(truth, np.float64)), sampling_rate, band, 4)
+    p = _zero_phase_bandpass(np.asarray(y, np.float64), sampling_rate, band, 4)
+    return {k: float(np.corrcoef(p[i], t[i])[0, 1]) for i, k in enumerate(OUTPUT_LEADS)}

@@ -12,8 +12,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="stream a simulated watch through the SDK (the main job)",
         description="Streams a simulated participant's watch (4-channel PPG, lead-I ECG) as timestamped packets "
         "through wearsdk.stream: C++ causal preprocessing, 10 s windows every 2 s, fault reports, latency. Heart "
-        "rate per window comes from the reference beat detectors and is compared with the simulator's truth. "
-        "Writes summary.json and demo.png to --out.",
+        "rate per window comes from the reference beat detectors and is compared with the simulator's truth. The "
+        "chest patch's II, V1, V5 are reconstructed to 12 leads by the bundled VAE. Writes summary.json, demo.png "
+        "and demo_12lead.png to --out.",
         epilog="examples:\n  wearsdk demo\n  wearsdk demo --condition af --duration 120\n"
         "  wearsdk demo --motion high --drop-rate 0.02 --out out/demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -44,6 +45,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{stream.upper()}: {s['windows']} windows, HR MAE {s['hr_mae_bpm']:.1f} bpm vs truth, latency p50 "
                   f"{s['latency_ms_p50']:.0f} ms (p95 {s['latency_ms_p95']:.0f}), {s['samples_missing']} samples "
                   f"missing, {s['samples_dropped']} dropped, events {sorted(set(s['events'])) or 'none'}")
+    tl = summary["twelve_lead"]
+    if "mean_r_reconstructed" in tl:
+        print(f"12-lead from the patch's II, V1, V5: mean Pearson r {tl['mean_r_reconstructed']:.2f} over the 9 "
+              "reconstructed leads vs the simulator's truth (demo_12lead.png)")
+    else:
+        print(f"12-lead: {tl['status']}")
     print(f"not run yet: {summary['not_run']}")
-    print(f"wrote {cfg.out}/summary.json and {cfg.out}/demo.png")
+    print(f"wrote {cfg.out}/summary.json, {cfg.out}/demo.png")
     return 0

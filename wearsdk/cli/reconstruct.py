@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from wearsdk.errors import ConfigError, DataFormatError, SamplingRateError
     from wearsdk.io import read
     from wearsdk.io.units import normalise_channel
-    from wearsdk.reconstruct import OUTPUT_LEADS, reconstruct_12lead
+    from wearsdk.reconstruct import OUTPUT_LEADS, lead_correlations, reconstruct_12lead
 
     leads = tuple(normalise_channel(s) for s in args.leads.split(",") if s.strip())
     if len(leads) != 3:
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}: {y.shape[0]} leads x {y.shape[1]} samples at {fs:g} Hz, float32 mV "
           f"({', '.join(OUTPUT_LEADS)})")
     if truth is not None:
-        r = _correlations(y, truth, fs)
+        r = lead_correlations(y, truth, sampling_rate=fs)
         recon = [k for k in OUTPUT_LEADS if k not in ("II", "V1", "V5")]
         print("Pearson r vs the record's own leads (both band-passed 0.5-40 Hz): "
               + ", ".join(f"{k} {r[k]:.2f}" for k in recon) + f"; mean {np.mean([r[k] for k in recon]):.3f}")
@@ -97,13 +97,3 @@ def run(args: argparse.Namespace) -> int:
                     + ("; grey: the record's own leads" if truth is not None else ""))
         print(f"wrote {args.png}")
     return 0
-
-
-def _correlations(y, truth, fs: float) -> dict[str, float]:
-    import numpy as np
-
-    from wearsdk.reconstruct import OUTPUT_LEADS, _zero_phase_bandpass
-
-    t = _zero_phase_bandpass(np.nan_to_num(truth), fs, (0.5, min(40.0, 0.45 * fs)), 4)
-    p = _zero_phase_bandpass(y.astype(np.float64), fs, (0.5, min(40.0, 0.45 * fs)), 4)
-    return {k: float(np.corrcoef(p[i], t[i])[0, 1]) for i, k in enumerate(OUTPUT_LEADS)}
