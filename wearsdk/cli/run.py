@@ -1,0 +1,50 @@
+"""``wearsdk run``: an exported artifact on a recording file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run an exported artifact on a recording",
+        description="Runs an artifact folder written by 'wearsdk export' (verified against its manifest) on any "
+        "recording wearsdk.io reads (WFDB, CSV/TSV, NumPy): picks the channels its model card names, "
+        "preprocesses on the C++ core (resampling the recording to the model's rate, and saying so), and runs "
+        "every window. Windows touching missing samples are skipped and listed.",
+        epilog="example: wearsdk run out/ecg --input ../shared/data/real/mitdb/100 --channels MLII --out ecg.npz",
+    )
+    p.add_argument("artifact", help="artifact folder (or its manifest.json)")
+    p.add_argument("--input", required=True, help="recording: WFDB record name or file, CSV/TSV, .npy/.npz")
+    p.add_argument("--channels", default=None, help="comma-separated recording channels, in the model's input order")
+    p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz for files that do not store one")
+    p.add_argument("--out", default=None, help="write outputs and window times to this .npz")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from wearsdk.run import run_artifact
+
+    options = {} if args.fs is None else {"sampling_rate": args.fs}
+    result = run_artifact(args.artifact, args.input, channels=args.channels.split(",") if args.channels else None,
+                          read_options=options)
+    n = len(result["t_start_s"])
+    print(f"{n} window(s) of {result['card']['name']} on {args.input} (channels {', '.join(result['channels'])}); "
+          f"output shape {tuple(result['outputs'].shape)}")
+    if result["card"].get("trained") is False:
+        print("WARNING: this artifact holds an UNTRAINED model (--allow-untrained): its outputs mean nothing.")
+    if result["resampled_from_hz"]:
+        print(f"note: the recording was resampled from {result['resampled_from_hz']:g} Hz to "
+              f"{result['card']['sampling_rate_hz']:g} Hz for the model")
+    if result["skipped_windows"]:
+        print(f"skipped {len(result['skipped_windows'])} window(s) with missing samples, starting at (s): "
+              f"{json.dumps(result['skipped_windows'][:20])}")
+    if args.out:
+        np.savez(Path(args.out), outputs=result["outputs"], t_start_s=result["t_start_s"])
+        print(f"wrote {args.out}")
+    return 0
