@@ -2,5 +2,6 @@
 
 from wearsdk.bench.export import bench_export
 from wearsdk.bench.preprocess import bench_preprocess
+from wearsdk.bench.stream import bench_stream
 
-__all__ = ["bench_preprocess", "bench_export"]
+__all__ = ["bench_preprocess", "bench_export", "bench_stream"]

@@ -53,6 +53,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     exp.add_argument("--repeats", type=int, default=30)
     exp.add_argument("--json", action="store_true", help="print one JSON object")
     exp.set_defaults(func=_run_export)
+    st = which.add_parser(
+        "stream",
+        help="streaming session real-time factor and memory",
+        description="Hours of packets at full speed through a StreamingSession (C++ preprocessing, ring-buffer "
+        "windows, an int8 ExecuTorch artifact), one core: realtime_factor (target >= 1000) and rss_growth_mb "
+        "over the run (target <= 5).",
+    )
+    st.add_argument("--model", default="ppg_encoder_compact")
+    st.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
+    st.add_argument("--hop", type=int, default=None, help="hop in model-rate samples (default: the model card's)")
+    st.add_argument("--json", action="store_true", help="print one JSON object")
+    st.set_defaults(func=_run_stream)
 
 
 def _run_preprocess(args: argparse.Namespace) -> int:
@@ -105,4 +117,17 @@ def _run_export(args: argparse.Namespace) -> int:
     print(f"int8 .pte {r['pte_bytes']['int8'] / 1024:.0f} KiB (fp32 {r['pte_bytes']['fp32'] / 1024:.0f} KiB); "
           f"int8 vs eager fp32 {r['int8_speedup_vs_eager_fp32']:.1f}x (target >= 3), "
           f"vs onnxruntime fp32 {r['int8_speedup_vs_onnxruntime_fp32']:.1f}x (target > 1)")
+    return 0
+
+
+def _run_stream(args: argparse.Namespace) -> int:
+    from wearsdk.bench.stream import bench_stream
+
+    r = bench_stream(args.model, hours=args.hours, hop=args.hop)
+    if args.json:
+        print(json.dumps(r, indent=2))
+    else:
+        print(f"{r['hours_simulated']:g} h of {r['model']} stream (window {r['window']}, hop {r['hop']}, "
+              f"{r['windows']} windows) in {r['wall_s']:.1f} s: realtime_factor {r['realtime_factor']:.0f} "
+              f"(target >= 1000), rss_growth_mb {r['rss_growth_mb']:.2f} (target <= 5)")
     return 0
