@@ -46,7 +46,12 @@ setup_venv() {
 
 build_native() {
     say "building the C++ DSP core, torch op and ExecuTorch kernels ($BUILD/)"
-    PATH="$PWD/$VENV/bin:$PATH" cmake -S . -B "$BUILD" -G Ninja -DPython3_EXECUTABLE="$PWD/$VENV/bin/python" >/dev/null
+    mkdir -p "$BUILD"
+    if ! PATH="$PWD/$VENV/bin:$PATH" cmake -S . -B "$BUILD" -G Ninja -DPython3_EXECUTABLE="$PWD/$VENV/bin/python" \
+        >"$BUILD/configure.log" 2>&1; then
+        cat "$BUILD/configure.log" >&2
+        exit 1
+    fi
     PATH="$PWD/$VENV/bin:$PATH" cmake --build "$BUILD"
 }
 
@@ -83,8 +88,11 @@ run_tests() {
     "$venv_bin/python" -m pytest -q "$@"
 }
 
-cmd=${1:-main}
-[[ $# -gt 0 ]] && shift
+cmd=main  # options without a command go to the main job (wearsdk demo)
+if [[ $# -gt 0 && $1 != -* ]]; then
+    cmd=$1
+    shift
+fi
 case "$cmd" in
     main) setup_venv; build_native; "$VENV/bin/wearsdk" doctor; exec "$VENV/bin/wearsdk" demo "$@" ;;
     test) setup_venv; build_native; install_test_tools; run_tests "$@" ;;
