@@ -5,17 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from wearsdk.errors import DTypeError, NonFiniteInputError, SamplingRateError, ShapeError
+from wearsdk.signal._validate import check_rate as signal_check_rate
 
 __all__ = ["as_signal", "check_rate", "hold_last_finite"]
 
 
 def check_rate(sampling_rate: float, *, minimum: float, what: str) -> float:
-    """Validate a sampling rate in Hz (finite, >= ``minimum``) and return it as float."""
-    try:
-        fs = float(sampling_rate)
-    except (TypeError, ValueError):
-        raise SamplingRateError(f"sampling_rate must be a number in Hz, got {sampling_rate!r}.") from None
-    if not np.isfinite(fs) or fs < minimum:
+    """A sampling rate in Hz (the rules of :func:`wearsdk.signal` plus ``>= minimum``), as float."""
+    fs = signal_check_rate(sampling_rate)
+    if fs < minimum:
         raise SamplingRateError(
             f"{what} needs sampling_rate >= {minimum} Hz, got {sampling_rate!r}; resample the signal "
             "(wearsdk.signal.resample) or pass the true rate."
