@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
 from wearsdk.cli._format import print_table
 
@@ -67,67 +68,71 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     st.set_defaults(func=_run_stream)
 
 
+def _report(args: argparse.Namespace, result: dict, summary: Callable[[dict], None]) -> int:
+    """One JSON object with ``--json``, else the human summary."""
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        summary(result)
+    return 0
+
+
 def _run_preprocess(args: argparse.Namespace) -> int:
     from wearsdk.bench import bench_preprocess
 
     result = bench_preprocess(batch=args.batch, channels=args.channels, samples=args.samples, repeats=args.repeats)
     result["targets"] = TARGETS
     result["meets_targets"] = all(result[k] >= v for k, v in TARGETS.items())
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"preprocess {tuple(result['shape'])} float32, band {result['band_hz']} Hz, 1 thread")
-        print_table(
-            ["pipeline", "median ms"],
-            [
-                ["C++ op (wearsdk::preprocess)", f"{result['cpp_ms']:.2f}"],
-                ["scipy sosfilt + numpy z-score", f"{result['scipy_ms']:.2f}"],
-                [f"torch FIR ({result['fir_taps']} taps) + z-score", f"{result['torch_fir_ms']:.2f}"],
-            ],
-        )
-        print(
-            f"ratio vs scipy {result['ratio_vs_scipy']:.1f}x (target >= 5), ratio vs torch FIR "
-            f"{result['ratio_vs_torch_fir']:.1f}x (target >= 20); "
-            f"max |C++ - scipy| {result['max_abs_err_vs_scipy']:.2e}"
-        )
-    return 0
+    return _report(args, result, _print_preprocess)
+
+
+def _print_preprocess(r: dict) -> None:
+    print(f"preprocess {tuple(r['shape'])} float32, band {r['band_hz']} Hz, 1 thread")
+    print_table(
+        ["pipeline", "median ms"],
+        [
+            ["C++ op (wearsdk::preprocess)", f"{r['cpp_ms']:.2f}"],
+            ["scipy sosfilt + numpy z-score", f"{r['scipy_ms']:.2f}"],
+            [f"torch FIR ({r['fir_taps']} taps) + z-score", f"{r['torch_fir_ms']:.2f}"],
+        ],
+    )
+    print(f"ratio vs scipy {r['ratio_vs_scipy']:.1f}x (target >= 5), ratio vs torch FIR "
+          f"{r['ratio_vs_torch_fir']:.1f}x (target >= 20); max |C++ - scipy| {r['max_abs_err_vs_scipy']:.2e}")
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
     from wearsdk.sim import benchmark
 
-    result = benchmark(args.duration, participants=args.participants, repeats=args.repeats)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"simulated {result['seconds_simulated']:.0f} s of 12-lead ECG (500 Hz) + 4-ch PPG + accelerometer in "
-              f"{result['wall_s']:.3f} s: realtime_factor {result['realtime_factor']:.0f}x (target >= 500)")
-    return 0
+    return _report(args, benchmark(args.duration, participants=args.participants, repeats=args.repeats),
+                   _print_simulate)
+
+
+def _print_simulate(r: dict) -> None:
+    print(f"simulated {r['seconds_simulated']:.0f} s of 12-lead ECG (500 Hz) + 4-ch PPG + accelerometer in "
+          f"{r['wall_s']:.3f} s: realtime_factor {r['realtime_factor']:.0f}x (target >= 500)")
 
 
 def _run_export(args: argparse.Namespace) -> int:
     from wearsdk.bench.export import bench_export
 
-    r = bench_export(args.model, repeats=args.repeats)
-    if args.json:
-        print(json.dumps(r, indent=2))
-        return 0
+    return _report(args, bench_export(args.model, repeats=args.repeats), _print_export)
+
+
+def _print_export(r: dict) -> None:
     print(f"{r['model']} {tuple(r['input_shape'])}, 1 thread (initial weights: speed does not depend on them)")
     print_table(["runtime", "median ms"], [[k, f"{v:.2f}"] for k, v in r["ms"].items()])
     print(f"int8 .pte {r['pte_bytes']['int8'] / 1024:.0f} KiB (fp32 {r['pte_bytes']['fp32'] / 1024:.0f} KiB); "
           f"int8 vs eager fp32 {r['int8_speedup_vs_eager_fp32']:.1f}x (target >= 3), "
           f"vs onnxruntime fp32 {r['int8_speedup_vs_onnxruntime_fp32']:.1f}x (target > 1)")
-    return 0
 
 
 def _run_stream(args: argparse.Namespace) -> int:
     from wearsdk.bench.stream import bench_stream
 
-    r = bench_stream(args.model, hours=args.hours, hop=args.hop)
-    if args.json:
-        print(json.dumps(r, indent=2))
-    else:
-        print(f"{r['hours_simulated']:g} h of {r['model']} stream (window {r['window']}, hop {r['hop']}, "
-              f"{r['windows']} windows) in {r['wall_s']:.1f} s: realtime_factor {r['realtime_factor']:.0f} "
-              f"(target >= 1000), rss_growth_mb {r['rss_growth_mb']:.2f} (target <= 5)")
-    return 0
+    return _report(args, bench_stream(args.model, hours=args.hours, hop=args.hop), _print_stream)
+
+
+def _print_stream(r: dict) -> None:
+    print(f"{r['hours_simulated']:g} h of {r['model']} stream (window {r['window']}, hop {r['hop']}, "
+          f"{r['windows']} windows) in {r['wall_s']:.1f} s: realtime_factor {r['realtime_factor']:.0f} "
+          f"(target >= 1000), rss_growth_mb {r['rss_growth_mb']:.2f} (target <= 5)")
