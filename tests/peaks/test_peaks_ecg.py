@@ -62,9 +62,12 @@ def test_cpsc2019(real_data_dir):
     0.5 s are not counted). Seven reach the issue's 0.99, among them 00147 (R waves on 3 mV motion waves)
     and 00502 (a beat right after a large PVC). Three do not yet, each with a floor just under its current
     score (guards against regressions; listed in the report, not hidden): 00126 (a +-10 mV saturated
-    motion artifact with two beats annotated inside or right after it), 00224 (30 mV one-sample spikes
-    with baseline steps that coincide with or hide barely visible beats) and 00513 (T waves taller than
-    the small, broad QS complexes; one sharp wave before a QRS is taken for it)."""
+    motion artifact with two beats annotated inside or right after it, where two artifact deflections are
+    taken for beats), 00224 (30 mV spikes with baseline steps that coincide with or hide barely visible
+    beats: a step and a hump right after a spike are taken for beats, the beat 150 ms after a step is
+    missed) and 00513 (small QS complexes and taller T waves; a steep unannotated deflection 400 ms after a
+    beat is taken for a QRS, so the next, annotated beat falls in its T-wave window and that beat's T wave
+    is accepted instead)."""
     scores = {}
     for name, x, ref in _cpsc2019(real_data_dir):
         det = ecg_peaks(x, sampling_rate=500.0)
@@ -73,7 +76,7 @@ def test_cpsc2019(real_data_dir):
         assert score >= _CPSC2019_FLOOR.get(name, 0.99), (name, scores)
 
 
-_CPSC2019_FLOOR = {"data_00126": 0.74, "data_00224": 0.85, "data_00513": 0.88}
+_CPSC2019_FLOOR = {"data_00126": 0.80, "data_00224": 0.857, "data_00513": 0.888}
 
 
 def test_simulated_cohort_with_noise():

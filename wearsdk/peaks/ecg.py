@@ -15,11 +15,13 @@ energy, or under half its peak 15-40 Hz amplitude. The last is a second scale: t
 ECG wave with much energy above 15 Hz, so a T wave taller and steeper than the QRS still fails it
 (cf. the multi-band QRS detectors of Afonso et al., IEEE TBME 46:192-202, 1999).
 
-Search-back (Pan & Tompkins): when no QRS came for 1.66 x the median of the last eight RR intervals (or
+Search-back (Pan & Tompkins): when no QRS came for 1.5 x the median of the last eight RR intervals (or
 1 s before two are known), and once more at the end of the stream, every rejected candidate above half
 the threshold that fits the gap is accepted, the largest first, each at least max(200 ms, 0.6 RR) from
 the others, so two missed beats in one gap are both recovered (candidates rejected as T waves are not
-eligible). After 2.5 s without a QRS the signal level is halved, so a large artifact cannot silence the detector.
+eligible). Pan & Tompkins waited 1.66 RR; a missed beat followed by a premature (ectopic) beat at
+0.6 RR leaves a gap of only 1.6 RR, which 1.5 RR still catches. After 2.5 s without a QRS the signal level
+is halved, so a large artifact cannot silence the detector.
 
 Location: every filter is causal, so the MWI peak lags the R wave. Each accepted QRS is searched in the
 MWI window moved back by the band-pass group delay (+-50 ms), narrowed to +-75 ms (half the widest QRS)
@@ -50,6 +52,7 @@ _PEAK_S = 0.02
 _HALF_QRS_S = 0.075
 _KEEP_S = 12.0
 _LOST_S = 2.5
+_SEARCH_BACK_RR = 1.5  # gap, in median RR intervals, that triggers search-back
 
 
 class EcgPeakDetector:
@@ -252,7 +255,7 @@ class EcgPeakDetector:
         self._noise = [c for c in self._noise if i - c[0] < self._memory]  # still inside the buffer
         if last is not None:
             typical_rr = float(np.median(self._rr)) if len(self._rr) >= 2 else self.fs  # 60 bpm prior
-            if i - last[0] > 1.66 * typical_rr and self._noise:
+            if i - last[0] > _SEARCH_BACK_RR * typical_rr and self._noise:
                 self._search_back(0.5 * thr, max(self._refr, 0.6 * typical_rr), i)
                 last = self._last_qrs
         if last is not None and i - last[0] < self._refr:
@@ -273,12 +276,12 @@ class EcgPeakDetector:
             self._noise.append(cand)
 
     def _end_search_back(self) -> None:
-        """At the end of the stream, search back over a final gap longer than 1.66 RR as well."""
+        """At the end of the stream, search back over a final gap longer than ``_SEARCH_BACK_RR`` RR as well."""
         last = self._last_qrs
         if last is None or not self._noise:
             return
         typical_rr = float(np.median(self._rr)) if len(self._rr) >= 2 else self.fs
-        if self._n - last[0] > 1.66 * typical_rr:
+        if self._n - last[0] > _SEARCH_BACK_RR * typical_rr:
             thr = self._npk + 0.25 * (self._spk - self._npk)
             self._search_back(0.5 * thr, max(self._refr, 0.6 * typical_rr), self._n + self._refr)
 

@@ -1,0 +1,65 @@
+"""``wearsdk evaluate``: help, a tiny VAE run evaluated from its folder or weights file, bad checkpoints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from wearsdk.cli import main
+
+
+@pytest.fixture(scope="module")
+def vae_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished 2-step tiny lead_vae run (config.json, model.pt, checkpoints/)."""
+    from wearsdk.train import get_config, train
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("evaluate") / "vae"
+    train(get_config("lead_vae", "tiny", {"steps": 2}), out, progress=False)
+    return out
+
+
+def test_help_teaches(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for word in ("linear probes", "participant-level", "lead_vae", "linear map", "--data", "--out", "model.pt"):
+        assert word in text
+
+
+def test_run_folder_and_weights_file(vae_run: Path, tmp_path: Path, capsys) -> None:
+    assert main(["evaluate", str(vae_run)]) == 0
+    report = json.loads((vae_run / "evaluation.json").read_text())
+    assert report["recipe"] == "lead_vae" and report["weights"] == "model.pt"
+    assert {"vae", "linear_map"} <= set(report["results"]["validation"])
+    assert "linear_map" in capsys.readouterr().out
+
+    checkpoint = sorted((vae_run / "checkpoints").glob("step_*.pt"))[-1]
+    out = tmp_path / "sub" / "report.json"
+    assert main(["evaluate", str(checkpoint), "--out", str(out), "--data", "sim"]) == 0
+    report = json.loads(out.read_text())
+    assert report["weights"].startswith("checkpoints/") and report["data"]["source"] == "sim"
+
+
+def test_missing_corrupt_and_bad_override(vae_run: Path, tmp_path: Path, capsys) -> None:
+    assert main(["evaluate", str(tmp_path)]) == 2
+    assert "CheckpointError" in capsys.readouterr().err
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((vae_run / "config.json").read_text())
+    (broken / "model.pt").write_bytes((vae_run / "model.pt").read_bytes()[:100])
+    assert main(["evaluate", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "CheckpointError" in err and "corrupt or truncated" in err
+
+    (broken / "config.json").write_text("{not json")
+    assert main(["evaluate", str(broken)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+
+    assert main(["evaluate", str(vae_run), "--set", "data.nope=1"]) == 2
+    assert "nope" in capsys.readouterr().err
