@@ -16,7 +16,7 @@ from wearsdk.train import (
     get_config,
     lr_at,
 )
-from wearsdk.train.data import StepBatchSampler, participant_groups, ssl_plan, vae_plan
+from wearsdk.train.data import StepBatchSampler, epoch_plan, participant_groups, ssl_plan
 
 
 @pytest.mark.parametrize("recipe", RECIPES)
@@ -87,13 +87,13 @@ def test_ssl_plan_pairs_two_windows_of_one_participant_once_per_batch() -> None:
 
 
 def test_vae_plan_visits_every_item_once_per_epoch() -> None:
-    plan = vae_plan(12, 4, seed=0)
+    plan = epoch_plan(12, 4, seed=0)
     items = [k[0] for s in range(3) for k in plan(s)]
     assert sorted(items) == list(range(12))
 
 
 def test_step_sampler_splits_the_global_batch_across_ranks_and_micro_batches() -> None:
-    plan = vae_plan(50, 8, seed=0)
+    plan = epoch_plan(50, 8, seed=0)
     single = list(StepBatchSampler(plan, 0, 3, 8))
     ranks = [list(StepBatchSampler(plan, 0, 3, 8, rank=r, world=2, accum=2)) for r in range(2)]
     for step in range(3):

@@ -15,7 +15,10 @@ from wearsdk.errors import WearError
 __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order ``wearsdk --help`` lists them.
-COMMANDS = ("demo", "doctor", "bench", "simulate", "train", "export", "run", "reconstruct", "firmware-config")
+COMMANDS = (
+    "demo", "doctor", "bench", "simulate", "train", "evaluate", "distill", "export", "run", "reconstruct",
+    "firmware-config",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

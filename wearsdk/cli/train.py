@@ -9,7 +9,7 @@ from typing import Any
 
 from wearsdk.errors import ConfigError
 
-__all__ = ["add_parser", "run", "parse_set"]
+__all__ = ["add_parser", "run", "run_config", "add_run_options", "parse_set"]
 
 DESCRIPTION = """\
 Train a model with one of the recipes of wearsdk.train.
@@ -70,15 +70,8 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "train",
-        help="train a PPG/ECG encoder (self-supervised) or the 3->12 lead VAE",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument("--config", required=True, choices=["ppg_ssl", "ecg_ssl", "lead_vae"], help="the recipe")
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``wearsdk train`` and ``wearsdk distill``: --out, --set, --resume, ..."""
     p.add_argument("--preset", default="tiny", choices=["tiny", "cpu", "full"], help="size of the run (default: tiny)")
     p.add_argument("--out", required=False, help="run folder for checkpoints, metrics and figures")
     p.add_argument(
@@ -100,14 +93,32 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads (default: torch's)")
     p.add_argument("--print-config", action="store_true", help="print the resolved config as JSON and exit")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a PPG/ECG encoder (self-supervised) or the 3->12 lead VAE",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", required=True, choices=["ppg_ssl", "ecg_ssl", "lead_vae"], help="the recipe")
+    add_run_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from wearsdk.train import get_config, train
+    from wearsdk.train import get_config
+
+    return run_config(get_config(args.config, args.preset, parse_set(args.overrides)), args)
+
+
+def run_config(config: Any, args: argparse.Namespace) -> int:
+    """Print the config (``--print-config``) or run it into ``--out`` and print what came out."""
+    from wearsdk.train import train
     from wearsdk.train.distributed import teardown
 
-    config = get_config(args.config, args.preset, parse_set(args.overrides))
     if args.print_config:
         print(json.dumps(config.to_dict(), indent=1, default=list))
         return 0

@@ -20,6 +20,7 @@ __all__ = [
     "OptimConfig",
     "SSLConfig",
     "VAEConfig",
+    "DistillConfig",
     "DataConfig",
     "TrainConfig",
     "RECIPES",
@@ -29,7 +30,7 @@ __all__ = [
     "apply_overrides",
 ]
 
-RECIPES = ("ppg_ssl", "ecg_ssl", "lead_vae")
+RECIPES = ("ppg_ssl", "ecg_ssl", "lead_vae", "ppg_distill", "ecg_distill", "lead_vae_distill")
 PRESETS = ("tiny", "cpu", "full")
 
 
@@ -189,6 +190,45 @@ class VAEConfig:
 
 
 @dataclass(frozen=True)
+class DistillConfig:
+    """Distillation of a compact student from a trained teacher (recipes ``*_distill``).
+
+    Encoders: the student sees the same augmented window as the frozen teacher and matches its 256-d
+    embedding (``e_s``, ``e_t``, ``(batch, 256)``)::
+
+        L = w_cos * mean(1 - cos(e_s, e_t)) + w_mse * mean(|e_s - e_t|^2) / mean(|e_t|^2)
+            + w_rel * KL(softmax(S_t / tau) || softmax(S_s / tau))
+
+    where ``S`` are the in-batch cosine similarities (diagonal excluded): the relational term keeps the
+    teacher's neighbourhood structure. The lead VAE student matches the teacher's reconstruction and the ground
+    truth: ``L = w_teacher * recon(y_s, y_t) + w_truth * recon(y_s, y) + beta * KL`` (``vae.*`` settings).
+
+    Attributes:
+        teacher: the teacher's weights: the ``model.pt`` (or a checkpoint) of a finished ``wearsdk train`` run;
+            its stored config names the teacher model. Its input spec must equal the student's.
+        cosine_weight: weight of the cosine term (encoders).
+        mse_weight: weight of the embedding MSE relative to the teacher's mean squared norm (encoders).
+        relational_weight: weight of the relational KL term (encoders).
+        relational_temperature: softmax temperature of the relational term.
+        teacher_weight: weight of the error to the teacher's reconstruction (VAE).
+        truth_weight: weight of the error to the true 12 leads (VAE).
+    """
+
+    teacher: str | None = None
+    cosine_weight: float = 1.0
+    mse_weight: float = 1.0
+    relational_weight: float = 1.0
+    relational_temperature: float = 0.1
+    teacher_weight: float = 1.0
+    truth_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        for key in ("cosine_weight", "mse_weight", "relational_weight", "teacher_weight", "truth_weight"):
+            _pos("DistillConfig", key, getattr(self, key), allow_zero=True)
+        _pos("DistillConfig", "relational_temperature", self.relational_temperature)
+
+
+@dataclass(frozen=True)
 class DataConfig:
     """Where the training windows come from.
 
@@ -242,7 +282,8 @@ class TrainConfig:
     """One training run.
 
     Attributes:
-        recipe: ``"ppg_ssl"``, ``"ecg_ssl"`` or ``"lead_vae"``.
+        recipe: ``"ppg_ssl"``, ``"ecg_ssl"``, ``"lead_vae"`` (training from scratch) or ``"ppg_distill"``,
+            ``"ecg_distill"``, ``"lead_vae_distill"`` (a compact student distilled from ``distill.teacher``).
         preset: the preset it was built from (``"tiny"``, ``"cpu"``, ``"full"``), for the record.
         model: registry name of the model trained (see ``wearsdk.models.list_models()``).
         model_overrides: config overrides of that model (e.g. ``{"window_samples": 512}``).
@@ -260,7 +301,7 @@ class TrainConfig:
         log_every: steps between metric lines in ``metrics.jsonl``.
         eval_every: steps between validation passes (0 = only at the end).
         ckpt_every: steps between checkpoints (0 = only at the end).
-        optim, ssl, vae, augment, data: the sub-configs above.
+        optim, ssl, vae, distill, augment, data: the sub-configs above.
     """
 
     recipe: str
@@ -280,6 +321,7 @@ class TrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     ssl: SSLConfig = field(default_factory=SSLConfig)
     vae: VAEConfig = field(default_factory=VAEConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     data: DataConfig = field(default_factory=DataConfig)
 
@@ -292,17 +334,18 @@ class TrainConfig:
 
         if not is_model(self.model):
             raise ConfigError(f"TrainConfig.model: unknown model {self.model!r}; expected one of {list_models()}.")
-        wants_vae = self.recipe == "lead_vae"
-        if wants_vae != self.model.startswith("lead_vae"):
+        family = "lead_vae_" if self.is_lead_vae else self.recipe.split("_")[0] + "_encoder_"
+        if not self.model.startswith(family):
             raise ConfigError(
-                f"TrainConfig.model: recipe {self.recipe!r} cannot train {self.model!r}; "
-                f"use a {'lead_vae_*' if wants_vae else self.recipe.split('_')[0] + '_encoder_*'} model."
+                f"TrainConfig.model: recipe {self.recipe!r} cannot train {self.model!r}; use a {family}* model."
             )
         for key in ("steps", "global_batch"):
             if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
                 raise ConfigError(f"TrainConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
-        if self.recipe != "lead_vae" and self.global_batch < 2:
-            raise ConfigError("TrainConfig.global_batch: InfoNCE needs >= 2 pairs per batch (negatives).")
+        if not self.is_lead_vae and self.global_batch < 2:
+            raise ConfigError(
+                "TrainConfig.global_batch: InfoNCE and the relational distillation term need >= 2 windows per batch."
+            )
         for key in ("log_every", "eval_every", "ckpt_every"):
             if not isinstance(getattr(self, key), int) or getattr(self, key) < 0:
                 raise ConfigError(f"TrainConfig.{key}: expected an integer >= 0, got {getattr(self, key)!r}.")
@@ -312,7 +355,7 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
         if self.amp not in ("auto", "bf16", "off"):
             raise ConfigError(f"TrainConfig.amp: expected 'auto', 'bf16' or 'off', got {self.amp!r}.")
-        if self.recipe != "lead_vae" and self.data.source == "ptbxl":
+        if not self.is_lead_vae and self.data.source == "ptbxl":
             raise ConfigError("TrainConfig.data.source: 'ptbxl' holds 12-lead 10 s records for the lead_vae recipe.")
         if self.init_from is not None:
             from pathlib import Path
@@ -325,6 +368,25 @@ class TrainConfig:
         from wearsdk.models import create_model
 
         create_model(self.model, **self.model_overrides)
+        if self.is_distill:
+            from pathlib import Path
+
+            if not self.distill.teacher or not Path(self.distill.teacher).is_file():
+                raise ConfigError(
+                    f"TrainConfig.distill.teacher: recipe {self.recipe!r} needs the teacher's weights, got "
+                    f"{self.distill.teacher!r}; set distill.teacher=PATH (--teacher PATH): the model.pt of a "
+                    "finished 'wearsdk train' run."
+                )
+
+    @property
+    def is_lead_vae(self) -> bool:
+        """Whether this run trains a lead VAE (``lead_vae`` or ``lead_vae_distill``)."""
+        return self.recipe.startswith("lead_vae")
+
+    @property
+    def is_distill(self) -> bool:
+        """Whether this run distils a student from ``distill.teacher``."""
+        return self.recipe.endswith("_distill")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dict (written into checkpoints and the run folder)."""
@@ -335,6 +397,7 @@ _SUB = {
     "optim": OptimConfig,
     "ssl": SSLConfig,
     "vae": VAEConfig,
+    "distill": DistillConfig,
     "augment": AugmentConfig,
     "data": DataConfig,
 }
@@ -374,7 +437,22 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
     return replace_checked(config, top)
 
 
+def _distill_preset(recipe: str, preset: str) -> dict[str, Any]:
+    """A distillation preset: the base recipe's data at this size, always the compact student."""
+    base_recipe = "lead_vae" if recipe.startswith("lead_vae") else recipe.replace("_distill", "_ssl")
+    base = _preset(base_recipe, preset)
+    base["model"] = base["model"].replace("_full", "_compact")
+    if preset == "cpu":
+        base.update(steps=1000, global_batch=64, eval_every=250, ckpt_every=250)
+        base["optim"] = replace_checked(base["optim"], {"lr": 2e-3, "warmup_steps": 50})
+    elif preset == "full":
+        base.update(steps=30_000)
+    return base
+
+
 def _preset(recipe: str, preset: str) -> dict[str, Any]:
+    if recipe.endswith("_distill"):
+        return _distill_preset(recipe, preset)
     modality = recipe.split("_")[0]
     no_perm = {"p_channel_permutation": 0.0} if modality == "ecg" else {}
     if recipe in ("ppg_ssl", "ecg_ssl"):
@@ -467,11 +545,17 @@ def _preset(recipe: str, preset: str) -> dict[str, Any]:
 
 
 def get_config(recipe: str, preset: str = "tiny", overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """The config of ``recipe`` (``ppg_ssl``, ``ecg_ssl``, ``lead_vae``) at ``preset`` (``tiny``, ``cpu``,
-    ``full``), with dotted ``overrides`` applied (see :func:`apply_overrides`)."""
+    """The config of ``recipe`` (one of :data:`RECIPES`) at ``preset`` (``tiny``, ``cpu``, ``full``), with
+    dotted ``overrides`` applied (see :func:`apply_overrides`). Distillation recipes need
+    ``{"distill.teacher": PATH}`` among the overrides."""
     if recipe not in RECIPES:
         raise ConfigError(f"recipe: expected one of {list(RECIPES)}, got {recipe!r}.")
     if preset not in PRESETS:
         raise ConfigError(f"preset: expected one of {list(PRESETS)}, got {preset!r}.")
-    config = TrainConfig(recipe=recipe, preset=preset, **_preset(recipe, preset))
-    return apply_overrides(config, overrides or {})
+    overrides = dict(overrides or {})
+    fields = _preset(recipe, preset)
+    if recipe.endswith("_distill"):  # the teacher must be known when the config validates itself
+        teacher = overrides.pop("distill.teacher", None)
+        fields["distill"] = DistillConfig(teacher=teacher)
+    config = TrainConfig(recipe=recipe, preset=preset, **fields)
+    return apply_overrides(config, overrides)

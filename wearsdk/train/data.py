@@ -39,7 +39,8 @@ __all__ = [
     "SSLPairs",
     "VAEItems",
     "ssl_plan",
-    "vae_plan",
+    "epoch_plan",
+    "AugmentedWindows",
     "StepBatchSampler",
     "sample_seed",
     "ptbxl_root",
@@ -409,7 +410,7 @@ def ssl_plan(groups: list[list[int]], global_batch: int, seed: int) -> Callable[
     return plan
 
 
-def vae_plan(num_items: int, global_batch: int, seed: int) -> Callable[[int], list[tuple[int, int]]]:
+def epoch_plan(num_items: int, global_batch: int, seed: int) -> Callable[[int], list[tuple[int, int]]]:
     """Epoch permutations: step -> ``global_batch`` keys ``(item, noise_seed)``; every item once per epoch."""
     if num_items < 1:
         raise ConfigError("the training dataset is empty.")
@@ -474,6 +475,18 @@ class SSLPairs(Dataset):
         a, b, seed = key
         gen = torch.Generator().manual_seed(seed)
         return self.augmenter(self.windows[a][0], gen), self.augmenter(self.windows[b][0], gen)
+
+
+class AugmentedWindows(Dataset):
+    """Key ``(item, view_seed)`` -> ``(view,)``: one augmented view ``(channels, samples)`` of a window (the
+    input that student and teacher share in encoder distillation)."""
+
+    def __init__(self, windows: WindowDataset, augmenter: Augmenter) -> None:
+        self.windows, self.augmenter = windows, augmenter
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor]:
+        item, seed = key
+        return (self.augmenter(self.windows[item][0], torch.Generator().manual_seed(seed)),)
 
 
 class VAEItems(Dataset):

@@ -130,29 +130,66 @@ def sim_labels(dataset: Any) -> dict[str, dict[str, float]] | None:
     return {t: {f"sim{i}": float(table[t][i]) for i in range(len(cohort))} for t in SIM_PROBE_TARGETS}
 
 
-def evaluate_run(run_dir: str | Path, report_path: str | Path | None = None) -> dict[str, Any]:
-    """Evaluate the final model of a finished run folder (``config.json`` + ``model.pt``) on its own data split.
+def _resolve_run(path: Path) -> tuple[Path, Path]:
+    """``(run folder, weights file)`` for a run folder or a weights file inside one (``RUN/model.pt`` or
+    ``RUN/checkpoints/step_*.pt``)."""
+    if path.is_dir():
+        run_dir, weights = path, path / "model.pt"
+    else:
+        run_dir = next((d for d in (path.parent, path.parent.parent) if (d / "config.json").is_file()), path.parent)
+        weights = path
+    if not (run_dir / "config.json").is_file() or not weights.is_file():
+        raise CheckpointError(
+            f"{str(path)!r} is not a finished run: expected a folder with config.json and model.pt (written at the "
+            "last step), or a weights file inside such a folder; finish it with 'wearsdk train ... --resume'."
+        )
+    return run_dir, weights
 
-    ``lead_vae`` runs: :func:`lead_vae_report` on the validation records (predictions z-scored per lead when the
-    run used the scale-invariant loss). ``*_ssl`` runs on the simulator: :func:`encoder_probe_report` for
-    :data:`SIM_PROBE_TARGETS`; other SSL sources only have the trainer's participant-retrieval metric, which is
-    reported. Writes the report as JSON to ``report_path`` (default ``RUN_DIR/evaluation.json``).
+
+def _read_config(run_dir: Path) -> Any:
+    """The :class:`~wearsdk.train.config.TrainConfig` stored in ``run_dir/config.json``."""
+    from wearsdk.train.config import config_from_dict
+
+    try:
+        data = json.loads((run_dir / "config.json").read_text())
+    except ValueError as exc:
+        raise CheckpointError(
+            f"{str(run_dir / 'config.json')!r} is not valid JSON ({exc}); it is corrupt or was edited by hand. "
+            "It is written by 'wearsdk train'; restore it or retrain the run."
+        ) from exc
+    return config_from_dict(data)
+
+
+def evaluate_run(
+    run: str | Path, report_path: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Evaluate the model of a run folder (``config.json`` + ``model.pt``) on its own data split.
+
+    ``run`` is the run folder or a weights file inside it (``model.pt``, ``checkpoints/step_*.pt``).
+    ``overrides`` are dotted config values applied before the data are built (see
+    :func:`~wearsdk.train.config.apply_overrides`), e.g. ``{"data.source": "ptbxl", "data.root": PATH}`` to
+    evaluate on other records. ``lead_vae`` runs: :func:`lead_vae_report` on the validation records (predictions
+    z-scored per lead when the run used the scale-invariant loss). ``*_ssl`` runs on the simulator:
+    :func:`encoder_probe_report` for :data:`SIM_PROBE_TARGETS`; other SSL sources only have the trainer's
+    participant-retrieval metric, which is reported. Writes the report as JSON to ``report_path`` (default
+    ``RUN_DIR/evaluation.json``).
     """
     from wearsdk.models import create_model
-    from wearsdk.train.config import config_from_dict
+    from wearsdk.train.config import apply_overrides
     from wearsdk.train.trainer import build_datasets, build_task
 
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.json").is_file() or not (run_dir / "model.pt").is_file():
-        raise CheckpointError(
-            f"{str(run_dir)!r} is not a finished run: expected config.json and model.pt (written at the last "
-            "step); finish it with 'wearsdk train ... --resume'."
-        )
-    config = config_from_dict(json.loads((run_dir / "config.json").read_text()))
-    model = create_model(config.model, checkpoint_path=run_dir / "model.pt", **config.model_overrides).eval()
+    run_dir, weights = _resolve_run(Path(run))
+    config = apply_overrides(_read_config(run_dir), overrides or {})
+    model = create_model(config.model, checkpoint_path=weights, **config.model_overrides).eval()
     train_ds, val_ds = build_datasets(config)
-    report: dict[str, Any] = {"run": run_dir.name, "recipe": config.recipe, "model": model.card.to_dict()}
-    if config.recipe == "lead_vae":
+    report: dict[str, Any] = {
+        "run": run_dir.name,
+        "weights": str(weights.relative_to(run_dir)) if weights.is_relative_to(run_dir) else str(weights),
+        "recipe": config.recipe,
+        "data": config.to_dict()["data"],
+        "model": model.card.to_dict(),
+    }
+    if config.is_lead_vae:
         train_12 = torch.stack([train_ds[i][1] for i in range(len(train_ds))])
         val_12 = torch.stack([val_ds[i][1] for i in range(len(val_ds))])
         report["results"] = lead_vae_report(

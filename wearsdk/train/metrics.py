@@ -20,6 +20,7 @@ from wearsdk.errors import ShapeError
 from wearsdk.train.losses import pearson_r
 
 __all__ = [
+    "participant_retrieval",
     "reconstruction_metrics",
     "LinearLeadMap",
     "frechet_distance",
@@ -135,3 +136,12 @@ def ecg_frechet_distance(
         return torch.cat([encoder(x[i : i + batch]) for i in range(0, len(x), batch)]).numpy()
 
     return frechet_distance(embed(target), embed(pred))
+
+
+def participant_retrieval(embeddings: torch.Tensor, ids: np.ndarray) -> float:
+    """Fraction of windows whose nearest neighbour (cosine, among the other windows) belongs to the same
+    participant. ``embeddings (n, d)``, ``ids (n,)``; chance is about ``1 / participants``."""
+    emb = torch.nn.functional.normalize(embeddings.float(), dim=1)
+    sim = emb @ emb.t()
+    sim.fill_diagonal_(-2)
+    return float((ids[sim.argmax(1).numpy()] == ids).mean())

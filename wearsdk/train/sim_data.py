@@ -97,7 +97,7 @@ def build(config: Any, card: ModelCard) -> tuple[Dataset, Dataset]:
     d = config.data
     train_p = range(0, d.num_participants)
     val_p = range(d.num_participants, d.num_participants + d.val_participants)
-    if config.recipe == "lead_vae":
+    if config.is_lead_vae:
         if card.sampling_rate_hz != 100.0:
             raise ConfigError(f"simulated lead data are at 100 Hz; the model expects {card.sampling_rate_hz:g} Hz.")
         return (

@@ -115,7 +115,7 @@ def _build_datasets(config: TrainConfig) -> tuple[Any, Any]:
         from wearsdk.train import sim_data
 
         return sim_data.build(config, card)
-    if config.recipe == "lead_vae":
+    if config.is_lead_vae:
         if d.source == "synthetic":
             return (
                 SyntheticLeads(d.num_participants, d.segments_per_participant, window, config.seed),
@@ -157,7 +157,16 @@ def _build_datasets(config: TrainConfig) -> tuple[Any, Any]:
 
 
 def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None) -> Any:
-    """The recipe object (:class:`~wearsdk.train.ssl.SSLTask` or :class:`~wearsdk.train.vae.VAETask`)."""
+    """The recipe object (:class:`~wearsdk.train.ssl.SSLTask`, :class:`~wearsdk.train.vae.VAETask`, or a
+    distillation task of :mod:`wearsdk.train.distill`). A distillation teacher is loaded and checked against
+    the student before any data is read."""
+    if config.is_distill:
+        from wearsdk.train.distill import EncoderDistillTask, VAEDistillTask, check_pair, load_teacher
+
+        teacher = load_teacher(config.distill.teacher)
+        check_pair(teacher.card, get_model_card(config.model, **config.model_overrides))
+        train_ds, val_ds = datasets if datasets is not None else build_datasets(config)
+        return (VAEDistillTask if config.is_lead_vae else EncoderDistillTask)(config, teacher, train_ds, val_ds)
     train_ds, val_ds = datasets if datasets is not None else build_datasets(config)
     if config.recipe == "lead_vae":
         from wearsdk.train.vae import VAETask

@@ -20,7 +20,7 @@ from torch import nn
 
 from wearsdk.models import create_model
 from wearsdk.train.config import TrainConfig
-from wearsdk.train.data import LeadDataset, VAEItems, vae_plan
+from wearsdk.train.data import LeadDataset, VAEItems, epoch_plan
 from wearsdk.train.losses import gaussian_kl, zscore_mse
 from wearsdk.train.metrics import reconstruction_metrics
 
@@ -50,7 +50,7 @@ class VAETask:
         self.module = VAETrainModule(vae)
         c = vae.config
         self.key_dataset = VAEItems(train, (c.latent_chs, c.latent_samples))
-        self.plan = vae_plan(len(train), config.global_batch, config.seed)
+        self.plan = epoch_plan(len(train), config.global_batch, config.seed)
         self.val = val
         self._val_cache: tuple[torch.Tensor, torch.Tensor] | None = None
         weights = torch.ones(len(c.out_leads))
@@ -98,13 +98,15 @@ class VAETask:
     def load_state(self, module: nn.Module, model: dict[str, Any], extra: dict[str, Any]) -> None:
         module.vae.load_state_dict(model)
 
+    @staticmethod
     @torch.no_grad()
-    def predict(self, module: nn.Module, x_in: torch.Tensor, device: torch.device, batch: int = 64) -> torch.Tensor:
-        """Deterministic reconstruction (posterior mean) of ``x_in (records, 3, T)`` -> ``(records, 12, T)``."""
-        was = module.training
-        module.eval()
-        out = torch.cat([module.vae(x_in[i : i + batch].to(device)).float().cpu() for i in range(0, len(x_in), batch)])
-        module.train(was)
+    def predict(vae: nn.Module, x_in: torch.Tensor, device: torch.device, batch: int = 64) -> torch.Tensor:
+        """Deterministic reconstruction (posterior mean) by ``vae`` of ``x_in (records, 3, T)`` ->
+        ``(records, 12, T)`` (evaluated in eval mode; the mode is restored)."""
+        was = vae.training
+        vae.eval()
+        out = torch.cat([vae(x_in[i : i + batch].to(device)).float().cpu() for i in range(0, len(x_in), batch)])
+        vae.train(was)
         return out
 
     def evaluate(self, module: nn.Module, device: torch.device) -> dict[str, Any]:
@@ -117,7 +119,7 @@ class VAETask:
             self._val_cache = (torch.stack([it[0] for it in items]), torch.stack([it[1] for it in items]))
         x_in, x_12 = self._val_cache
         c = module.vae.config
-        pred = self.predict(module, x_in, device)
+        pred = self.predict(module.vae, x_in, device)
         if self.config.vae.recon == "zscore_mse":  # trained for shape, not scale: compare z-scored outputs
             pred = (pred - pred.mean(-1, keepdim=True)) / pred.std(-1, keepdim=True).clamp_min(1e-6)
         m = reconstruction_metrics(pred, x_12, c.out_leads, c.in_leads)
