@@ -4,7 +4,7 @@ Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here
 ``wearsdk.quant``; the runtime never needs them.
 """
 
-from wearsdk.export.coreml import export_coreml
+from wearsdk.export.coreml import CoreMLStreamingModule, export_coreml, export_coreml_streaming
 from wearsdk.export.executorch import export_executorch
 from wearsdk.export.model import export_model, simulated_windows
 from wearsdk.export.onnx import export_onnx
@@ -14,11 +14,13 @@ from wearsdk.export.streaming import StreamingModule, export_executorch_streamin
 __all__ = [
     "PreprocessingModule",
     "StreamingModule",
+    "CoreMLStreamingModule",
     "WithPreprocessing",
     "export_preprocessing",
     "export_executorch",
     "export_executorch_streaming",
     "export_coreml",
+    "export_coreml_streaming",
     "export_onnx",
     "export_model",
     "simulated_windows",

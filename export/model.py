@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from wearsdk.errors import CheckpointError, ConfigError
-from wearsdk.export.coreml import export_coreml
+from wearsdk.export.coreml import export_coreml, export_coreml_streaming
 from wearsdk.export.executorch import export_executorch
 from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import WithPreprocessing
@@ -84,12 +84,17 @@ def export_model(name: str, out: str | Path, *, backend: str = "executorch", pre
     x = simulated_windows(card, max(calibration, 8), seed=seed)
     tag = f"{name}" if trained else f"{name}_untrained"
     if streaming:
-        if backend != "executorch":
-            raise ConfigError("--streaming is available for the executorch backend.")
+        if backend not in ("executorch", "coreml"):
+            raise ConfigError("--streaming is available for the executorch and coreml backends.")
         spec = card.preprocess_spec(input_rate)
         hop = hop or card.hop_samples
         seconds = card.window_samples / card.sampling_rate_hz * 3
         stream = torch.from_numpy(_raw_recording(card, seconds, 0, spec.sampling_rate, seed + 1)).unsqueeze(0)
+        if backend == "coreml":
+            return export_coreml_streaming(model, out, name=tag, spec=spec, window=card.window_samples, hop=hop,
+                                           channels=len(card.input_channels), raw_stream=stream.contiguous(),
+                                           precision="int8" if precision == "int8" else "fp16",
+                                           with_preprocessing=with_preprocessing, model_card=card_dict)
         return export_executorch_streaming(model, out, name=tag, spec=spec, window=card.window_samples, hop=hop,
                                            channels=len(card.input_channels), parity_stream=stream.contiguous(),
                                            precision=precision, calibration=x, model_card=card_dict)
@@ -111,7 +116,7 @@ def export_model(name: str, out: str | Path, *, backend: str = "executorch", pre
                                  calibration=x if precision == "int8" else None, parity_windows=parity,
                                  model_card=card_dict)
     if backend == "coreml":
-        return export_coreml(model, out, name=tag, example_inputs=example,
+        return export_coreml(model, out, name=tag, example_inputs=example, reference_windows=parity[:2],
                              precision="int8" if precision == "int8" else "fp16", model_card=card_dict)
     if precision != "fp32":
         raise ConfigError("the ONNX export is fp32 (for comparison); use --quant fp32.")

@@ -22,7 +22,9 @@ def test_coreml_package_holds_the_model_ops(tmp_path, precision):
     assert any(op.startswith("constexpr_") for op in ops) == (precision == "int8")
     assert m["inputs"][0]["shape"] == [1, 4, 512]
     assert "not measured" in m["parity"]["status"]
-    assert all(name.startswith(f"tiny_coreml_{precision}.mlpackage/") for name in m["files"])
+    assert all(name.startswith(f"tiny_coreml_{precision}.mlpackage/") for name in m["files"] if name != "reference.npz")
+    assert "reference.npz" in m["files"] and m["states"] == []
+    assert m["coreml"]["weight_dtypes"] == ({"int8": 3} if precision == "int8" else {"float16": 3})
     art = load(tmp_path)  # every file of the package verified
     with pytest.raises(BackendUnavailableError, match="Apple"):
         art(windows(1))

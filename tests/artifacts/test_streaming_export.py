@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import wearsdk.signal as ws
-from wearsdk.errors import ShapeError
+from wearsdk.errors import ConfigError, DTypeError, ShapeError
 from wearsdk.export import StreamingModule, export_executorch_streaming
 from wearsdk.runtime import load
 
@@ -47,8 +47,24 @@ def test_streaming_program_equals_offline(tmp_path, precision):
         assert m["parity"]["cosine_mean"] > 0.98
     art = load(tmp_path)
     assert art.inputs[0]["shape"] == [1, CH, HOP * 4]
-    with pytest.raises(ShapeError):
-        art(torch.zeros(1, CH, 100))
+    with pytest.raises(ShapeError, match=rf"\(1, {CH}, {HOP * 4}\)"):
+        art.push(torch.zeros(1, CH, 100))
+    with pytest.raises(DTypeError, match="float32"):
+        art.push(torch.zeros(1, CH, HOP * 4, dtype=torch.float64))
+    with pytest.raises(ConfigError, match="push"):
+        art(torch.zeros(1, CH, HOP * 4))
+
+
+def test_push_is_silent_while_the_ring_fills_and_reset_starts_a_new_stream(tmp_path):
+    export_executorch_streaming(Enc(), tmp_path, name="enc", spec=SPEC, window=WINDOW, hop=HOP, channels=CH,
+                                parity_stream=raw(4, 1))
+    art = load(tmp_path)
+    chunks = raw(4, 2).split(HOP * 4, dim=-1)
+    first = [art.push(c.contiguous()) for c in chunks[: WINDOW // HOP]]
+    assert all(o is None for o in first[:-1]) and first[-1].shape == (1, 4)
+    art.reset()
+    again = [art.push(c.contiguous()) for c in chunks[: WINDOW // HOP]]
+    assert again[:-1] == [None] * (WINDOW // HOP - 1) and torch.equal(again[-1], first[-1])
 
 
 def test_streaming_module_refuses_a_hop_that_splits_samples():

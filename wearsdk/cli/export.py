@@ -13,11 +13,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Exports a registered model (wearsdk.models.list_models()) to a folder holding the artifact "
         "and manifest.json (model card, inputs/outputs, quantization, sha256 of every file, tool versions and "
         "the parity measured against eager fp32). int8 calibration uses simulated windows preprocessed as the "
-        "model card says. Load the result with wearsdk.runtime.load(DIR).",
+        "model card says. Load the result with wearsdk.runtime.load(DIR); read a CoreML package with "
+        "wearsdk.runtime.inspect(DIR) and check its predictions on a Mac with examples/ios/verify_coreml.py DIR.",
         epilog="examples:\n"
         "  wearsdk export --model ppg_encoder_compact --pretrained --backend executorch --quant int8 --out out/ppg\n"
         "  wearsdk export --model ppg_encoder_compact --pretrained --streaming --input-rate 256 --out out/ppg_s\n"
-        "  wearsdk export --model lead_vae_compact --checkpoint runs/vae/best.pt --backend coreml --out out/vae",
+        "  wearsdk export --model lead_vae_compact --checkpoint runs/vae/best.pt --backend coreml --out out/vae\n"
+        "  wearsdk export --model ppg_encoder_compact --pretrained --backend coreml --quant int8 --streaming "
+        "--with-preprocessing --out out/ppg_coreml_s",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--model", required=True, help="registered model name, e.g. ppg_encoder_compact")
@@ -25,9 +28,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quant", choices=("fp32", "int8"), default="fp32",
                    help="int8: PT2E static int8 for ExecuTorch/XNNPACK, int8 weights for CoreML (default fp32)")
     p.add_argument("--streaming", action="store_true",
-                   help="ExecuTorch program keeping its filter state and ring buffer; one hop of raw samples per call")
+                   help="a program keeping its ring buffer (and filter state) inside, one hop per call: ExecuTorch "
+                   "mutable buffers (raw samples in), or CoreML states (iOS 18; band-passed samples in, raw with "
+                   "--with-preprocessing)")
     p.add_argument("--with-preprocessing", action="store_true",
-                   help="put the C++ preprocessing op in the graph: the program takes raw samples")
+                   help="put the preprocessing in the graph so the program takes raw samples: the C++ op for "
+                   "ExecuTorch, its FIR equivalent in MIL for CoreML (the FIR-vs-IIR difference is in the manifest)")
     p.add_argument("--input-rate", type=float, default=None,
                    help="raw input rate in Hz for --streaming / --with-preprocessing (default: the model's rate)")
     weights = p.add_mutually_exclusive_group()

@@ -1,6 +1,7 @@
 """Running exported programs. Imports nothing from ``train``, ``quant`` or ``export``."""
 
 from wearsdk.runtime.artifact import Artifact, load
+from wearsdk.runtime.coreml import inspect, verify_coreml
 from wearsdk.runtime.executorch import ExecutorchProgram, load_program
 
-__all__ = ["Artifact", "load", "ExecutorchProgram", "load_program"]
+__all__ = ["Artifact", "load", "inspect", "verify_coreml", "ExecutorchProgram", "load_program"]

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
-from wearsdk.errors import ArtifactIntegrityError, BackendUnavailableError, ShapeError
+from wearsdk.errors import ArtifactIntegrityError, BackendUnavailableError, ConfigError, DTypeError, ShapeError
 from wearsdk.runtime.executorch import ExecutorchProgram
 
 __all__ = ["Artifact", "load"]
 
 class Artifact:
-    """A verified artifact: ``manifest``, ``card`` (the model card dict) and ``__call__`` for ExecuTorch
-    programs and ONNX models (onnxruntime). Not thread-safe: load one per thread."""
+    """A verified artifact: ``manifest``, ``card`` (the model card dict), ``__call__`` for window programs
+    (ExecuTorch and ONNX via onnxruntime) and ``push`` / ``reset`` for streaming programs. CoreML packages
+    cannot run here (see :func:`wearsdk.runtime.inspect`). Not thread-safe: load one per thread."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]):
         self.folder = folder
@@ -24,32 +26,61 @@ class Artifact:
         self.card: dict[str, Any] = manifest.get("model_card", {})
         self.inputs = manifest["inputs"]
         self.backend = manifest["backend"]
-        self._run = None
+        self.streaming = bool(manifest.get("streaming"))
+        self._pushes = 0
+        self._run = self._runner()
+
+    def _runner(self) -> Callable[..., list[torch.Tensor]] | None:
+        """A fresh callable on the artifact's file (a new program: streaming state starts from zero)."""
         if self.backend == "executorch":
-            program = ExecutorchProgram(folder / next(f for f in manifest["files"] if f.endswith(".pte")))
-            self._run = program
-        elif self.backend == "onnx":
+            return ExecutorchProgram(self.folder / next(f for f in self.manifest["files"] if f.endswith(".pte")))
+        if self.backend == "onnx":
             import onnxruntime as ort
 
-            session = ort.InferenceSession(str(folder / next(iter(manifest["files"]))),
+            session = ort.InferenceSession(str(self.folder / next(iter(self.manifest["files"]))),
                                            providers=["CPUExecutionProvider"])
             names = [i.name for i in session.get_inputs()]
-            self._run = lambda *xs: [torch.from_numpy(y) for y in session.run(
+            return lambda *xs: [torch.from_numpy(y) for y in session.run(
                 None, {n: x.numpy() for n, x in zip(names, xs, strict=True)})]
+        return None
 
-    def __call__(self, *inputs: torch.Tensor) -> list[torch.Tensor]:
+    def _check(self, inputs: tuple[torch.Tensor, ...]) -> None:
         if self._run is None:
             raise BackendUnavailableError(
                 f"{self.folder} holds a {self.backend} artifact, which cannot run on this machine (CoreML needs "
-                "an Apple platform); its manifest and MIL ops can still be inspected."
+                "an Apple platform); its manifest, states and MIL ops can still be read with wearsdk.runtime.inspect."
             )
         for spec, x in zip(self.inputs, inputs, strict=False):
-            if list(x.shape) != spec["shape"] or str(x.dtype).removeprefix("torch.") != spec["dtype"]:
-                raise ShapeError(
-                    f"input {spec['name']} must be {spec['dtype']} of shape {tuple(spec['shape'])}, got "
-                    f"{str(x.dtype).removeprefix('torch.')} {tuple(x.shape)}."
-                )
+            dtype = str(x.dtype).removeprefix("torch.")
+            if dtype != spec["dtype"]:
+                raise DTypeError(f"input {spec['name']} must be {spec['dtype']}, got {dtype}; convert it first "
+                                 f"(x.to(torch.{spec['dtype']})).")
+            if list(x.shape) != spec["shape"]:
+                raise ShapeError(f"input {spec['name']} must be shaped {tuple(spec['shape'])}, got {tuple(x.shape)}.")
+
+    def __call__(self, *inputs: torch.Tensor) -> list[torch.Tensor]:
+        """Runs a window program on ``inputs`` shaped as the manifest's ``inputs``; returns its outputs."""
+        if self.streaming:
+            raise ConfigError(f"{self.folder} is a streaming program: feed it one hop at a time with push(chunk).")
+        self._check(inputs)
         return self._run(*inputs)
+
+    def push(self, chunk: torch.Tensor) -> torch.Tensor | None:
+        """Feeds one hop ``(1, channels, hop_in)`` float32 of raw samples at the stream's input rate to a
+        streaming program. Returns the output for the latest full window, or ``None`` during the first
+        ``manifest["stream"]["warmup_calls"]`` pushes, while the ring buffer is still filling."""
+        if not self.streaming:
+            raise ConfigError(f"{self.folder} is a window program: call it on whole windows; push(chunk) is for "
+                              "artifacts exported with --streaming.")
+        self._check((chunk,))
+        out = self._run(chunk)[0]
+        self._pushes += 1
+        return out if self._pushes > self.manifest["stream"]["warmup_calls"] else None
+
+    def reset(self) -> None:
+        """Starts a new stream: the program is loaded again, so its ring buffer and filter state are zero."""
+        self._run = self._runner()
+        self._pushes = 0
 
 
 def load(path: str | Path) -> Artifact:
