@@ -70,6 +70,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--hop", type=int, default=None, help="hop in model-rate samples (default: the model card's)")
     st.add_argument("--json", action="store_true", help="print one JSON object")
     st.set_defaults(func=_run_stream)
+    qt = which.add_parser(
+        "quant",
+        help="int8 vs fp32 of a bundled compact model (embeddings, heads, 12-lead r)",
+        description="The bundled compact model in fp32 and after static int8 quantization (PT2E, XNNPACK scheme, "
+        "calibrated on other simulated participants), on held-out simulated participants. Encoders: mean embedding "
+        "cosine (target >= 0.99) and each shipped head's AUROC / R^2 / MAE from both (target: AUROC and R^2 within "
+        "0.01). lead_vae_compact: mean per-lead r of the 9 reconstructed leads (target: within 0.01). Student vs "
+        "teacher figures are in each model card (wearsdk.models.get_model_card(NAME).metrics).",
+    )
+    qt.add_argument("--model", default="ppg_encoder_compact",
+                    choices=["ppg_encoder_compact", "ecg_encoder_compact", "lead_vae_compact"])
+    qt.add_argument("--participants", type=int, default=24, help="held-out simulated participants (default 24)")
+    qt.add_argument("--json", action="store_true", help="print one JSON object")
+    qt.set_defaults(func=_run_quant)
 
 
 def _report(args: argparse.Namespace, result: dict, summary: Callable[[dict], None]) -> int:
@@ -159,3 +173,27 @@ def _print_stream(r: dict) -> None:
     print(f"{r['hours_simulated']:g} h of {r['model']} stream (window {r['window']}, hop {r['hop']}, "
           f"{r['windows']} windows) in {r['wall_s']:.1f} s: realtime_factor {r['realtime_factor']:.0f} "
           f"(target >= 1000), rss_growth_mb {r['rss_growth_mb']:.2f} (target <= 5)")
+
+
+def _run_quant(args: argparse.Namespace) -> int:
+    from wearsdk.bench.quant import bench_quant
+
+    return _report(args, bench_quant(args.model, participants=args.participants), _print_quant)
+
+
+def _print_quant(r: dict) -> None:
+    ok = "met" if r["meets_targets"] else "MISSED"
+    t = r["targets"]
+    if "records" in r:
+        print(f"{r['model']} on {r['records']} simulated records (z-scored leads): mean r of the 9 reconstructed "
+              f"leads fp32 {r['mean_r_reconstructed_fp32']:.4f}, int8 {r['mean_r_reconstructed_int8']:.4f}; largest "
+              f"per-lead difference {r['per_lead_r_abs_diff_max']:.4f} (target <= {t['vae_r_abs_diff_max']}: {ok})")
+        return
+    print(f"{r['model']} on {r['windows']} held-out simulated windows: int8 vs fp32 embedding cosine mean "
+          f"{r['embedding_cosine_mean']:.4f} (min {r['embedding_cosine_min']:.4f}; target >= "
+          f"{t['embedding_cosine_min']})")
+    fp32, int8 = r["heads_fp32"], r["heads_int8"]
+    print_table(["head score", "fp32", "int8", "|diff|"],
+                [[k, f"{fp32[k]:.4f}", f"{int8[k]:.4f}", f"{abs(int8[k] - fp32[k]):.4f}"] for k in fp32])
+    print(f"largest AUROC / R^2 difference {r['head_score_abs_diff_max']:.4f} "
+          f"(target <= {t['head_score_abs_diff_max']}): {ok}")

@@ -24,6 +24,7 @@ from wearsdk.models._registry import (
 )
 from wearsdk.models.card import ModelCard, Preprocessing
 from wearsdk.models.encoder import EfficientNet1d, EncoderConfig, ProjectionHead, count_params
+from wearsdk.models.heads import HEADS, LinearHeads, load_heads
 from wearsdk.models.lead_vae import INPUT_LEADS, STANDARD_LEADS, LeadVAE, LeadVAEConfig
 
 __all__ = [
@@ -43,4 +44,7 @@ __all__ = [
     "STANDARD_LEADS",
     "INPUT_LEADS",
     "count_params",
+    "HEADS",
+    "LinearHeads",
+    "load_heads",
 ]

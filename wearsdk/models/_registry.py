@@ -26,6 +26,7 @@ __all__ = [
     "WEIGHTS_DIR",
     "bundled_weights_path",
     "load_pretrained",
+    "verified_bundle",
 ]
 
 # Pretrained weights shipped inside the package (plain fp32 state dicts named by ``ModelCard.weights_file``).
@@ -112,17 +113,13 @@ def bundled_weights_path(card: Any, weights_dir: str | Path | None = None) -> Pa
     return Path(weights_dir if weights_dir is not None else WEIGHTS_DIR) / card.weights_file
 
 
-def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> None:
-    """Load the bundled weights named by ``model.card`` into ``model``, offline.
+def verified_bundle(card: Any, weights_dir: str | Path | None = None) -> Path:
+    """Path of the bundled weights of ``card`` after checking the file's sha256 against ``card.weights_sha256``.
 
-    The file's sha256 must equal ``card.weights_sha256``; a missing, truncated or modified file raises
-    :class:`~wearsdk.ArtifactIntegrityError` (the bundled weights are part of the shipped artifact) naming
-    the file and how to restore it. ``weights_dir`` defaults to
-    :data:`WEIGHTS_DIR` (the package's ``models/weights`` folder).
-    """
+    A missing, truncated or modified file raises :class:`~wearsdk.ArtifactIntegrityError` (the bundled weights
+    are part of the shipped artifact) naming the file and how to restore it."""
     from wearsdk._integrity import sha256_file
 
-    card = model.card
     path = bundled_weights_path(card, weights_dir)
     fix = (
         "Reinstall wearsdk (pip install --force-reinstall wearsdk) or restore the file from the wearsdk "
@@ -136,7 +133,14 @@ def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> 
             f"bundled weights {str(path)!r} of model {card.name!r} have sha256 {digest}, expected "
             f"{card.weights_sha256} (from the model card): the file is truncated, corrupted or replaced. {fix}"
         )
-    load_weights(model, path)
+    return path
+
+
+def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> None:
+    """Load the bundled weights named by ``model.card`` into ``model``, offline, after
+    :func:`verified_bundle`. ``weights_dir`` defaults to :data:`WEIGHTS_DIR` (the package's
+    ``models/weights`` folder)."""
+    load_weights(model, verified_bundle(model.card, weights_dir))
 
 
 def load_weights(model: nn.Module, path: str | Path) -> None:

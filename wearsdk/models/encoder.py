@@ -260,10 +260,20 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "ecg_encoder_compact": dict(_ECG, stem_chs=16, stages=_COMPACT_STAGES, head_chs=160, embed_dim=256),
 }
 
+# Weights bundled in wearsdk/models/weights/ (fp32 encoder + linear heads), with their provenance; filled from
+# docs/reports/<name>_bundled.json (examples/bundle_encoder.py).
+_PRETRAINED: dict[str, dict[str, Any]] = {}
+
 _PREPROCESSING = {
     "ppg": Preprocessing(band_hz=(0.5, 8.0), filter_order=4, normalisation="zscore_per_channel"),
     "ecg": Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="zscore_per_channel"),
 }
+
+
+def _published(variant: str) -> dict[str, Any] | None:
+    """Card fields of the weights bundled for ``variant`` (its default config only), from the report that the
+    bundling script wrote (``docs/reports/<variant>_bundled.json``, copied into :data:`_PRETRAINED`)."""
+    return _PRETRAINED.get(variant)
 
 
 def _create_encoder(variant: str, **overrides: Any) -> EfficientNet1d:
@@ -286,6 +296,9 @@ def _create_encoder(variant: str, **overrides: Any) -> EfficientNet1d:
         paper=_PAPER,
         config=to_plain_dict(config),
     )
+    published = _published(variant)
+    if published is not None and config == EncoderConfig(**_DEFAULTS[variant]):
+        model.card = model.card.replace(**published)
     return model
 
 

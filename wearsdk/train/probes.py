@@ -16,7 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["participant_embeddings", "handcrafted_features", "probe_scores", "auroc"]
+from wearsdk.errors import ConfigError
+
+__all__ = ["participant_embeddings", "handcrafted_features", "probe_scores", "fit_linear", "auroc"]
 
 
 def _group_mean(ids: Sequence[str], rows: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -79,11 +81,6 @@ def handcrafted_features(dataset: Any, sampling_rate_hz: float) -> tuple[list[st
         [_window_features(dataset[i][0].numpy().astype(np.float64), sampling_rate_hz) for i in range(len(dataset))]
     )
     return _group_mean(ids, np.nan_to_num(rows))
-
-
-def _standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mu, sd = train.mean(0), train.std(0) + 1e-8
-    return (train - mu) / sd, (test - mu) / sd
 
 
 def _ridge_fit(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
@@ -152,16 +149,34 @@ def _cv_alpha(x: np.ndarray, y: np.ndarray, classify: bool, alphas: np.ndarray, 
     return best
 
 
+def fit_linear(x: np.ndarray, y: np.ndarray, classify: bool) -> tuple[np.ndarray, float]:
+    """One linear read-out ``y ~ x @ w + b`` on ``x (N, D)``: class-balanced L2 logistic regression (``classify``;
+    ``b`` and ``x @ w`` are then logits) or ridge, the L2 strength chosen by 5-fold CV on standardised
+    features; the standardisation is folded into ``(w (D,), b)``, which apply to raw ``x``."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    mu, sd = x.mean(0), x.std(0) + 1e-8
+    xs = (x - mu) / sd
+    if classify:
+        if len(np.unique(y)) < 2:
+            raise ConfigError("fit_linear: a classification target needs both classes in the training data; add "
+                              "participants (or raise the prevalence of the rare class).")
+        wb = _logistic_fit(xs, y, _cv_alpha(xs, y, True, np.logspace(-2, 3, 6)))
+    else:
+        wb = _ridge_fit(xs, y, _cv_alpha(xs, y, False, np.logspace(-2, 4, 13)))
+    w = wb[:-1] / sd
+    return w, float(wb[-1] - mu @ w)
+
+
 def probe_scores(
     train_x: np.ndarray, train_y: dict[str, np.ndarray], test_x: np.ndarray, test_y: dict[str, np.ndarray]
 ) -> dict[str, dict[str, float]]:
     """Fit one linear probe per target on ``train_x (P, D)`` and score it on ``test_x``.
 
     Targets whose training values are all 0/1 are classification (class-balanced L2 logistic regression;
-    AUROC); the others regression (ridge; R^2 and MAE). The L2 strength is chosen by 5-fold CV on the training
-    participants; features are standardised on the training participants.
+    AUROC); the others regression (ridge; R^2 and MAE); see :func:`fit_linear`.
     """
-    x_tr, x_te = _standardise(np.asarray(train_x, np.float64), np.asarray(test_x, np.float64))
+    x_te = np.asarray(test_x, np.float64)
     scores: dict[str, dict[str, float]] = {}
     for name, y in train_y.items():
         y = np.asarray(y, np.float64)
@@ -170,16 +185,15 @@ def probe_scores(
             if len(np.unique(y)) < 2:
                 scores[name] = {"auroc": float("nan"), "positives_test": int(yt.sum())}
                 continue
-            alpha = _cv_alpha(x_tr, y, True, np.logspace(-2, 3, 6))
-            w = _logistic_fit(x_tr, y, alpha)
+            w, b = fit_linear(train_x, y, classify=True)
             scores[name] = {
-                "auroc": auroc(yt, _predict(x_te, w)),
+                "auroc": auroc(yt, x_te @ w + b),
                 "positives_test": int(yt.sum()),
                 "positives_train": int(y.sum()),
             }
         else:
-            alpha = _cv_alpha(x_tr, y, False, np.logspace(-2, 4, 13))
-            pred = _predict(x_te, _ridge_fit(x_tr, y, alpha))
+            w, b = fit_linear(train_x, y, classify=False)
+            pred = x_te @ w + b
             ss_res, ss_tot = np.sum((yt - pred) ** 2), np.sum((yt - yt.mean()) ** 2)
             scores[name] = {"r2": float(1 - ss_res / ss_tot), "mae": float(np.mean(np.abs(yt - pred)))}
     return scores

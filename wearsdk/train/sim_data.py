@@ -23,7 +23,7 @@ from wearsdk.errors import ConfigError
 from wearsdk.models import ModelCard
 from wearsdk.train.data import prepare_12lead
 
-__all__ = ["SimWindows", "SimLeads", "build"]
+__all__ = ["SimWindows", "SimLeads", "build", "encoder_window"]
 
 _PREROLL_S = 2.0
 
@@ -46,25 +46,27 @@ class SimWindows(Dataset):
         return [f"sim{self.participants[i // self.segments]}" for i in range(len(self))]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, str]:
-        import wearsdk.signal as ws
-
         p, s = divmod(int(index), self.segments)
         pid = self.participants[p]
-        fs, n = self.card.sampling_rate_hz, self.card.window_samples
-        rec = self.cohort[pid].record(
-            n / fs + _PREROLL_S, sampling_rates={self.modality: fs}, segment=s, streams=(self.modality,)
-        )
-        x = rec.ppg if self.modality == "ppg" else rec.ecg[[0]]  # lead I for the watch ECG
-        lo, hi = self.card.preprocessing.band_hz
-        x = ws.bandpass(
-            np.ascontiguousarray(x, np.float32),
-            sampling_rate=fs,
-            low=lo,
-            high=hi,
-            order=self.card.preprocessing.filter_order,
-        )[:, -n:]
-        x = ws.zscore(np.ascontiguousarray(x))
-        return torch.from_numpy(np.ascontiguousarray(x, np.float32)), f"sim{pid}"
+        x, _ = encoder_window(self.cohort[pid], self.modality, self.card, segment=s)
+        return torch.from_numpy(x), f"sim{pid}"
+
+
+def encoder_window(participant: Any, modality: str, card: ModelCard, *, segment: int = 0,
+                   activity: str = "rest") -> tuple[np.ndarray, Any]:
+    """One encoder input of a simulated participant, as on the device: ``(channels, window_samples)`` float32
+    (4-ch PPG at 64 Hz or lead I at 128 Hz) after the card's causal band-pass (2 s pre-roll dropped) and a
+    per-channel z-score, with the recording's :class:`~wearsdk.sim.Truth` (times from the pre-roll's start)."""
+    import wearsdk.signal as ws
+
+    fs, n = card.sampling_rate_hz, card.window_samples
+    rec = participant.record(n / fs + _PREROLL_S, sampling_rates={modality: fs}, segment=segment,
+                             activity=activity, streams=(modality,))
+    x = rec.ppg if modality == "ppg" else rec.ecg[[0]]  # lead I for the watch ECG
+    lo, hi = card.preprocessing.band_hz
+    x = ws.bandpass(np.ascontiguousarray(x, np.float32), sampling_rate=fs, low=lo, high=hi,
+                    order=card.preprocessing.filter_order)[:, -n:]
+    return np.ascontiguousarray(ws.zscore(np.ascontiguousarray(x)), np.float32), rec.truth
 
 
 class SimLeads(Dataset):

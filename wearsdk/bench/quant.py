@@ -1,0 +1,106 @@
+"""``wearsdk bench quant``: int8 (PT2E, XNNPACK scheme) vs fp32 of the same bundled compact model, on held-out
+simulated data, side by side.
+
+* encoders: mean cosine between int8 and fp32 embeddings (target >= 0.99), and every shipped head's score
+  (AUROC, R^2, MAE) from int8 vs fp32 embeddings (target: within 0.01 absolute for AUROC / R^2);
+* ``lead_vae_compact``: mean per-lead Pearson r of the 9 reconstructed leads, int8 vs fp32 (target: within 0.01).
+
+Calibration windows and evaluation windows come from different simulated participants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from wearsdk.errors import ConfigError
+
+__all__ = ["bench_quant", "encoder_int8_agreement", "TARGETS"]
+
+TARGETS = {"embedding_cosine_min": 0.99, "head_score_abs_diff_max": 0.01, "vae_r_abs_diff_max": 0.01}
+
+
+def _int8(model: torch.nn.Module, calibration: torch.Tensor) -> torch.nn.Module:
+    from wearsdk.quant import Int8StaticConfig, quantize
+
+    return quantize(model.eval(), Int8StaticConfig(), example_inputs=(calibration[:1],), calibration=calibration)
+
+
+def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: torch.Tensor, x: np.ndarray,
+                           labels: dict[str, np.ndarray], rest: np.ndarray) -> dict[str, Any]:
+    """int8 vs fp32 of one encoder: embedding cosine and the head scores from both (see module docstring)."""
+    from wearsdk.train.heads import embed, head_scores
+
+    fp32 = embed(encoder, x)
+    int8 = embed(_int8(encoder, calibration), x)
+    cos = np.sum(fp32 * int8, 1) / (np.linalg.norm(fp32, axis=1) * np.linalg.norm(int8, axis=1))
+    s32, s8 = head_scores(heads, fp32, labels, rest), head_scores(heads, int8, labels, rest)
+    diffs = {k: abs(s8[k] - s32[k]) for k in s32 if k.endswith(("_auroc", "_r2"))}
+    return {
+        "embedding_cosine_mean": float(cos.mean()),
+        "embedding_cosine_min": float(cos.min()),
+        "heads_fp32": s32,
+        "heads_int8": s8,
+        "head_score_abs_diff_max": max(diffs.values()),
+        "meets_targets": bool(cos.mean() >= TARGETS["embedding_cosine_min"]
+                              and max(diffs.values()) <= TARGETS["head_score_abs_diff_max"]),
+    }
+
+
+def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
+    from wearsdk.export import simulated_windows
+    from wearsdk.models import create_model, load_heads
+    from wearsdk.train.heads import ACTIVITIES, labelled_windows
+
+    encoder = create_model(name, pretrained=True).eval()
+    heads = load_heads(encoder.card)
+    calibration = simulated_windows(encoder.card, 32, seed=seed)
+    x, labels, _ = labelled_windows(name.split("_")[0], encoder.card, range(participants), len(ACTIVITIES),
+                                    seed + 1, prevalence={"af": 0.3}, progress=False)
+    rest = np.arange(len(x)) % len(ACTIVITIES) == 0
+    return {"model": name, "windows": len(x), **encoder_int8_agreement(encoder, heads, calibration, x, labels, rest)}
+
+
+def _bench_vae(name: str, participants: int, seed: int) -> dict[str, Any]:
+    from wearsdk.models import create_model
+    from wearsdk.train.metrics import reconstruction_metrics
+    from wearsdk.train.sim_data import SimLeads
+
+    vae = create_model(name, pretrained=True).eval()
+
+    def zscored(ds: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        x12 = torch.stack([ds[i][1] for i in range(len(ds))])
+        x12 = (x12 - x12.mean(-1, keepdim=True)) / x12.std(-1, keepdim=True).clamp_min(1e-6)
+        return x12[:, [1, 6, 10]].contiguous(), x12
+
+    cal_in, _ = zscored(SimLeads(range(0, 32), 1, seed))
+    x_in, x_12 = zscored(SimLeads(range(32, 32 + participants), 2, seed))
+    c = vae.config
+    with torch.no_grad():
+        r32 = reconstruction_metrics(vae(x_in), x_12, c.out_leads, c.in_leads)
+        r8 = reconstruction_metrics(_int8(vae, cal_in)(x_in), x_12, c.out_leads, c.in_leads)
+    diff = max(abs(r8["pearson_r"][k] - r32["pearson_r"][k]) for k in r32["pearson_r"])
+    return {"model": name, "records": len(x_in), "mean_r_reconstructed_fp32": r32["mean_r_reconstructed"],
+            "mean_r_reconstructed_int8": r8["mean_r_reconstructed"], "per_lead_r_abs_diff_max": diff,
+            "meets_targets": bool(diff <= TARGETS["vae_r_abs_diff_max"])}
+
+
+def bench_quant(model_name: str = "ppg_encoder_compact", *, participants: int = 24, seed: int = 11) -> dict[str, Any]:
+    """int8 vs fp32 figures of a bundled compact model on ``participants`` held-out simulated participants."""
+    from wearsdk.models import is_model
+
+    if not is_model(model_name) or not model_name.endswith("_compact"):
+        raise ConfigError(f"bench quant compares a bundled compact model, got {model_name!r}; expected "
+                          "ppg_encoder_compact, ecg_encoder_compact or lead_vae_compact.")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        if model_name.startswith("lead_vae"):
+            out = _bench_vae(model_name, participants, seed)
+        else:
+            out = _bench_encoder(model_name, participants, seed)
+    finally:
+        torch.set_num_threads(threads)
+    return {**out, "targets": TARGETS}
