@@ -10,6 +10,7 @@ Calibration windows and evaluation windows come from different simulated partici
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -22,10 +23,12 @@ __all__ = ["bench_quant", "encoder_int8_agreement", "TARGETS"]
 TARGETS = {"embedding_cosine_min": 0.99, "head_score_abs_diff_max": 0.01, "vae_r_abs_diff_max": 0.01}
 
 
-def _int8(model: torch.nn.Module, calibration: torch.Tensor) -> torch.nn.Module:
-    from wearsdk.quant import Int8StaticConfig, quantize
+def _int8(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The int8 model as a callable on ``(b, channels, samples)`` (the quantized graph runs one window at a time)."""
+    from wearsdk.quant import Int8StaticConfig, quantize, run_batched
 
-    return quantize(model.eval(), Int8StaticConfig(), example_inputs=(calibration[:1],), calibration=calibration)
+    q = quantize(model.eval(), Int8StaticConfig(), example_inputs=(calibration[:1],), calibration=calibration)
+    return lambda x: run_batched(q, x)
 
 
 def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: torch.Tensor, x: np.ndarray,

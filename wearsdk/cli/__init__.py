@@ -16,7 +16,7 @@ __all__ = ["main", "build_parser"]
 
 # Sub-command modules, in the order ``wearsdk --help`` lists them.
 COMMANDS = (
-    "demo", "doctor", "bench", "simulate", "train", "evaluate", "distill", "export", "run", "reconstruct",
+    "demo", "doctor", "bench", "simulate", "train", "evaluate", "distill", "quantize", "export", "run", "reconstruct",
     "firmware-config",
 )
 

@@ -4,7 +4,17 @@ Imports executorch/torchao quantizers lazily; ``wearsdk.signal``/``stream``/``ru
 """
 
 from wearsdk.quant.config import Int8StaticConfig
-from wearsdk.quant.pt2e import output_cosine, quantize
+from wearsdk.quant.model import load_calibration, quantize_model
+from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
 from wearsdk.quant.sensitivity import LayerSensitivity, sensitivity_report
 
-__all__ = ["Int8StaticConfig", "quantize", "output_cosine", "LayerSensitivity", "sensitivity_report"]
+__all__ = [
+    "Int8StaticConfig",
+    "quantize",
+    "output_cosine",
+    "run_batched",
+    "LayerSensitivity",
+    "sensitivity_report",
+    "quantize_model",
+    "load_calibration",
+]

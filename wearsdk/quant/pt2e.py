@@ -13,10 +13,10 @@ from typing import Any
 
 import torch
 
-from wearsdk.errors import ConfigError, ExportError, ShapeError
+from wearsdk.errors import ConfigError, DTypeError, ExportError, NonFiniteInputError, ShapeError
 from wearsdk.quant.config import Int8StaticConfig
 
-__all__ = ["quantize", "output_cosine"]
+__all__ = ["quantize", "output_cosine", "run_batched"]
 
 
 def _quantizer(config: Int8StaticConfig):
@@ -33,33 +33,123 @@ def _quantizer(config: Int8StaticConfig):
     return q
 
 
-def _batches(calibration: Any) -> list[torch.Tensor]:
+def _spec(model: torch.nn.Module, expected: tuple[int, ...]) -> str:
+    """``(channels, samples) = (4, 3840)`` plus, for a registered model, what those axes are."""
+    card = getattr(model, "card", None)
+    if card is None:
+        return f"(channels, samples) = {expected}"
+    return (f"(channels, samples) = {expected} ({card.name}: channels {tuple(card.input_channels)}, "
+            f"{card.window_samples} samples at {card.sampling_rate_hz:g} Hz, preprocessed as its card says)")
+
+
+_FIX = ("Fix: wearsdk.export.simulated_windows(model.card, n) makes matching windows; for recordings, preprocess "
+        "with model.card.preprocess_spec(rate) and cut windows of the card's length")
+
+
+def _batches(calibration: Any, example: torch.Tensor, model: torch.nn.Module) -> list[torch.Tensor]:
+    """``calibration`` as a list of ``(b, *example.shape[1:])`` float batches; wrong rank or size, a non-float
+    dtype, NaN/inf, or no windows at all raise before anything is exported."""
+    expected = tuple(example.shape[1:])
+    kind = "a (windows, channels, samples) tensor or an iterable of (batch, channels, samples) batches"
+    if calibration is None or isinstance(calibration, (str, bytes)):
+        raise ConfigError(f"calibration must be {kind}, got {type(calibration).__name__}.")
     if isinstance(calibration, torch.Tensor):
-        if calibration.dim() < 2:
-            raise ShapeError(f"calibration must be (windows, ...) shaped, got {tuple(calibration.shape)}.")
-        return [calibration[i : i + 1] for i in range(calibration.shape[0])]
-    return [torch.as_tensor(c, dtype=torch.float32) for c in calibration]
+        if calibration.dim() != example.dim():
+            raise ShapeError(f"calibration has shape {tuple(calibration.shape)}, expected (windows, *{expected}) "
+                             f"with {_spec(model, expected)}. {_FIX}.")
+        batches = [calibration]
+    else:
+        try:
+            batches = [c if isinstance(c, torch.Tensor) else torch.as_tensor(c) for c in calibration]
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ConfigError(f"calibration must be {kind}: {type(exc).__name__}: {exc}") from exc
+    for i, b in enumerate(batches):
+        if b.dim() != example.dim() or tuple(b.shape[1:]) != expected:
+            hint = " (a single window: add the batch axis with x[None])" if tuple(b.shape) == expected else ""
+            raise ShapeError(f"calibration batch {i} has shape {tuple(b.shape)}, expected (batch, *{expected}) "
+                             f"with {_spec(model, expected)}{hint}. {_FIX}.")
+        if not b.is_floating_point():
+            raise DTypeError(f"calibration batch {i} is {b.dtype}, expected floating point windows "
+                             f"({example.dtype}): calibrate on preprocessed signals, not raw ADC counts.")
+        finite = torch.isfinite(b).flatten(1).all(1)
+        if not bool(finite.all()):
+            bad = torch.nonzero(~finite).flatten().tolist()
+            raise NonFiniteInputError(
+                f"calibration batch {i} holds NaN or inf (its windows {bad[:5]}{' ...' if len(bad) > 5 else ''}): "
+                "observers would record infinite ranges. Drop those windows or repair the gaps before calibrating."
+            )
+    if sum(b.shape[0] for b in batches) == 0:
+        raise ConfigError(f"the calibration set is empty: static int8 takes its activation ranges from calibration "
+                          f"windows, expected (windows, *{expected}) with {_spec(model, expected)}. {_FIX}.")
+    step = example.shape[0]  # the exported graph is specialised to the example's batch size
+    windows = torch.cat([b.to(example.dtype) for b in batches])
+    if windows.shape[0] % step:
+        raise ShapeError(f"{windows.shape[0]} calibration windows do not split into batches of {step}, the batch "
+                         "size of example_inputs[0]; use a batch-1 example (windows[:1]).")
+    return list(windows.split(step))
+
+
+def run_batched(module: torch.nn.Module, x: torch.Tensor, batch: int = 1) -> torch.Tensor:
+    """``module`` on ``x`` ``(n, channels, samples)`` in batches of ``batch`` (a quantized graph accepts only
+    the example's batch size), outputs concatenated; ``n`` must be a multiple of ``batch``."""
+    with torch.no_grad():
+        return torch.cat([module(x[i : i + batch]) for i in range(0, x.shape[0], batch)])
+
+
+def _check_example(example_inputs: Any) -> torch.Tensor:
+    if (not isinstance(example_inputs, tuple) or not example_inputs
+            or not all(isinstance(t, torch.Tensor) for t in example_inputs)):
+        raise ConfigError(f"example_inputs must be a tuple of tensors, e.g. (windows[:1],), got "
+                          f"{type(example_inputs).__name__}.")
+    if len(example_inputs) != 1:
+        raise ConfigError(f"quantize calibrates models with one input; example_inputs has {len(example_inputs)}.")
+    x = example_inputs[0]
+    if x.dim() < 2 or not x.is_floating_point():
+        raise ShapeError(f"example_inputs[0] must be a float (batch, channels, samples) tensor, got "
+                         f"{x.dtype} {tuple(x.shape)}.")
+    return x
 
 
 def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs: tuple[torch.Tensor, ...],
              calibration: torch.Tensor | Iterable[torch.Tensor]) -> torch.fx.GraphModule:
-    """``model`` with static int8 weights and activations, calibrated on ``calibration`` (a
-    ``(windows, channels, samples)`` tensor, one window per call, or an iterable of input batches)."""
+    """``model`` with static int8 weights and activations, calibrated on ``calibration``.
+
+    Args:
+        model: a float module taking one ``(batch, channels, samples)`` tensor.
+        config: the scheme (:class:`Int8StaticConfig`).
+        example_inputs: ``(x,)`` with ``x`` one batch (usually one window) of the model's input; it fixes the
+            exported shapes, and every calibration window must match ``x.shape[1:]``.
+        calibration: a ``(windows, channels, samples)`` tensor (fed one window per call) or an iterable of
+            ``(batch, channels, samples)`` batches: preprocessed model inputs, finite, at least
+            ``config.min_calibration_windows`` windows in all.
+
+    Raises:
+        ConfigError: wrong config type, an empty or too small calibration set, unknown ``keep_float`` names.
+        ShapeError / DTypeError / NonFiniteInputError: calibration windows not of the model's input spec.
+        ExportError: ``torch.export`` cannot capture the model.
+
+    All the checks run before ``torch.export``.
+    """
     from torchao.quantization.pt2e import allow_exported_model_train_eval
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
     if not isinstance(config, Int8StaticConfig):
         raise ConfigError(f"config must be an Int8StaticConfig, got {type(config).__name__}.")
-    batches = _batches(calibration)
-    if len(batches) < config.min_calibration_windows:
+    example = _check_example(example_inputs)
+    batches = _batches(calibration, example, model)
+    count = sum(b.shape[0] for b in batches)
+    if count < config.min_calibration_windows:
         raise ConfigError(
-            f"{len(batches)} calibration windows given, config asks for >= {config.min_calibration_windows}: "
-            "activation ranges from fewer windows clip real signals."
+            f"{count} calibration windows given, config asks for >= {config.min_calibration_windows}: "
+            "activation ranges from fewer windows clip real signals. Pass more windows (or lower "
+            "Int8StaticConfig.min_calibration_windows knowingly)."
         )
     names = {n for n, _ in model.named_modules()}
     unknown = [n for n in config.keep_float if n not in names]
     if unknown:
-        raise ConfigError(f"keep_float names {unknown} are not modules of the model.")
+        layers = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
+        raise ConfigError(f"keep_float names {unknown} are not modules of the model; its conv/linear layers are "
+                          f"{layers[:8]}{' ...' if len(layers) > 8 else ''} (model.named_modules() lists all).")
     model = model.eval()
     try:
         graph = torch.export.export(model, example_inputs, strict=False).module()

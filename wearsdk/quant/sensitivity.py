@@ -3,12 +3,13 @@ in float (``Int8StaticConfig(keep_float=...)``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
 
 from wearsdk.quant.config import Int8StaticConfig
-from wearsdk.quant.pt2e import output_cosine, quantize
+from wearsdk.quant.pt2e import _batches, _check_example, output_cosine, quantize, run_batched
 
 __all__ = ["LayerSensitivity", "sensitivity_report"]
 
@@ -28,19 +29,25 @@ class LayerSensitivity:
 
 def sensitivity_report(model: torch.nn.Module, *, example_inputs: tuple[torch.Tensor, ...],
                        calibration: torch.Tensor, evaluation: torch.Tensor,
-                       layers: list[str] | None = None) -> list[LayerSensitivity]:
-    """For each conv/linear layer (or ``layers``), re-quantizes with that layer in float and measures the
-    output cosine against fp32 on ``evaluation`` windows. Sorted, most sensitive first."""
+                       layers: list[str] | None = None,
+                       config: Int8StaticConfig | None = None) -> list[LayerSensitivity]:
+    """For each conv/linear layer (or ``layers``), re-quantizes with that layer also in float and measures the
+    output cosine against fp32 on ``evaluation`` windows ``(n, channels, samples)``, held out from
+    ``calibration``. ``config`` (default ``Int8StaticConfig()``) is the baseline; layers it already keeps
+    in float are skipped. Sorted, most sensitive first. One quantization per layer: slow for deep models,
+    so pass ``layers`` to look at a few."""
+    config = config or Int8StaticConfig()
     model = model.eval()
+    step = _check_example(example_inputs).shape[0]
+    _batches(evaluation, example_inputs[0], model)  # evaluation windows of the input spec
     with torch.no_grad():
         reference = model(evaluation)
-    base = output_cosine(quantize(model, Int8StaticConfig(), example_inputs=example_inputs,
-                                  calibration=calibration)(evaluation), reference)
+    q = quantize(model, config, example_inputs=example_inputs, calibration=calibration)
+    base = output_cosine(run_batched(q, evaluation, step), reference)
     names = layers or [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
     report = []
-    for name in names:
-        q = quantize(model, Int8StaticConfig(keep_float=(name,)), example_inputs=example_inputs,
-                     calibration=calibration)
-        with torch.no_grad():
-            report.append(LayerSensitivity(name, base, output_cosine(q(evaluation), reference)))
+    for name in (n for n in names if n not in config.keep_float):
+        q = quantize(model, dataclasses.replace(config, keep_float=(*config.keep_float, name)),
+                     example_inputs=example_inputs, calibration=calibration)
+        report.append(LayerSensitivity(name, base, output_cosine(run_batched(q, evaluation, step), reference)))
     return sorted(report, key=lambda r: r.cosine_gain, reverse=True)
