@@ -5,7 +5,8 @@ On held-out simulated participants (a cohort unseen by the SSL and distillation 
 participant at rest, walking, moving the arm and running), heads are fitted on frozen embeddings of the
 training participants (wearsdk.train.heads) for the teacher and for the student, then scored on the test
 participants: the student keeps ``score_student / score_teacher`` of each task (AUROC; R^2; 1 - MAE / mean for
-heart rate). int8 (PT2E, XNNPACK scheme) vs fp32 of the student: wearsdk.bench.quant.encoder_int8_agreement.
+heart rate). int8 (PT2E, XNNPACK scheme, calibrated on 32 training windows that span the activities: motion
+artefacts widen the activation ranges) vs fp32 of the student: wearsdk.bench.quant.encoder_int8_agreement.
 
     nice -n 10 python examples/bundle_encoder.py --name ppg_encoder_compact \\
         --student runs/ppg_student/model.pt --teacher runs/ppg_teacher/model.pt \\
@@ -24,10 +25,10 @@ import torch
 
 from wearsdk._integrity import sha256_file
 from wearsdk.bench.quant import encoder_int8_agreement
-from wearsdk.export import simulated_windows
 from wearsdk.models import create_model
+from wearsdk.sim import ACTIVITY_CYCLE
 from wearsdk.train.distill import load_teacher
-from wearsdk.train.heads import ACTIVITIES, embed, fit_heads, head_scores, labelled_windows
+from wearsdk.train.heads import embed, fit_heads, head_scores, labelled_windows
 
 
 def retention(student: dict[str, float], teacher: dict[str, float], mean_hr: float) -> dict[str, float]:
@@ -37,10 +38,26 @@ def retention(student: dict[str, float], teacher: dict[str, float], mean_hr: flo
     return out
 
 
+def run_dir(weights: str) -> Path:
+    """The run folder of a ``model.pt`` or of a checkpoint under ``checkpoints/``."""
+    parent = Path(weights).resolve().parent
+    return parent.parent if parent.name == "checkpoints" else parent
+
+
+def run_record(run: Path) -> dict:
+    """A run's config, its last validation row and its summary (absent when the run was stopped early)."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    summary = run / "summary.json"
+    return {"config": json.loads((run / "config.json").read_text()),
+            "last_validation": [r for r in rows if r["split"] == "val"][-1],
+            "last_step": rows[-1]["step"],
+            "summary": json.loads(summary.read_text()) if summary.is_file() else None}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--name", required=True, choices=["ppg_encoder_compact", "ecg_encoder_compact"])
-    p.add_argument("--student", required=True, help="the student's model.pt (wearsdk distill)")
+    p.add_argument("--student", required=True, help="the student's model.pt or checkpoint (wearsdk distill)")
     p.add_argument("--teacher", required=True, help="the teacher's model.pt (wearsdk train)")
     p.add_argument("--weights", required=True, help="where to write the bundled weights (+ heads)")
     p.add_argument("--report", required=True)
@@ -56,24 +73,25 @@ def main(argv: list[str] | None = None) -> int:
     teacher = load_teacher(args.teacher)
     card, modality = student.card, args.name.split("_")[0]
     n_tr, n_te = args.train_participants, args.test_participants
-    x_tr, y_tr, _ = labelled_windows(modality, card, range(n_tr), len(ACTIVITIES), args.cohort_seed, {"af": 0.3})
-    x_te, y_te, _ = labelled_windows(modality, card, range(n_tr, n_tr + n_te), len(ACTIVITIES), args.cohort_seed,
+    x_tr, y_tr, _ = labelled_windows(modality, card, range(n_tr), len(ACTIVITY_CYCLE), args.cohort_seed, {"af": 0.3})
+    x_te, y_te, _ = labelled_windows(modality, card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), args.cohort_seed,
                                      {"af": 0.3})
-    rest = np.arange(len(x_te)) % len(ACTIVITIES) == 0
+    rest = np.arange(len(x_te)) % len(ACTIVITY_CYCLE) == 0
     scores, heads = {}, {}
     for who, model in (("teacher", teacher), ("student", student)):
         heads[who] = fit_heads(embed(model, x_tr), y_tr)
         scores[who] = head_scores(heads[who], embed(model, x_te), y_te, rest)
         print(who, json.dumps({k: round(v, 3) for k, v in scores[who].items()}))
     kept = retention(scores["student"], scores["teacher"], float(y_te["hr_bpm"].mean()))
-    quant = encoder_int8_agreement(student, heads["student"], simulated_windows(card, 32, seed=5), x_te, y_te, rest)
+    calibration = torch.from_numpy(x_tr[:32])  # 8 training participants x (rest, walk, arm, run)
+    quant = encoder_int8_agreement(student, heads["student"], calibration, x_te, y_te, rest)
     print("student keeps", json.dumps({k: round(v, 3) for k, v in kept.items()}))
     print("int8 vs fp32", json.dumps({k: v for k, v in quant.items() if not k.startswith("heads")}))
 
     weights = Path(args.weights)
     weights.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": student.state_dict(), "heads": heads["student"].to_payload()}, weights)
-    student_run, teacher_run = Path(args.student).parent, Path(args.teacher).parent
+    student_run, teacher_run = run_dir(args.student), run_dir(args.teacher)
     report = {
         "what": f"{args.name}: distilled student vs teacher (linear heads on frozen embeddings) and int8 vs fp32",
         "weights_file": weights.name,
@@ -81,16 +99,14 @@ def main(argv: list[str] | None = None) -> int:
         "student_params": card.num_params,
         "teacher_params": sum(q.numel() for q in teacher.parameters()),
         "teacher_model": teacher.card.name,
-        "data": {"cohort_seed": args.cohort_seed, "prevalence": {"af": 0.3}, "activities": list(ACTIVITIES),
+        "data": {"cohort_seed": args.cohort_seed, "prevalence": {"af": 0.3}, "activities": list(ACTIVITY_CYCLE),
                  "train_participants": n_tr, "test_participants": n_te, "test_windows": len(x_te)},
         "scores_teacher": scores["teacher"],
         "scores_student": scores["student"],
         "student_keeps": kept,
         "int8_vs_fp32": quant,
-        "teacher_run": {"config": json.loads((teacher_run / "config.json").read_text()),
-                        "summary": json.loads((teacher_run / "summary.json").read_text())},
-        "student_run": {"config": json.loads((student_run / "config.json").read_text()),
-                        "summary": json.loads((student_run / "summary.json").read_text())},
+        "teacher_run": run_record(teacher_run),
+        "student_run": {**run_record(student_run), "weights_from": Path(args.student).name},
         "seconds": round(time.time() - t0, 1),
     }
     Path(args.report).write_text(json.dumps(report, indent=1, default=float) + "\n")

@@ -18,3 +18,15 @@ def test_example_runs(script, args, expect):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert expect in proc.stdout
+
+
+def test_train_distill_quantize_export_example(tmp_path):
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "train_distill_export.py"), "--out", str(tmp_path),
+                           "--teacher-steps", "2", "--student-steps", "3"], capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert [ln[:2] for ln in lines if ln[:1].isdigit()] == ["1.", "2.", "3-", "5."]
+    cosine = float(lines[-1].rsplit(" ", 1)[1])
+    assert cosine > 0.95  # the int8 artifact tracks its own fp32 student (tiny, barely trained)
+    assert (tmp_path / "artifact" / "manifest.json").is_file()

@@ -84,7 +84,6 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
     from wearsdk.export.model import simulated_windows
     from wearsdk.models import create_model
 
-    config = Int8StaticConfig(keep_float=tuple(keep_float))
     if windows is not None and (not isinstance(windows, int) or windows < 1):
         raise ConfigError(f"windows must be a positive number of calibration windows, got {windows!r}.")
     if not isinstance(eval_windows, int) or eval_windows < 1:
@@ -96,6 +95,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         )
     started = time.perf_counter()
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
+    config = Int8StaticConfig.for_model(model, **({"keep_float": tuple(keep_float)} if keep_float else {}))
     card = model.card
     trained = bool(pretrained or checkpoint)
     if str(calibration) == "sim":

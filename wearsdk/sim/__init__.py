@@ -14,7 +14,7 @@ from wearsdk.sim.bench import benchmark
 from wearsdk.sim.cohort import DEFAULT_RATES, MIN_RATES, Cohort, Participant
 from wearsdk.sim.device import DEVICES, Device, Packet
 from wearsdk.sim.leads import LEADS
-from wearsdk.sim.motion import ACTIVITIES
+from wearsdk.sim.motion import ACTIVITIES, ACTIVITY_CYCLE
 from wearsdk.sim.noise import Noise
 from wearsdk.sim.ppg import PPG_CHANNELS
 from wearsdk.sim.record import ACC_AXES, SimRecording, Truth
@@ -32,6 +32,7 @@ __all__ = [
     "benchmark",
     "CONDITIONS",
     "ACTIVITIES",
+    "ACTIVITY_CYCLE",
     "DEVICES",
     "DEFAULT_RATES",
     "MIN_RATES",

@@ -19,9 +19,13 @@ from wearsdk.errors import ConfigError, UnknownNameError
 from wearsdk.sim._smooth import band_noise, lowpass_noise
 from wearsdk.sim.rhythm import CONTROL_RATE, MARGIN_S
 
-__all__ = ["ACTIVITIES", "Motion", "activity_plan", "make_motion"]
+__all__ = ["ACTIVITIES", "ACTIVITY_CYCLE", "Motion", "activity_plan", "make_motion"]
 
 #: activity name: (intensity 0-1, cadence steps/s range, wrist acceleration g, arm-gesture g)
+#: Activities that labelled / calibration data cycle through (segment ``s`` gets ``ACTIVITY_CYCLE[s % 4]``), so
+#: that motion artefacts are represented next to rest.
+ACTIVITY_CYCLE = ("rest", "walk", "arm", "run")
+
 ACTIVITIES: dict[str, tuple[float, tuple[float, float], float, float]] = {
     "rest": (0.0, (0.0, 0.0), 0.0, 0.0),
     "arm": (0.15, (0.0, 0.0), 0.0, 0.25),

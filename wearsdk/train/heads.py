@@ -18,12 +18,11 @@ from torch import nn
 
 from wearsdk.errors import ConfigError
 from wearsdk.models import HEADS, LinearHeads, ModelCard
+from wearsdk.sim.motion import ACTIVITY_CYCLE
 from wearsdk.train.probes import auroc, fit_linear
 
-__all__ = ["ACTIVITIES", "labelled_windows", "embed", "fit_heads", "head_scores"]
+__all__ = ["labelled_windows", "embed", "fit_heads", "head_scores"]
 
-#: Activity of segment ``s`` of every participant: ``ACTIVITIES[s % len(ACTIVITIES)]``.
-ACTIVITIES = ("rest", "walk", "arm", "run")
 _QUALITY_MAX_ACTIVITY = 0.2
 
 
@@ -57,7 +56,7 @@ def labelled_windows(
         traits = participant.traits
         for s in range(segments):
             x, truth = encoder_window(participant, modality, card, segment=s,
-                                      activity=ACTIVITIES[s % len(ACTIVITIES)])
+                                      activity=ACTIVITY_CYCLE[s % len(ACTIVITY_CYCLE)])
             last = slice(-int(round(n / fs)), None)  # the whole seconds inside the window
             xs.append(x)
             ids.append(f"sim{pid}")
