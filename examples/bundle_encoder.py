@@ -5,8 +5,8 @@ On held-out simulated participants (a cohort unseen by the SSL and distillation 
 participant at rest, walking, moving the arm and running), heads are fitted on frozen embeddings of the
 training participants (wearsdk.train.heads) for the teacher and for the student, then scored on the test
 participants: the student keeps ``score_student / score_teacher`` of each task (AUROC; R^2; 1 - MAE / mean for
-heart rate). int8 (PT2E, XNNPACK scheme, calibrated on 32 training windows that span the activities: motion
-artefacts widen the activation ranges) vs fp32 of the student: wearsdk.bench.quant.encoder_int8_agreement.
+heart rate). int8 (PT2E, XNNPACK scheme, calibrated on 32 simulated rest windows as ``wearsdk export`` does) vs
+fp32 of the student: wearsdk.bench.quant.encoder_int8_agreement.
 
     nice -n 10 python examples/bundle_encoder.py --name ppg_encoder_compact \\
         --student runs/ppg_student/model.pt --teacher runs/ppg_teacher/model.pt \\
@@ -25,6 +25,7 @@ import torch
 
 from wearsdk._integrity import sha256_file
 from wearsdk.bench.quant import encoder_int8_agreement
+from wearsdk.export import simulated_windows
 from wearsdk.models import create_model
 from wearsdk.sim import ACTIVITY_CYCLE
 from wearsdk.train.distill import load_teacher
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         scores[who] = head_scores(heads[who], embed(model, x_te), y_te, rest)
         print(who, json.dumps({k: round(v, 3) for k, v in scores[who].items()}))
     kept = retention(scores["student"], scores["teacher"], float(y_te["hr_bpm"].mean()))
-    calibration = torch.from_numpy(x_tr[:32])  # 8 training participants x (rest, walk, arm, run)
+    calibration = simulated_windows(card, 32, seed=0)  # at rest, as wearsdk export calibrates
     quant = encoder_int8_agreement(student, heads["student"], calibration, x_te, y_te, rest)
     print("student keeps", json.dumps({k: round(v, 3) for k, v in kept.items()}))
     print("int8 vs fp32", json.dumps({k: v for k, v in quant.items() if not k.startswith("heads")}))

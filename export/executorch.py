@@ -65,7 +65,7 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
         if precision == "int8":
             if calibration is None:
                 raise ConfigError("precision='int8' needs calibration windows (n, channels, samples).")
-            config = quant_config or Int8StaticConfig.for_model(model)
+            config = quant_config or Int8StaticConfig()
             graph = quantize(model, config, example_inputs=example_inputs, calibration=calibration)
             exported = torch.export.export(graph, example_inputs, strict=False)
             quant = config.to_dict()

@@ -86,7 +86,7 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
     if precision == "int8":
         if calibration is None:
             raise ConfigError("precision='int8' needs calibration windows (n, channels, window).")
-        config = Int8StaticConfig.for_model(model)
+        config = Int8StaticConfig()
         inner = quantize(model, config, example_inputs=(calibration[:1],), calibration=calibration)
         quant = config.to_dict()
     wrapper = StreamingModule(inner, spec, window=window, hop=hop, channels=channels).eval()

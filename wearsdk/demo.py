@@ -4,21 +4,36 @@ What runs, end to end, on the same code a device would run:
 
 - the watch's 4-channel PPG (64 Hz) and on-demand lead-I ECG (512 Hz) arrive as timestamped packets
   (``wearsdk.sim.Device``, with optional drops and jitter) and go through :class:`wearsdk.stream.StreamingSession`
-  (C++ causal preprocessing, ring-buffer windows of 10 s every 2 s, fault reports, latency);
-- each window's heart rate comes from the reference beat detectors (:func:`wearsdk.ppg_peaks`,
-  :func:`wearsdk.ecg_peaks`) and is compared with the simulator's truth;
+  (C++ causal preprocessing, ring-buffer windows, fault reports, latency);
+- each stream feeds two sessions on the same packets:
+
+  - heart rate from the reference beat detectors (:func:`wearsdk.ppg_peaks`, :func:`wearsdk.ecg_peaks`) on
+    10 s windows every 2 s;
+  - the bundled compact encoder's **int8 ExecuTorch artifact** (``ppg_encoder_compact``: 60 s of 4-channel PPG
+    at 64 Hz; ``ecg_encoder_compact``: 30 s of lead I at 128 Hz; one window every 10 s, preprocessed as the
+    model card says), whose 256-d embedding goes through the linear heads bundled with the weights (on the host):
+    head HR, AF probability and signal-quality probability;
+
+  both are compared with the simulator's truth (HR, rhythm, activity) per window;
 - the chest patch's leads II, V1, V5 (500 Hz packets) are turned into 12 leads by
   :func:`wearsdk.reconstruct_12lead` (the bundled compact VAE) and compared with the simulator's true
   12 leads (per-lead Pearson r, and a figure in the standard layout).
 
-What does not run yet, and is said so in the output: encoder embeddings and the AF / quality heads,
-which need the trained compact encoders (they are built and exportable, not yet trained and shipped).
+The int8 artifacts are exported from the bundled weights on first use (no network) into a cache folder
+(:func:`default_cache_dir`, ``<name>-<weights sha256[:12]>``) and reused on later runs after
+:func:`wearsdk.runtime.load` has verified every file against its manifest. An encoder without bundled weights is
+not run, and the demo says so on screen and in the summary; everything else still runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,22 +41,31 @@ from typing import Any
 import numpy as np
 import torch
 
-from wearsdk.errors import ConfigError
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError, ShapeError
 from wearsdk.peaks import ecg_peaks, heart_rate, ppg_peaks
 from wearsdk.signal import PreprocessSpec
 from wearsdk.stream import StreamingSession
 
-__all__ = ["DemoConfig", "run_demo"]
+__all__ = ["DemoConfig", "run_demo", "EncoderArtifact", "encoder_artifact", "default_cache_dir", "CACHE_DIR_ENV",
+           "ENCODERS"]
 
-WINDOW_S, HOP_S = 10.0, 2.0
+WINDOW_S, HOP_S = 10.0, 2.0  # beat-detector heart rate
+EMBED_HOP_S = 10.0  # encoder windows (the card's window: PPG 60 s, ECG 30 s) every 10 s
 MOTION = {"none": "rest", "low": "arm", "high": "run", "mixed": "mixed"}
+#: The compact encoder run on each watch stream.
+ENCODERS = {"ppg": "ppg_encoder_compact", "ecg": "ecg_encoder_compact"}
+#: Environment variable naming the wearsdk cache root (the demo's artifacts go to ``$WEARSDK_CACHE_DIR/demo``).
+CACHE_DIR_ENV = "WEARSDK_CACHE_DIR"
+AF_THRESHOLD = 0.5  # af_prob above: the window is flagged AF
+QUALITY_THRESHOLD = 0.5  # quality_prob below: the window is flagged low quality
 
 
 @dataclass(frozen=True)
 class DemoConfig:
-    """Options of the demo (``wearsdk demo --help``)."""
+    """Options of the demo (``wearsdk demo --help``). ``cache_dir`` holds the exported int8 artifacts
+    (default :func:`default_cache_dir`)."""
 
-    duration_s: float = 60.0
+    duration_s: float = 120.0
     participant: int = 0
     condition: str | None = None  # e.g. "af"
     motion: str = "none"
@@ -50,6 +74,7 @@ class DemoConfig:
     realtime: bool = False
     seed: int = 0
     out: Path | None = None
+    cache_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -61,8 +86,128 @@ class DemoConfig:
             raise ConfigError(f"participant must be >= 0, got {self.participant}.")
 
 
+def default_cache_dir() -> Path:
+    """Where the demo keeps its exported artifacts: ``$WEARSDK_CACHE_DIR/demo``, else
+    ``$XDG_CACHE_HOME/wearsdk/demo``, else ``~/.cache/wearsdk/demo``."""
+    root = os.environ.get(CACHE_DIR_ENV)
+    if root:
+        return Path(root).expanduser() / "demo"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "wearsdk" / "demo"
+
+
+def _say(message: str) -> None:
+    """Notices that must be seen even with ``--quiet`` (exporting, encoders not run): stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class EncoderArtifact:
+    """A bundled compact encoder as the demo runs it: its verified int8 ExecuTorch artifact (window program,
+    ``(1, channels, window_samples)`` float32 -> ``(1, 256)``) and the linear heads bundled with its weights."""
+
+    name: str
+    card: Any  # wearsdk.models.ModelCard
+    artifact: Any  # wearsdk.runtime.Artifact
+    heads: Any  # wearsdk.models.LinearHeads
+    exported: bool  # exported by this run (else reused from the cache)
+
+    @property
+    def pte(self) -> Path:
+        return self.artifact.folder / next(f for f in self.artifact.manifest["files"] if f.endswith(".pte"))
+
+    def __call__(self, x: torch.Tensor) -> np.ndarray:
+        """``(1, channels, window_samples)`` model input -> ``(256,)`` embedding."""
+        return self.artifact(x)[0][0].numpy()
+
+    def info(self) -> dict[str, Any]:
+        """Which artifact ran: file, sha256 prefix, backend, precision, where it is cached, and its parity."""
+        manifest = self.artifact.manifest
+        meta = manifest["files"][self.pte.name]
+        return {"model": self.name, "file": self.pte.name, "sha256": meta["sha256"][:12],
+                "backend": manifest["backend"], "precision": manifest["precision"], "bytes": meta["bytes"],
+                "weights_sha256": self.card.weights_sha256[:12], "cache": str(self.artifact.folder),
+                "exported_this_run": self.exported,
+                "parity_cosine_vs_fp32": manifest.get("parity", {}).get("cosine_mean")}
+
+
+def _cached(folder: Path, card: Any, say: Callable[[str], None]) -> Any:
+    """The verified artifact in ``folder`` when it is this card's int8 ExecuTorch export with today's default
+    quantization scheme, else None."""
+    from wearsdk.quant import Int8StaticConfig
+    from wearsdk.runtime import load
+
+    if not folder.exists():
+        return None
+    try:
+        artifact = load(folder)
+    except ArtifactIntegrityError as exc:
+        say(f"cached artifact {folder} failed verification ({exc}); exporting it again.")
+        return None
+    m, mc = artifact.manifest, artifact.card
+    if (m["backend"], m["precision"], bool(m.get("streaming"))) != ("executorch", "int8", False) or (
+        mc.get("name"), mc.get("weights_sha256"), mc.get("trained")) != (card.name, card.weights_sha256, True) or (
+        m.get("quantization") != json.loads(json.dumps(Int8StaticConfig().to_dict()))):
+        say(f"cached artifact {folder} is not the current int8 export of the bundled {card.name}; exporting it again.")
+        return None
+    return artifact
+
+
+def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int = 32,
+                     say: Callable[[str], None] = _say) -> EncoderArtifact:
+    """The int8 ExecuTorch artifact of the bundled encoder ``name`` and its heads.
+
+    Exported from the bundled weights on first use (offline: :func:`wearsdk.export.export_model` with
+    ``precision="int8"``, ``calibration`` simulated windows) into ``cache_dir/<name>-<weights sha256[:12]>``, and
+    reused on later calls once :func:`wearsdk.runtime.load` has verified it against its manifest (a cache that
+    fails the check, or holds another export, is exported again, and ``say`` tells so).
+
+    Raises :class:`~wearsdk.errors.CheckpointError` when ``name`` has no bundled weights (or they carry no heads),
+    and :class:`~wearsdk.errors.ArtifactIntegrityError` when the bundled weights file was modified.
+    """
+    from wearsdk.models import get_model_card, load_heads
+    from wearsdk.runtime import load
+
+    card = get_model_card(name)
+    heads = load_heads(card)
+    folder = Path(cache_dir).expanduser() / f"{name}-{card.weights_sha256[:12]}"
+    artifact = _cached(folder, card, say)
+    if artifact is not None:
+        return EncoderArtifact(name, card, artifact, heads, exported=False)
+    from wearsdk.export import export_model
+
+    say(f"first run: exporting {name} to ExecuTorch int8 (a minute or two; cached in {folder}) ...")
+    start = time.monotonic()
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.export / executorch internals
+            export_model(name, partial, backend="executorch", precision="int8", pretrained=True,
+                         calibration=calibration)
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    artifact = load(folder)
+    say(f"exported {name} in {time.monotonic() - start:.0f} s: {folder}")
+    return EncoderArtifact(name, card, artifact, heads, exported=True)
+
+
+def _encoders(cache_dir: Path, say: Callable[[str], None]) -> dict[str, EncoderArtifact | str]:
+    """Stream -> its encoder artifact, or why it is not run."""
+    out: dict[str, EncoderArtifact | str] = {}
+    for stream, name in ENCODERS.items():
+        try:
+            out[stream] = encoder_artifact(name, cache_dir, say=say)
+        except CheckpointError as exc:
+            out[stream] = str(exc).split("; ")[0]  # what is missing, without the advice meant for training
+            say(f"\n!! ENCODER NOT RUN: {out[stream]}\n!! No AF probability, quality probability or head HR for "
+                f"the {stream.upper()} stream; its heart rate comes from the beat detector only.\n")
+    return out
+
+
 class _HeartRate:
-    """The per-window "model" of the demo sessions: heart rate (bpm) of the window's first channel."""
+    """The per-window "model" of the beat-detector sessions: heart rate (bpm) of the window's first channel."""
 
     def __init__(self, detect, rate: float):
         self.detect, self.rate = detect, rate
@@ -95,12 +240,36 @@ def _session(stream: str, rate: float, channels: int) -> StreamingSession:
                             channels=channels, jitter_s=0.02)
 
 
+def _embedding_session(encoder: EncoderArtifact, rate: float, channels: int) -> StreamingSession:
+    """The encoder's window (PPG 60 s, ECG 30 s) every ``EMBED_HOP_S``, preprocessed as its card says."""
+    card = encoder.card
+    if channels != len(card.input_channels):
+        raise ShapeError(f"{card.name} takes {len(card.input_channels)} channel(s) {card.input_channels}, the "
+                         f"stream has {channels}.")
+    return StreamingSession(encoder, spec=card.preprocess_spec(rate), window=card.window_samples,
+                            hop=int(round(EMBED_HOP_S * card.sampling_rate_hz)), channels=channels, jitter_s=0.02)
+
+
+def _window_truth(truth, t_start: float, seconds: float) -> dict[str, Any]:
+    """The simulator's truth over a window's whole seconds, labelled as the heads were trained."""
+    s0 = max(0, int(round(t_start)))
+    sl = slice(s0, min(s0 + int(round(seconds)), len(truth.hr_per_s)))
+    rhythm = truth.rhythm_per_s[sl]
+    return {"true_hr_bpm": float(np.nanmean(truth.hr_per_s[sl])), "true_af": bool(np.mean(rhythm == "AF") > 0.5),
+            "true_quality": bool(np.mean(truth.activity_per_s[sl]) <= 0.2),
+            "rhythm": ",".join(sorted({str(r) for r in rhythm}))}
+
+
 def run_demo(cfg: DemoConfig, *, progress: bool = True) -> dict[str, Any]:
-    """Runs the demo; returns the JSON summary (also written to ``cfg.out/summary.json`` with the figure)."""
+    """Runs the demo; returns the JSON summary (also written to ``cfg.out/summary.json`` with the figure).
+
+    Notices (exporting on first run, an encoder that is not run) go to stderr even without ``progress``."""
     from tqdm import tqdm
 
     from wearsdk.sim import Device
 
+    began = time.monotonic()
+    encoders = _encoders(cfg.cache_dir or default_cache_dir(), _say)
     person = _participant(cfg)
     watch = Device("watch", person, ecg=True, drop_rate=cfg.drop_rate, jitter_ms=cfg.jitter_ms, seed=cfg.seed,
                    activity=MOTION[cfg.motion])
@@ -108,7 +277,10 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> dict[str, Any]:
                    activity=MOTION[cfg.motion])
     truth = watch.recording(cfg.duration_s).truth
     sessions: dict[str, StreamingSession] = {}
+    embedders: dict[str, StreamingSession] = {}
     rows: list[dict[str, Any]] = []
+    encoder_rows: list[dict[str, Any]] = []
+    latest_hr: dict[str, float] = {}
     raw: dict[str, list[np.ndarray]] = {"ppg": [], "ecg": []}
     packets = watch.packets(cfg.duration_s)
     start = time.monotonic()
@@ -116,31 +288,58 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> dict[str, Any]:
     for packet in bar:
         if cfg.realtime:
             time.sleep(max(0.0, packet.arrival - (time.monotonic() - start)))
-        if packet.stream not in raw:
+        stream = packet.stream
+        if stream not in raw:
             continue
-        raw[packet.stream].append(packet.data)
-        if packet.stream not in sessions:
-            sessions[packet.stream] = _session(packet.stream, packet.sampling_rate, packet.data.shape[0])
-        for r in sessions[packet.stream].push(packet.data, packet.timestamp):
+        raw[stream].append(packet.data)
+        if stream not in sessions:
+            sessions[stream] = _session(stream, packet.sampling_rate, packet.data.shape[0])
+            if isinstance(encoders[stream], EncoderArtifact):
+                embedders[stream] = _embedding_session(encoders[stream], packet.sampling_rate, packet.data.shape[0])
+        for r in sessions[stream].push(packet.data, packet.timestamp):
             second = min(int(r.t_end), len(truth.hr_per_s) - 1)
             true_hr = float(np.nanmean(truth.hr_per_s[max(0, second - int(WINDOW_S)) : second + 1]))
-            row = {"stream": packet.stream, "t_end_s": round(r.t_end, 3), "hr_bpm": r.output, "true_hr_bpm": true_hr,
+            row = {"stream": stream, "t_end_s": round(r.t_end, 3), "hr_bpm": r.output, "true_hr_bpm": true_hr,
                    "saturated": r.saturated, "flatline": r.flatline, "latency_ms": 1e3 * r.latency_s,
                    "compute_ms": 1e3 * r.compute_s, "events": [e.kind for e in r.events],
                    "rhythm": str(truth.rhythm_per_s[second]), "activity": float(truth.activity_per_s[second])}
             rows.append(row)
+            latest_hr[stream] = r.output
             if progress:
-                flags = ",".join(k for k in ("saturated", "flatline") if row[k]) + ",".join(row["events"])
-                bar.write(f"t={r.t_end:6.1f}s {packet.stream:>3}  HR {r.output:5.1f} bpm (truth {true_hr:5.1f})  "
+                flags = ",".join([k for k in ("saturated", "flatline") if row[k]] + row["events"])
+                bar.write(f"t={r.t_end:6.1f}s {stream:>3}  HR {r.output:5.1f} bpm (truth {true_hr:5.1f})  "
                           f"rhythm {row['rhythm']}  latency {row['latency_ms']:6.1f} ms  {flags or 'ok'}")
+        if stream not in embedders:
+            continue
+        for r in embedders[stream].push(packet.data, packet.timestamp):
+            enc = encoders[stream]
+            heads = {k: float(v[0]) for k, v in enc.heads.predict(r.output).items()}
+            row = {"stream": stream, "model": enc.name, "t_start_s": round(r.t_start, 3),
+                   "t_end_s": round(r.t_end, 3), **{f"head_{k}": v for k, v in heads.items()},
+                   "beats_hr_bpm": latest_hr.get(stream, float("nan")),
+                   **_window_truth(truth, r.t_start, enc.card.window_seconds),
+                   "af_flag": heads["af_prob"] > AF_THRESHOLD, "low_quality": heads["quality_prob"] < QUALITY_THRESHOLD,
+                   "saturated": r.saturated, "flatline": r.flatline, "latency_ms": 1e3 * r.latency_s,
+                   "compute_ms": 1e3 * r.compute_s, "events": [e.kind for e in r.events]}
+            encoder_rows.append(row)
+            if progress:
+                flags = ",".join([k for k in ("af_flag", "low_quality", "saturated", "flatline") if row[k]]
+                                 + row["events"])
+                bar.write(f"t={r.t_end:6.1f}s {stream.upper():>3} int8 encoder  HR {row['head_hr_bpm']:5.1f} bpm "
+                          f"(beats {row['beats_hr_bpm']:5.1f}, truth {row['true_hr_bpm']:5.1f})  "
+                          f"AF {row['head_af_prob']:.2f} (truth {'AF' if row['true_af'] else 'no AF'})  "
+                          f"quality {row['head_quality_prob']:.2f}  "
+                          f"compute {row['compute_ms']:5.1f} ms  {flags or 'ok'}")
     summary = _summarise(cfg, rows, sessions, person)
+    summary["encoders"] = _summarise_encoders(cfg, encoders, encoder_rows, embedders)
     twelve = _twelve_leads(patch, cfg)
     summary["twelve_lead"] = twelve["summary"]
+    summary["wall_s"] = round(time.monotonic() - began, 2)  # exporting on a first run included
     if cfg.out is not None:
         cfg.out.mkdir(parents=True, exist_ok=True)
-        (cfg.out / "summary.json").write_text(json.dumps({"summary": summary, "windows": rows}, indent=2,
-                                                         default=float) + "\n")
-        _figure(cfg, truth, raw, rows, summary)
+        (cfg.out / "summary.json").write_text(json.dumps(
+            {"summary": summary, "windows": rows, "encoder_windows": encoder_rows}, indent=2, default=float) + "\n")
+        _figure(cfg, truth, raw, rows, encoder_rows, summary)
         if twelve["reconstructed"] is not None:
             from wearsdk.plot import plot_12lead
 
@@ -175,9 +374,7 @@ def _twelve_leads(patch, cfg: DemoConfig) -> dict[str, Any]:
 def _summarise(cfg: DemoConfig, rows, sessions, person) -> dict[str, Any]:
     out: dict[str, Any] = {"participant": cfg.participant, "duration_s": cfg.duration_s,
                            "condition": cfg.condition, "motion": cfg.motion,
-                           "traits": {k: v for k, v in vars(person.traits).items() if isinstance(v, (int, float, str))},
-                           "not_run": "encoder embeddings and AF/quality heads: the compact encoders are not trained "
-                                      "and shipped yet; HR comes from the reference beat detectors"}
+                           "traits": {k: v for k, v in vars(person.traits).items() if isinstance(v, (int, float, str))}}
     for stream in ("ppg", "ecg"):
         mine = [r for r in rows if r["stream"] == stream]
         if not mine:
@@ -194,13 +391,47 @@ def _summarise(cfg: DemoConfig, rows, sessions, person) -> dict[str, Any]:
     return out
 
 
-def _figure(cfg: DemoConfig, truth, raw, rows, summary) -> None:
+def _summarise_encoders(cfg: DemoConfig, encoders, encoder_rows, embedders) -> dict[str, Any]:
+    """Per stream: the artifact that ran (or why none did) and its heads against the truth."""
+    out: dict[str, Any] = {}
+    for stream, enc in encoders.items():
+        if not isinstance(enc, EncoderArtifact):
+            out[stream] = {"ran": False, "reason": enc}
+            continue
+        mine = [r for r in encoder_rows if r["stream"] == stream]
+        entry: dict[str, Any] = {"ran": True, "artifact": enc.info(), "window_s": enc.card.window_seconds,
+                                 "hop_s": EMBED_HOP_S, "windows": len(mine)}
+        if not mine:
+            gaps = embedders[stream].stats.missing if stream in embedders else 0
+            entry["note"] = (f"no {enc.card.window_seconds:g} s window completed in {cfg.duration_s:g} s of stream"
+                             + (f" ({gaps} samples lost: each gap restarts the window)" if gaps else "")
+                             + "; use a longer --duration")
+        else:
+            af, quality = np.array([r["head_af_prob"] for r in mine]), np.array([r["head_quality_prob"] for r in mine])
+            lat = np.array([r["latency_ms"] for r in mine])
+            entry.update({
+                "af_prob_mean": float(af.mean()), "af_prob_max": float(af.max()),
+                "af_windows": int((af > AF_THRESHOLD).sum()), "true_af_windows": sum(r["true_af"] for r in mine),
+                "quality_prob_mean": float(quality.mean()),
+                "low_quality_windows": int((quality < QUALITY_THRESHOLD).sum()),
+                "true_low_quality_windows": sum(not r["true_quality"] for r in mine),
+                "head_hr_mae_bpm": float(np.nanmean([abs(r["head_hr_bpm"] - r["true_hr_bpm"]) for r in mine])),
+                "compute_ms_p50": float(np.median([r["compute_ms"] for r in mine])),
+                "latency_ms_p50": float(np.percentile(lat, 50)),
+                "samples_missing": embedders[stream].stats.missing,
+            })
+        out[stream] = entry
+    return out
+
+
+def _figure(cfg: DemoConfig, truth, raw, rows, encoder_rows, summary) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 1, figsize=(12, 8), constrained_layout=True)
+    fig, axes = plt.subplots(4, 1, figsize=(12, 10), constrained_layout=True, sharex=True,
+                             gridspec_kw={"height_ratios": [3, 3, 3, 2]})
     panels = ((axes[0], "ppg", 64.0, "PPG green (a.u.)"), (axes[1], "ecg", 512.0, "ECG lead I (mV)"))
     for ax, stream, rate, label in panels:
         if not raw[stream]:
@@ -212,14 +443,38 @@ def _figure(cfg: DemoConfig, truth, raw, rows, summary) -> None:
         ax.plot(t[peaks], x[peaks], "o", ms=3, color="tab:red", label="detected beats")
         ax.set_ylabel(label)
         ax.legend(loc="upper right")
-    for stream, color in (("ppg", "tab:green"), ("ecg", "tab:blue")):
+    colors = {"ppg": "tab:green", "ecg": "tab:blue"}
+    for stream, color in colors.items():
         mine = [r for r in rows if r["stream"] == stream]
         axes[2].plot([r["t_end_s"] for r in mine], [r["hr_bpm"] for r in mine], "o-", ms=3, color=color,
-                     label=f"{stream.upper()} HR (window)")
+                     label=f"{stream.upper()} HR (beats, 10 s)")
+        enc = [r for r in encoder_rows if r["stream"] == stream]
+        if enc:
+            axes[2].plot([r["t_end_s"] for r in enc], [r["head_hr_bpm"] for r in enc], "s--", ms=5, color=color,
+                         mfc="none", label=f"{stream.upper()} HR (int8 encoder head)")
     axes[2].plot(np.arange(len(truth.hr_per_s)) + 0.5, truth.hr_per_s, color="k", lw=1, label="simulator truth")
     axes[2].set_ylabel("heart rate (bpm)")
-    axes[2].set_xlabel("device time (s)")
-    axes[2].legend(loc="upper right")
+    axes[2].legend(loc="upper right", fontsize=8)
+    ax = axes[3]
+    seconds = np.arange(len(truth.rhythm_per_s))
+    ax.fill_between(seconds, 0, 1, where=truth.rhythm_per_s == "AF", step="post", color="tab:red", alpha=0.12,
+                    lw=0, label="true AF")
+    for stream, color in colors.items():
+        enc = [r for r in encoder_rows if r["stream"] == stream]
+        if enc:
+            t = [r["t_end_s"] for r in enc]
+            ax.plot(t, [r["head_af_prob"] for r in enc], "o-", ms=4, color=color, label=f"{stream.upper()} AF prob")
+            ax.plot(t, [r["head_quality_prob"] for r in enc], "^:", ms=4, color=color,
+                    label=f"{stream.upper()} quality prob")
+    ax.axhline(0.5, color="grey", lw=0.5)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylabel("probability")
+    ax.set_xlabel("device time (s)")
+    not_run = [f"{s.upper()}: {e['reason']}" for s, e in summary["encoders"].items() if not e["ran"]]
+    if not_run:
+        ax.text(0.01, 0.5, "encoders NOT run\n" + "\n".join(not_run), transform=ax.transAxes, va="center",
+                fontsize=8, color="tab:red", wrap=True)
+    ax.legend(loc="upper right", fontsize=8, ncol=3)
     fig.suptitle(f"wearsdk demo: participant {cfg.participant}"
                  f"{' (' + cfg.condition + ')' if cfg.condition else ''}, motion {cfg.motion}")
     fig.savefig(cfg.out / "demo.png", dpi=110)

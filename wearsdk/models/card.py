@@ -81,9 +81,6 @@ class ModelCard:
         training_data: what the published weights were trained on (which records, simulated or real).
         reproduce: the exact command(s) and seed that reproduce the published weights.
         limitations: what the published weights are not validated for.
-        int8_keep_float: module names that static int8 leaves in float for these weights (chosen by measuring
-            int8 vs fp32 per layer; see ``wearsdk.quant.sensitivity_report``); ``Int8StaticConfig.for_model``
-            reads it.
     """
 
     name: str
@@ -107,7 +104,6 @@ class ModelCard:
     training_data: str = ""
     reproduce: str = ""
     limitations: str = ""
-    int8_keep_float: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.sampling_rate_hz <= 0:

@@ -33,12 +33,5 @@ class Int8StaticConfig:
                 f"Int8StaticConfig.min_calibration_windows must be an int >= 1, got {self.min_calibration_windows!r}."
             )
 
-    @classmethod
-    def for_model(cls, model: Any, **changes: Any) -> Int8StaticConfig:
-        """The default scheme for ``model``: its card's ``int8_keep_float`` layers stay in float (none when the
-        model has no card)."""
-        card = getattr(model, "card", None)
-        return cls(**{"keep_float": tuple(getattr(card, "int8_keep_float", ())), **changes})
-
     def to_dict(self) -> dict[str, Any]:
         return {"scheme": "int8_static_xnnpack", **dataclasses.asdict(self)}

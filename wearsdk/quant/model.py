@@ -95,7 +95,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         )
     started = time.perf_counter()
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
-    config = Int8StaticConfig.for_model(model, **({"keep_float": tuple(keep_float)} if keep_float else {}))
+    config = Int8StaticConfig(keep_float=tuple(keep_float))
     card = model.card
     trained = bool(pretrained or checkpoint)
     if str(calibration) == "sim":
