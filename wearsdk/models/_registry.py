@@ -27,6 +27,7 @@ __all__ = [
     "bundled_weights_path",
     "load_pretrained",
     "verified_bundle",
+    "read_checkpoint",
 ]
 
 # Pretrained weights shipped inside the package (plain fp32 state dicts named by ``ModelCard.weights_file``).
@@ -143,17 +144,23 @@ def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> 
     load_weights(model, verified_bundle(model.card, weights_dir))
 
 
-def load_weights(model: nn.Module, path: str | Path) -> None:
-    """Load a trainer checkpoint or a plain state dict into ``model``, verifying keys and shapes."""
+def read_checkpoint(path: str | Path) -> Any:
+    """The object stored in a weights / checkpoint file (``torch.load``, tensors only, on the CPU); a missing,
+    corrupt or truncated file raises :class:`CheckpointError`."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {str(path)!r} does not exist; expected a file written by 'wearsdk train'.")
     try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt files
         raise CheckpointError(
             f"checkpoint {str(path)!r} could not be read ({type(exc).__name__}: {exc}); it is corrupt or truncated."
         ) from exc
+
+
+def load_weights(model: nn.Module, path: str | Path) -> None:
+    """Load a trainer checkpoint or a plain state dict into ``model``, verifying keys and shapes."""
+    blob = read_checkpoint(path)
     state = blob.get("model", blob) if isinstance(blob, dict) else None
     if not isinstance(state, dict):
         raise CheckpointError(f"checkpoint {str(path)!r} holds no state dict.")

@@ -22,6 +22,7 @@ from torch import nn
 
 from wearsdk.errors import CheckpointError, ConfigError
 from wearsdk.models import ModelCard, create_model, is_model
+from wearsdk.models._registry import read_checkpoint
 from wearsdk.train.augment import Augmenter
 from wearsdk.train.config import TrainConfig
 from wearsdk.train.data import AugmentedWindows, WindowDataset, epoch_plan
@@ -52,13 +53,7 @@ def load_teacher(path: str | Path) -> nn.Module:
 
     The file's stored config names the model and its overrides; raises :class:`CheckpointError` for a file that
     is missing, unreadable or holds no such config."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"teacher {str(path)!r} does not exist; expected the model.pt of a 'wearsdk train' run.")
-    try:
-        blob = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for corrupt files
-        raise CheckpointError(f"teacher {str(path)!r} could not be read ({type(exc).__name__}: {exc}).") from exc
+    blob = read_checkpoint(path)
     config = blob.get("config") if isinstance(blob, dict) else None
     if not isinstance(config, dict) or not is_model(str(config.get("model"))):
         raise CheckpointError(
