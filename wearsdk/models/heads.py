@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from wearsdk.errors import CheckpointError, ShapeError
+from wearsdk.models._registry import verified_bundle
 
 __all__ = ["HEADS", "HeadSpec", "LinearHeads", "load_heads"]
 
@@ -97,8 +98,6 @@ def load_heads(card: Any, weights_dir: Any = None) -> LinearHeads:
 
     Raises :class:`CheckpointError` for a model without bundled weights or whose weights carry no heads, and
     :class:`~wearsdk.ArtifactIntegrityError` for a modified file."""
-    from wearsdk.models._registry import verified_bundle
-
     path = verified_bundle(card, weights_dir)
     blob = torch.load(path, map_location="cpu", weights_only=True)
     if "heads" not in blob:

@@ -160,15 +160,18 @@ def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None) -> 
     """The recipe object (:class:`~wearsdk.train.ssl.SSLTask`, :class:`~wearsdk.train.vae.VAETask`, or a
     distillation task of :mod:`wearsdk.train.distill`). A distillation teacher is loaded and checked against
     the student before any data is read."""
-    if config.is_distill:
-        from wearsdk.train.distill import EncoderDistillTask, VAEDistillTask, check_pair, load_teacher
+    teacher = None
+    if config.is_distill:  # checked before the (possibly slow) data are built
+        from wearsdk.train.distill import check_pair, load_teacher
 
         teacher = load_teacher(config.distill.teacher)
         check_pair(teacher.card, get_model_card(config.model, **config.model_overrides))
-        train_ds, val_ds = datasets if datasets is not None else build_datasets(config)
-        return (VAEDistillTask if config.is_lead_vae else EncoderDistillTask)(config, teacher, train_ds, val_ds)
     train_ds, val_ds = datasets if datasets is not None else build_datasets(config)
-    if config.recipe == "lead_vae":
+    if config.is_distill:
+        from wearsdk.train.distill import EncoderDistillTask, VAEDistillTask
+
+        return (VAEDistillTask if config.is_lead_vae else EncoderDistillTask)(config, teacher, train_ds, val_ds)
+    if config.is_lead_vae:
         from wearsdk.train.vae import VAETask
 
         return VAETask(config, train_ds, val_ds)
