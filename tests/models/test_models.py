@@ -85,11 +85,23 @@ def test_unknown_override_is_rejected_naming_the_key() -> None:
         ("ecg_encoder_full", {"in_chans": 2}, "channel_names"),
         ("lead_vae_full", {"window_samples": 1001}, "window_samples"),
         ("lead_vae_compact", {"attn_heads": 5}, "attn_heads"),
+        ("ppg_encoder_compact", {"act": "gelu"}, "act"),
+        ("ecg_encoder_compact", {"stem_stride": 3}, "stem_stride"),
     ],
 )
 def test_impossible_values_are_rejected(name: str, overrides: dict, key: str) -> None:
     with pytest.raises(ConfigError, match=key):
         create_model(name, **overrides)
+
+
+def test_activation_and_stem_stride_options() -> None:
+    model = create_model("ppg_encoder_full", act="relu", se_ratio=0.0, stem_stride=4).eval()
+    acts = {type(m) for m in model.modules() if isinstance(m, (torch.nn.ReLU, torch.nn.SiLU))}
+    assert acts == {torch.nn.ReLU}
+    assert model.config.total_stride == 2 * create_model("ppg_encoder_full").config.total_stride
+    x = torch.randn(2, 4, 3840)
+    assert model.forward_features(x).shape[-1] == -(-3840 // model.config.total_stride)
+    assert model(x).shape == (2, 256)
 
 
 def test_unknown_model_and_missing_weights() -> None:

@@ -23,7 +23,9 @@ from torch import nn
 from wearsdk.errors import ConfigError
 
 __all__ = [
+    "ACTIVATIONS",
     "static_padding",
+    "activation",
     "ConvBnAct1d",
     "SqueezeExcite1d",
     "DropPath",
@@ -36,6 +38,18 @@ __all__ = [
 ]
 
 
+# Activation layers by config name. SiLU is EfficientNet's; ReLU fuses into XNNPACK's int8 convolutions
+# (conv + BN + ReLU become one quantized op), which makes int8 programs faster and closer to fp32.
+ACTIVATIONS: dict[str, type[nn.Module]] = {"silu": nn.SiLU, "relu": nn.ReLU, "hardswish": nn.Hardswish}
+
+
+def activation(name: str) -> nn.Module:
+    """A fresh activation layer for a name in :data:`ACTIVATIONS`."""
+    if name not in ACTIVATIONS:
+        raise ConfigError(f"activation: expected one of {sorted(ACTIVATIONS)}, got {name!r}.")
+    return ACTIVATIONS[name]()
+
+
 def static_padding(kernel_size: int) -> int:
     """Symmetric padding that keeps ``ceil(samples / stride)`` outputs for an odd ``kernel_size``."""
     if kernel_size < 1 or kernel_size % 2 == 0:
@@ -46,7 +60,7 @@ def static_padding(kernel_size: int) -> int:
 
 
 class ConvBnAct1d(nn.Sequential):
-    """Conv1d (static padding, no bias) -> BatchNorm1d -> SiLU (optional).
+    """Conv1d (static padding, no bias) -> BatchNorm1d -> activation ``act`` (``None``: none).
 
     Shapes: ``(batch, in_chs, samples) -> (batch, out_chs, ceil(samples / stride))``.
     """
@@ -58,12 +72,12 @@ class ConvBnAct1d(nn.Sequential):
         kernel_size: int = 1,
         stride: int = 1,
         groups: int = 1,
-        act: bool = True,
+        act: str | None = "silu",
     ) -> None:
         super().__init__(
             nn.Conv1d(in_chs, out_chs, kernel_size, stride, static_padding(kernel_size), groups=groups, bias=False),
             nn.BatchNorm1d(out_chs),
-            nn.SiLU() if act else nn.Identity(),
+            activation(act) if act else nn.Identity(),
         )
 
 
@@ -73,10 +87,10 @@ class SqueezeExcite1d(nn.Module):
     Shapes: ``(batch, channels, samples) -> (batch, channels, samples)``.
     """
 
-    def __init__(self, channels: int, rd_channels: int) -> None:
+    def __init__(self, channels: int, rd_channels: int, act: str = "silu") -> None:
         super().__init__()
         self.reduce = nn.Conv1d(channels, rd_channels, 1)
-        self.act = nn.SiLU()
+        self.act = activation(act)
         self.expand = nn.Conv1d(rd_channels, channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -101,7 +115,8 @@ class DropPath(nn.Module):
 
 
 class MBConv1d(nn.Module):
-    """Inverted-residual block: 1x1 expand -> depthwise k -> SE -> 1x1 project (+ residual).
+    """Inverted-residual block: 1x1 expand -> depthwise k -> SE -> 1x1 project (+ residual); ``act`` names the
+    activation (:data:`ACTIVATIONS`).
 
     Shapes: ``(batch, in_chs, samples) -> (batch, out_chs, ceil(samples / stride))``. The residual is used when
     ``stride == 1`` and ``in_chs == out_chs``.
@@ -116,13 +131,14 @@ class MBConv1d(nn.Module):
         expand_ratio: float,
         se_ratio: float,
         drop_path: float = 0.0,
+        act: str = "silu",
     ) -> None:
         super().__init__()
         mid = max(1, int(round(in_chs * expand_ratio)))
-        self.expand = ConvBnAct1d(in_chs, mid, 1) if mid != in_chs else nn.Identity()
-        self.dw = ConvBnAct1d(mid, mid, kernel_size, stride, groups=mid)
-        self.se = SqueezeExcite1d(mid, max(1, int(in_chs * se_ratio))) if se_ratio > 0 else nn.Identity()
-        self.project = ConvBnAct1d(mid, out_chs, 1, act=False)
+        self.expand = ConvBnAct1d(in_chs, mid, 1, act=act) if mid != in_chs else nn.Identity()
+        self.dw = ConvBnAct1d(mid, mid, kernel_size, stride, groups=mid, act=act)
+        self.se = SqueezeExcite1d(mid, max(1, int(in_chs * se_ratio)), act) if se_ratio > 0 else nn.Identity()
+        self.project = ConvBnAct1d(mid, out_chs, 1, act=None)
         self.has_residual = stride == 1 and in_chs == out_chs
         self.drop_path = DropPath(drop_path)
 

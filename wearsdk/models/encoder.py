@@ -26,7 +26,7 @@ from torch import nn
 from wearsdk.errors import ConfigError, ShapeError
 from wearsdk.models._config import replace_checked, to_plain_dict
 from wearsdk.models._registry import register_model
-from wearsdk.models.blocks import ConvBnAct1d, MBConv1d, static_padding
+from wearsdk.models.blocks import ACTIVATIONS, ConvBnAct1d, MBConv1d, static_padding
 from wearsdk.models.card import ModelCard, Preprocessing
 
 __all__ = ["EncoderConfig", "EfficientNet1d", "ProjectionHead", "count_params"]
@@ -51,13 +51,15 @@ class EncoderConfig:
         channel_names: names of the input channels, ``len == in_chans``.
         sampling_rate_hz: sampling rate the model is trained for, in Hz.
         window_samples: input window length in samples.
-        stem_chs: channels of the stem conv (kernel ``stem_kernel``, stride 2).
+        stem_chs: channels of the stem conv (kernel ``stem_kernel``, stride ``stem_stride``).
         stem_kernel: odd kernel size of the stem conv.
+        stem_stride: stride of the stem conv (2 as in EfficientNet; 4 halves the cost of every later layer).
         stages: one ``(expand_ratio, kernel, stride, out_chs, repeats)`` tuple per stage; the first block of a
             stage has the stride, the others stride 1.
         head_chs: channels of the final 1x1 conv before pooling (``forward_features`` output channels).
         embed_dim: size of the embedding returned by ``forward`` / ``forward_head``.
         se_ratio: squeeze-excitation reduction relative to each block's input channels (0 disables SE).
+        act: activation of every conv block (:data:`wearsdk.models.blocks.ACTIVATIONS`: silu, relu, hardswish).
         drop_path_rate: stochastic-depth rate, linearly increasing to this value over the blocks.
         dropout: dropout before the embedding projection.
     """
@@ -68,10 +70,12 @@ class EncoderConfig:
     window_samples: int
     stem_chs: int = 32
     stem_kernel: int = 7
+    stem_stride: int = 2
     stages: tuple[tuple[float, int, int, int, int], ...] = ()
     head_chs: int = 512
     embed_dim: int = 256
     se_ratio: float = 0.25
+    act: str = "silu"
     drop_path_rate: float = 0.0
     dropout: float = 0.0
 
@@ -88,6 +92,10 @@ class EncoderConfig:
                 f"{len(self.channel_names)}: {self.channel_names!r}."
             )
         static_padding(self.stem_kernel)
+        if self.stem_stride not in (1, 2, 4):
+            raise ConfigError(f"EncoderConfig.stem_stride: expected 1, 2 or 4, got {self.stem_stride!r}.")
+        if self.act not in ACTIVATIONS:
+            raise ConfigError(f"EncoderConfig.act: expected one of {sorted(ACTIVATIONS)}, got {self.act!r}.")
         if not self.stages:
             raise ConfigError("EncoderConfig.stages: expected at least one stage tuple, got none.")
         for i, stage in enumerate(self.stages):
@@ -114,7 +122,7 @@ class EncoderConfig:
     @property
     def total_stride(self) -> int:
         """Downsampling factor from input samples to ``forward_features`` time steps."""
-        s = 2
+        s = self.stem_stride
         for stage in self.stages:
             s *= stage[2]
         return s
@@ -132,7 +140,8 @@ class EfficientNet1d(nn.Module):
         super().__init__()
         self.config = config
         self.num_features = config.embed_dim
-        self.stem = ConvBnAct1d(config.in_chans, config.stem_chs, config.stem_kernel, stride=2)
+        self.stem = ConvBnAct1d(config.in_chans, config.stem_chs, config.stem_kernel, config.stem_stride,
+                                act=config.act)
         n_blocks = sum(int(s[4]) for s in config.stages)
         blocks: list[nn.Module] = []
         in_chs, idx = config.stem_chs, 0
@@ -148,11 +157,12 @@ class EfficientNet1d(nn.Module):
                         expand,
                         config.se_ratio,
                         dp,
+                        config.act,
                     )
                 )
                 in_chs, idx = int(out_chs), idx + 1
         self.blocks = nn.Sequential(*blocks)
-        self.conv_head = ConvBnAct1d(in_chs, config.head_chs, 1)
+        self.conv_head = ConvBnAct1d(in_chs, config.head_chs, 1, act=config.act)
         self.dropout = nn.Dropout(config.dropout)
         self.embed = nn.Linear(config.head_chs, config.embed_dim)
         self.card = card
