@@ -65,9 +65,10 @@ def test_cpsc2019(real_data_dir):
     motion artifact with two beats annotated inside or right after it, where two artifact deflections are
     taken for beats), 00224 (30 mV spikes with baseline steps that coincide with or hide barely visible
     beats: a step and a hump right after a spike are taken for beats, the beat 150 ms after a step is
-    missed) and 00513 (small QS complexes and taller T waves; a steep unannotated deflection 400 ms after a
-    beat is taken for a QRS, so the next, annotated beat falls in its T-wave window and that beat's T wave
-    is accepted instead)."""
+    missed) and 00513 (small QS complexes and taller T waves: the annotated beat after a steep unannotated
+    deflection 400 ms after a beat is now kept, on rhythm and template shape, but the deflection itself is
+    still taken for a QRS). Rejecting such deflections by their size against the recent beats was tried and
+    dropped: PVCs in low-amplitude leads (PTB-XL III, aVL) are 5-20x the normal QRS as well."""
     scores = {}
     for name, x, ref in _cpsc2019(real_data_dir):
         det = ecg_peaks(x, sampling_rate=500.0)
@@ -76,7 +77,7 @@ def test_cpsc2019(real_data_dir):
         assert score >= _CPSC2019_FLOOR.get(name, 0.99), (name, scores)
 
 
-_CPSC2019_FLOOR = {"data_00126": 0.80, "data_00224": 0.857, "data_00513": 0.888}
+_CPSC2019_FLOOR = {"data_00126": 0.80, "data_00224": 0.857, "data_00513": 0.962}
 
 
 def test_simulated_cohort_with_noise():

@@ -13,7 +13,13 @@ inside 70 % of their median (the QT interval shortens with the heart rate: Bazet
 1920): a T wave has under half the QRS's steepest 5-15 Hz slope (Pan & Tompkins), or under half its MWI
 energy, or under half its peak 15-40 Hz amplitude. The last is a second scale: the QRS is the only
 ECG wave with much energy above 15 Hz, so a T wave taller and steeper than the QRS still fails it
-(cf. the multi-band QRS detectors of Afonso et al., IEEE TBME 46:192-202, 1999).
+(cf. the multi-band QRS detectors of Afonso et al., IEEE TBME 46:192-202, 1999). These tests compare
+with the last QRS, which may itself have been an ectopic beat or an artifact much larger than the
+rhythm's beats. So a candidate in its T-wave window is still a QRS when the rhythm expects a beat there
+(within 15 % of the median RR after the QRS before the last one), its +-60 ms window correlates >= 0.9
+with the running median beat of the last eight QRS (a template, detrended; the template matching of
+Hamilton & Tompkins' and later beat classifiers, e.g. de Chazal et al. 2004) and it passes the same
+T-wave tests against the median features of those beats.
 
 Search-back (Pan & Tompkins): when no QRS came for 1.5 x the median of the last eight RR intervals (or
 1 s before two are known), and once more at the end of the stream, every rejected candidate above half
@@ -53,6 +59,14 @@ _HALF_QRS_S = 0.075
 _KEEP_S = 12.0
 _LOST_S = 2.5
 _SEARCH_BACK_RR = 1.5  # gap, in median RR intervals, that triggers search-back
+_SHAPE_S = 0.06  # half width of the beat window compared with the running template
+_MATCH = 0.9  # template correlation of a beat with the shape of the recent beats
+_ON_TIME_RR = 0.15  # a beat within this fraction of the median RR of where the rhythm expects it
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    den = float(np.sqrt((a @ a) * (b @ b)))
+    return float(a @ b) / den if den > 0 else 0.0
 
 
 class EcgPeakDetector:
@@ -95,13 +109,16 @@ class EcgPeakDetector:
         self._sq_tail = np.zeros(0)
         self._scanned = 0  # global index up to which MWI maxima were classified
         self._spk = self._npk = None
-        self._qrs: list[tuple[int, float, float, float]] = []  # accepted, not emitted: (index, MWI, slope^2, |HF|)
+        self._qrs: list[tuple] = []  # accepted, not emitted: (index, MWI, slope^2, |HF|, R peak)
         self._noise: list[tuple[int, float, float, float]] = []  # rejected candidates since the last QRS
         self._rr: list[int] = []
-        self._last_qrs: tuple[int, float, float, float] | None = None
+        self._last_qrs: tuple | None = None
         self._last_r = -(10**12)  # last emitted R peak (global index)
         self._start_idx = 0
         self._lost = int(round(_LOST_S * self.fs))
+        self._shape_n = max(2, int(round(_SHAPE_S * self.fs)))
+        self._prev_qrs: int | None = None  # MWI index of the QRS before the last one
+        self._beats: list[tuple[np.ndarray, tuple[float, ...]]] = []  # last eight QRS: (shape, features)
 
     # -- signal path ---------------------------------------------------------------------------
     def _hold_nan(self, x: np.ndarray) -> np.ndarray:
@@ -216,8 +233,40 @@ class EcgPeakDetector:
         k = k0 + int(np.argmax(sign * seg[h + k0: h + k + self._peak + 1]))
         return lo + k - self._med_n // 2
 
-    def _accept(self, cand: tuple[int, float, float, float], weight: float) -> None:
+    def _shape(self, r: int) -> np.ndarray:
+        """The beat at R peak ``r`` (global index): its window of +-``_SHAPE_S`` on the despiked signal,
+        minus its least-squares line (the baseline wander across one beat)."""
+        q = r + self._med_n // 2 - self._start  # into the despiked buffer
+        h = self._shape_n
+        seg = self._raw[max(q - h, 0): q + h + 1]
+        if seg.size < 2 * h + 1:
+            seg = np.pad(seg, (max(h - q, 0), 2 * h + 1 - seg.size - max(h - q, 0)), mode="edge")
+        t = np.arange(seg.size) - h
+        seg = seg - seg.mean()
+        return seg - t * float(t @ seg) / float(t @ t)
+
+    def _typical(self) -> tuple[np.ndarray, tuple[float, ...]] | None:
+        """Median beat (template) and median features of the last eight QRS, once four are known."""
+        if len(self._beats) < 4:
+            return None
+        shapes, feats = zip(*self._beats, strict=True)
+        return np.median(shapes, axis=0), tuple(np.median(feats, axis=0))
+
+    def _on_time(self, i: int) -> bool:
+        """Whether a candidate at MWI index ``i`` is where the rhythm expects the beat after the QRS before
+        the last one (within 15 % of the median RR interval), once four intervals are known."""
+        if self._prev_qrs is None or len(self._rr) < 4:
+            return False
+        rr = float(np.median(self._rr))
+        return abs(i - self._prev_qrs - rr) < _ON_TIME_RR * rr
+
+    def _accept(self, cand: tuple[int, float, float, float], weight: float, r: int | None = None) -> None:
+        """Accept a QRS; ``r``, its R peak, is located here unless given (it is stored with the candidate)."""
+        r = self._locate(cand[0]) if r is None else r
+        self._beats = (self._beats + [(self._shape(r), cand[1:4])])[-8:]
+        cand = (*cand[:4], r)
         if self._last_qrs is not None:
+            self._prev_qrs = self._last_qrs[0]
             self._rr = (self._rr + [cand[0] - self._last_qrs[0]])[-8:]
         # Clip the update so one huge artifact cannot blind the detector for the next beats.
         self._spk = weight * min(cand[1], 3.0 * self._spk) + (1 - weight) * self._spk
@@ -261,16 +310,20 @@ class EcgPeakDetector:
         if last is not None and i - last[0] < self._refr:
             return  # refractory (only equal maxima can be this close)
         if v > thr:
+            typical = self._typical()
+            r = self._locate(i)
             # The T wave follows the QRS by about the QT interval, which shortens with the heart rate
             # (Bazett 1920): once four intervals are known the window is at most 70 % of their median.
             twave = self._twave if len(self._rr) < 4 else min(self._twave, 0.7 * float(np.median(self._rr)))
-            if last is not None and i - last[0] < twave and (
-                    slope < 0.25 * last[2] or v < 0.5 * last[1] or hf < 0.5 * last[3]):
-                # T wave: under half the QRS's steepest slope (squared: a quarter), half its energy or half
-                # its 15-40 Hz amplitude
+            if last is not None and i - last[0] < twave and _smaller(cand[1:4], last[1:4]) and not (
+                    typical is not None and self._on_time(i) and _corr(self._shape(r), typical[0]) >= _MATCH
+                    and not _smaller(cand[1:4], typical[1])):
+                # T wave: under half the last QRS's steepest slope (squared: a quarter), half its energy or
+                # half its 15-40 Hz amplitude; unless the last "QRS" came early (an ectopic beat or an
+                # artifact) and this one comes on time, with the shape and size of the recent beats
                 self._npk = 0.125 * v + 0.875 * self._npk
                 return
-            self._accept(cand, 0.125)
+            self._accept(cand, 0.125, r)
         else:
             self._npk = 0.125 * v + 0.875 * self._npk
             self._noise.append(cand)
@@ -304,7 +357,7 @@ class EcgPeakDetector:
         ready = self._qrs if final else self._qrs[:-1]
         out = []
         for c in ready:
-            r = self._locate(c[0])
+            r = c[4]
             if r - self._last_r >= self._refr:  # two candidates landing on one beat count once
                 out.append(r)
                 self._last_r = r
@@ -319,6 +372,11 @@ class EcgPeakDetector:
             self._sq = self._sq[drop:]
             self._hf = self._hf[drop:]
             self._start += drop
+
+
+def _smaller(f: tuple, ref: tuple) -> bool:
+    """Features ``(MWI, slope^2, |HF|)`` of a T wave against those of a QRS."""
+    return f[1] < 0.25 * ref[1] or f[0] < 0.5 * ref[0] or f[2] < 0.5 * ref[2]
 
 
 def ecg_peaks(x: np.ndarray, *, sampling_rate: float) -> np.ndarray:
