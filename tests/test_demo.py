@@ -16,10 +16,23 @@ import torch
 
 from wearsdk._integrity import sha256_file
 from wearsdk.cli import main
-from wearsdk.demo import CACHE_DIR_ENV, ENCODERS, DemoConfig, _cached, default_cache_dir, encoder_artifact, run_demo
+from wearsdk.demo import (
+    CACHE_DIR_ENV,
+    ENCODERS,
+    HR_REST_TARGET_BPM,
+    SIM_COHORT_12LEAD,
+    DemoConfig,
+    _cached,
+    default_cache_dir,
+    encoder_artifact,
+    run_demo,
+    twelve_lead_windows,
+)
 from wearsdk.errors import ConfigError
-from wearsdk.models import HEADS, LinearHeads, _registry, create_model
+from wearsdk.models import HEADS, LinearHeads, _registry, create_model, get_model_card
 from wearsdk.models import encoder as encoder_module
+from wearsdk.reconstruct import reconstruct_12lead
+from wearsdk.sim import Cohort, Device
 
 REAL_PRETRAINED = dict(encoder_module._PRETRAINED)
 REAL_WEIGHTS_DIR = _registry.WEIGHTS_DIR
@@ -89,6 +102,81 @@ def test_clean_stream_tracks_the_true_heart_rate(clean_run):
     assert "not_run" not in summary
 
 
+def test_heart_rate_at_rest_meets_the_target_and_is_printed_and_stored(clean_run):
+    summary, tmp_path = clean_run
+    saved = json.loads((tmp_path / "summary.json").read_text())["summary"]
+    for stream in ("ppg", "ecg"):  # measured: 0.8 (PPG) and 0.7 (ECG) bpm
+        s = saved[stream]
+        assert s["windows_rest"] == s["windows"] == 26 and s["windows_motion"] == 0
+        assert s["hr_mae_bpm_rest"] <= HR_REST_TARGET_BPM and s["hr_mae_bpm_rest"] == pytest.approx(s["hr_mae_bpm"])
+        assert s["hr_mae_bpm_by_activity"]["rest"]["windows"] == 26
+        line = next(x for x in saved["comparisons"] if x.startswith(f"{stream.upper()} HR (beats) at rest"))
+        assert "meets the target" in line and f"over {s['windows']} windows" in line
+
+
+def test_heart_rate_with_motion_is_reported_per_activity(tmp_path):
+    """Participant 6, ``--motion mixed``, 40 s: rest for 21 s, then running."""
+    summary = run_demo(DemoConfig(duration_s=40, participant=6, motion="mixed", out=tmp_path), progress=False)
+    rows = json.loads((tmp_path / "summary.json").read_text())["windows"]
+    for stream in ("ppg", "ecg"):
+        s = summary[stream]
+        by = s["hr_mae_bpm_by_activity"]
+        assert set(by) == {"rest", "run"} and by["rest"]["windows"] == s["windows_rest"] > 0
+        assert by["run"]["windows"] == s["windows_motion"] > 0 and s["windows_rest"] + s["windows_motion"] == 16
+        mine = [r for r in rows if r["stream"] == stream]
+        rest = [abs(r["hr_bpm"] - r["true_hr_bpm"]) for r in mine if r["activity_name"] == "rest"]
+        assert s["hr_mae_bpm_rest"] == pytest.approx(np.mean(rest))
+        assert s["hr_mae_bpm_rest"] <= HR_REST_TARGET_BPM
+    assert any(x.startswith("PPG HR (beats) with motion") and "run " in x for x in summary["comparisons"])
+
+
+def test_running_has_no_rest_window_and_says_so(tmp_path):
+    summary = run_demo(DemoConfig(duration_s=20, motion="high", out=tmp_path), progress=False)
+    assert summary["ppg"]["windows_rest"] == 0 and summary["ppg"]["windows_motion"] == 6
+    assert set(summary["ppg"]["hr_mae_bpm_by_activity"]) == {"run"}
+    assert "PPG HR (beats) at rest: no rest window in this run (run without --motion for this check)" in summary[
+        "comparisons"]
+
+
+def test_twelve_leads_from_every_complete_window_vs_the_validated_figure(clean_run):
+    summary, tmp_path = clean_run
+    t = summary["twelve_lead"]
+    assert t["windows"] == 6 and t["windows_skipped_lost_packets"] == 0 and t["window_starts_s"] == [0, 10, 20, 30,
+                                                                                                      40, 50]
+    assert t["mean_r_reconstructed"] == pytest.approx(np.mean(t["per_window_mean_r"]), abs=1e-4)
+    assert 0.65 < t["mean_r_reconstructed"] < 0.85  # participant 0: measured 0.73 (simulated participants: 0.60-0.89)
+    card = get_model_card("lead_vae_compact")
+    cohort = SIM_COHORT_12LEAD[card.weights_sha256[:12]]  # re-measure the spread when the VAE's weights change
+    assert t["validated_mean_r"] == card.metrics["mv_pipeline_mean_r_reconstructed"]
+    assert t["tolerance_floor"] == pytest.approx(t["validated_mean_r"] - 2 * cohort["sd_r"])
+    assert t["verdict"] == ("within" if t["mean_r_reconstructed"] >= t["tolerance_floor"] else "below")
+    line = next(x for x in summary["comparisons"] if x.startswith("12-lead"))
+    assert f"mean r {t['mean_r_reconstructed']:.2f} over 6 windows" in line
+    assert f"validated on real mV records: {t['validated_mean_r']:.2f}) -> {t['verdict']}" in line
+    assert json.loads((tmp_path / "summary.json").read_text())["summary"]["twelve_lead"]["verdict"] == t["verdict"]
+
+
+def test_twelve_lead_windows_reassemble_the_packets_exactly():
+    """The demo's path (packets by sequence number, 10 s windows) = reconstructing the recording's own samples;
+    a duration that is not a whole number of packets still gives its complete windows."""
+    patch = Device("patch", Cohort(1, seed=0)[0], seed=1)
+    res = twelve_lead_windows(patch, 25.3)
+    assert res["starts_s"] == [0.0, 10.0] and res["skipped_lost_packets"] == 0
+    ecg = patch.recording(25.3).ecg
+    direct = reconstruct_12lead(ecg[[1, 6, 10], 5000:10000], sampling_rate=500)
+    np.testing.assert_array_equal(res["reconstructed"], direct)
+    np.testing.assert_array_equal(res["true"], ecg[:, 5000:10000])
+
+
+def test_windows_with_lost_packets_are_skipped_and_counted():
+    patch = Device("patch", Cohort(1, seed=0)[0], seed=4, drop_rate=0.02)
+    lost = {p.seq for p in patch.packets(60)} ^ set(range(120))
+    expected = 6 - len({seq // 20 for seq in lost})  # 20 packets of 250 samples per 10 s window
+    res = twelve_lead_windows(patch, 60)
+    assert lost and 0 < len(res["starts_s"]) == expected and res["skipped_lost_packets"] == 6 - expected
+    assert all(s // 10 not in {seq // 20 for seq in lost} for s in res["starts_s"])
+
+
 def test_int8_encoders_run_on_the_stream_with_their_heads(clean_run):
     summary, tmp_path = clean_run
     encoders = summary["encoders"]
@@ -109,11 +197,33 @@ def test_int8_encoders_run_on_the_stream_with_their_heads(clean_run):
         assert {"head_af_prob", "head_quality_prob", "head_hr_bpm", "true_hr_bpm", "true_af", "beats_hr_bpm"} <= set(r)
 
 
+def test_af_probability_of_this_participant_next_to_an_af_one(clean_run):
+    """Stand-in heads: the plumbing. The contrast is participant 0 with AF, streamed as long as the run (60 s)."""
+    summary, _ = clean_run
+    av = summary["af_vs_sinus"]
+    assert av["this_participant"] == "sinus" and av["contrast"] == {"participant": 0, "condition": "af",
+                                                                    "duration_s": 60, "motion": "none"}
+    enc = summary["encoders"]
+    for stream in ("ppg", "ecg"):
+        e = av[stream]
+        assert e["sinus_windows"] == enc[stream]["windows"] == e["af_windows"] and e["sinus_windows"] > 0
+        assert e["af_prob_mean_sinus"] == pytest.approx(enc[stream]["af_prob_mean"])
+        assert e["separates"] == (e["af_prob_mean_af"] > 0.5 >= e["af_prob_mean_sinus"])
+        assert f"{stream.upper()} AF probability: AF participant {e['af_prob_mean_af']:.2f}" in " ".join(
+            summary["comparisons"])
+
+
 def test_dropped_packets_are_reported_and_the_session_recovers(tmp_path):
     summary = run_demo(DemoConfig(duration_s=60, drop_rate=0.05, seed=3, out=tmp_path), progress=False)
     ppg = summary["ppg"]
     assert "gap" in ppg["events"] and ppg["samples_missing"] > 0
     assert ppg["windows"] >= 1  # windows resume after each gap
+    t = summary["twelve_lead"]
+    assert t["windows_skipped_lost_packets"] > 0 and t["windows"] + t["windows_skipped_lost_packets"] == 6
+    line = next(x for x in summary["comparisons"] if x.startswith("12-lead"))
+    # 5 % of packets lost: a 20-packet window is whole with probability 0.36; with this seed none is
+    assert t["windows"] == 0
+    assert line == "12-lead: skipped: no complete 10 s window without lost packets (6 with lost packets)"
 
 
 def test_af_participant_and_cli(tmp_path, capsys):
@@ -122,6 +232,9 @@ def test_af_participant_and_cli(tmp_path, capsys):
     assert "no 60 s window completed" in out and "no 30 s window completed" in out  # said, not skipped silently
     rows = json.loads((tmp_path / "summary.json").read_text())["windows"]
     assert {r["rhythm"] for r in rows} == {"AF"}
+    saved = json.loads((tmp_path / "summary.json").read_text())["summary"]
+    assert saved["af_vs_sinus"]["this_participant"] == "AF" and saved["af_vs_sinus"]["contrast"]["condition"] == "none"
+    assert "PPG AF probability: not compared: no 60 s window completed; use a longer --duration" in saved["comparisons"]
     with pytest.raises(ConfigError):
         DemoConfig(duration_s=5)
     with pytest.raises(ConfigError):
@@ -149,14 +262,18 @@ def bundled_runs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(encoder_module, "_PRETRAINED", REAL_PRETRAINED)
         mp.setattr(_registry, "WEIGHTS_DIR", REAL_WEIGHTS_DIR)
-        yield {c: run_demo(DemoConfig(condition=c, cache_dir=cache), progress=False)["encoders"] for c in (None, "af")}
+        yield {c: run_demo(DemoConfig(condition=c, cache_dir=cache), progress=False) for c in (None, "af")}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stream", ["ppg", "ecg"])
 def test_bundled_heads_separate_an_af_participant_from_a_sinus_one(bundled_runs, stream):
-    sinus, af = bundled_runs[None][stream], bundled_runs["af"][stream]
+    sinus, af = bundled_runs[None]["encoders"][stream], bundled_runs["af"]["encoders"][stream]
     assert sinus["true_af_windows"] == 0 and af["true_af_windows"] == af["windows"] > 0
+    for run in bundled_runs.values():  # each run puts its participant next to the contrasting one itself
+        own = run["af_vs_sinus"][stream]
+        assert own["af_windows"] == own["sinus_windows"] == af["windows"]
+    assert bundled_runs[None]["af_vs_sinus"][stream]["af_prob_mean_af"] == pytest.approx(af["af_prob_mean"])
     if stream == "ecg":  # measured: 1.00 AF vs 0.08 sinus
         assert af["af_prob_mean"] > 0.5 > sinus["af_prob_mean"], (af["af_prob_mean"], sinus["af_prob_mean"])
     else:  # the PPG int8 artifact separates weakly (measured 0.53 vs 0.39; int8 cosine 0.93, see its card)
