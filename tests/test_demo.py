@@ -247,6 +247,7 @@ def test_encoders_without_bundled_weights_are_said_loudly_and_the_rest_runs(tmp_
     captured = capsys.readouterr()
     assert captured.err.count("ENCODER NOT RUN") == 2
     assert "PPG encoder: NOT RUN" in captured.out and "ECG encoder: NOT RUN" in captured.out
+    assert "comparisons with the simulator's truth" in captured.out  # --quiet still prints the verdicts
     summary = json.loads((tmp_path / "summary.json").read_text())["summary"]
     for stream in ("ppg", "ecg"):
         assert summary["encoders"][stream]["ran"] is False

@@ -71,5 +71,8 @@ def _run(args: argparse.Namespace) -> int:
               "reconstructed leads vs the simulator's truth (demo_12lead.png)")
     else:
         print(f"12-lead: {tl['status']}")
+    if args.quiet:  # the live view prints these itself
+        print("\n".join(["comparisons with the simulator's truth and the validated figures:",
+                         *(f"  {line}" for line in summary["comparisons"])]))
     print(f"wrote {cfg.out}/summary.json, {cfg.out}/demo.png ({summary['wall_s']:.1f} s)")
     return 0
