@@ -46,6 +46,8 @@ def test_every_preset_builds_and_roundtrips(recipe: str, preset: str, tmp_path) 
         ({"model_overrides.embed_dimm": 3}, "embed_dimm"),
         ({"data.source": "ptbxl"}, "root"),
         ({"amp": "fp8"}, "amp"),
+        ({"data.activities": ["rest", "swim"]}, "activities"),
+        ({"data.activities": []}, "activities"),
     ],
 )
 def test_bad_configs_are_rejected_naming_the_key(overrides: dict, key: str) -> None:

@@ -67,6 +67,24 @@ def test_sim_datasets_when_the_simulator_is_there() -> None:
         assert len(set(train_ds.participant_ids() if recipe != "lead_vae" else train_ds.subject_ids())) == 2
 
 
+def test_sim_windows_cycle_through_the_configured_activities() -> None:
+    pytest.importorskip("wearsdk.sim", reason="the simulator (issue 3) is not in this tree")
+    from wearsdk.train import build_datasets, get_config
+    from wearsdk.train.sim_data import encoder_window
+
+    overrides = {"data.num_participants": 1, "data.val_participants": 1, "data.cache": False}
+    config = get_config("ppg_ssl", "cpu", {**overrides, "data.activities": ["rest", "run"]})
+    train_ds, _ = build_datasets(config)
+    assert tuple(config.data.activities) == ("rest", "run")
+    rest, run = train_ds[0][0].numpy(), train_ds[1][0].numpy()  # segments 0 (rest) and 1 (run)
+    expected, _ = encoder_window(train_ds.cohort[0], "ppg", train_ds.card, segment=1, activity="run")
+    np.testing.assert_array_equal(run, expected)
+    at_rest, _ = encoder_window(train_ds.cohort[0], "ppg", train_ds.card, segment=1, activity="rest")
+    assert not np.allclose(run, at_rest)
+    default, _ = build_datasets(get_config("ppg_ssl", "cpu", overrides))
+    np.testing.assert_array_equal(default[0][0].numpy(), rest)
+
+
 def test_cli_help_teaches(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["train", "--help"])

@@ -245,6 +245,9 @@ class DataConfig:
         num_workers: DataLoader worker processes (0 = load in the training process).
         cache: generate/read every window once and keep them in memory (small cohorts on a CPU; the
             augmentations still differ at every step).
+        activities: ``sim`` encoder windows only: segment ``s`` of a participant is recorded during
+            ``activities[s % len(activities)]`` (:data:`wearsdk.sim.ACTIVITY_CYCLE`). Training at rest only leaves
+            motion windows out of distribution: their activations grow far beyond the calibrated int8 ranges.
     """
 
     source: str = "synthetic"
@@ -255,8 +258,11 @@ class DataConfig:
     val_participants: int = 16
     num_workers: int = 0
     cache: bool = False
+    activities: tuple[str, ...] = ("rest",)
 
     def __post_init__(self) -> None:
+        from wearsdk.sim import ACTIVITY_CYCLE
+
         if self.source not in ("synthetic", "sim", "ptbxl", "wfdb"):
             raise ConfigError(
                 f"DataConfig.source: expected 'synthetic', 'sim', 'ptbxl' or 'wfdb', got {self.source!r}."
@@ -275,6 +281,10 @@ class DataConfig:
             )
         if not isinstance(self.num_workers, int) or self.num_workers < 0:
             raise ConfigError(f"DataConfig.num_workers: expected an integer >= 0, got {self.num_workers!r}.")
+        if isinstance(self.activities, str) or not self.activities or not set(self.activities) <= set(ACTIVITY_CYCLE):
+            raise ConfigError(
+                f"DataConfig.activities: expected a non-empty list of {list(ACTIVITY_CYCLE)}, got {self.activities!r}."
+            )
 
 
 @dataclass(frozen=True)

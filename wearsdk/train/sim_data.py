@@ -1,9 +1,10 @@
 """Training data from the ``wearsdk.sim`` cohort simulator (seeded, generated on the fly in workers).
 
 * :class:`SimWindows` (a :class:`~wearsdk.train.data.WindowDataset`): item ``p * segments + s`` is segment
-  ``s`` of participant ``p``: 4-channel PPG at 64 Hz or ECG lead I at 128 Hz, for the encoder's window, after
-  the model card's *causal* band-pass (:func:`wearsdk.signal.bandpass`, with a 2 s pre-roll dropped so the
-  filter has settled) and a per-channel z-score, as on the device.
+  ``s`` of participant ``p``, recorded during ``activities[s % len(activities)]``: 4-channel PPG at 64 Hz or
+  ECG lead I at 128 Hz, for the encoder's window, after the model card's *causal* band-pass
+  (:func:`wearsdk.signal.bandpass`, with a 2 s pre-roll dropped so the filter has settled) and a per-channel
+  z-score, as on the device.
 * :class:`SimLeads` (a :class:`~wearsdk.train.data.LeadDataset`): 10 s of 12-lead ECG simulated at 500 Hz,
   band-passed 0.5-40 Hz (zero phase, as the PTB-XL records were), resampled to 100 Hz, in mV.
 
@@ -31,12 +32,21 @@ _PREROLL_S = 2.0
 class SimWindows(Dataset):
     """Simulated encoder windows ``(channels, samples)`` float32 with participant ids ``"sim<pid>"``."""
 
-    def __init__(self, modality: str, participants: range, segments: int, card: ModelCard, seed: int) -> None:
+    def __init__(
+        self,
+        modality: str,
+        participants: range,
+        segments: int,
+        card: ModelCard,
+        seed: int,
+        activities: tuple[str, ...] = ("rest",),
+    ) -> None:
         from wearsdk.sim import Cohort
 
         if modality not in ("ppg", "ecg"):
             raise ConfigError(f"SimWindows.modality: expected 'ppg' or 'ecg', got {modality!r}.")
         self.modality, self.participants, self.segments, self.card = modality, participants, segments, card
+        self.activities = tuple(activities)
         self.cohort = Cohort(participants.stop, seed=seed)
 
     def __len__(self) -> int:
@@ -48,24 +58,28 @@ class SimWindows(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, str]:
         p, s = divmod(int(index), self.segments)
         pid = self.participants[p]
-        x, _ = encoder_window(self.cohort[pid], self.modality, self.card, segment=s)
+        activity = self.activities[s % len(self.activities)]
+        x, _ = encoder_window(self.cohort[pid], self.modality, self.card, segment=s, activity=activity)
         return torch.from_numpy(x), f"sim{pid}"
 
 
-def encoder_window(participant: Any, modality: str, card: ModelCard, *, segment: int = 0,
-                   activity: str = "rest") -> tuple[np.ndarray, Any]:
+def encoder_window(
+    participant: Any, modality: str, card: ModelCard, *, segment: int = 0, activity: str = "rest"
+) -> tuple[np.ndarray, Any]:
     """One encoder input of a simulated participant, as on the device: ``(channels, window_samples)`` float32
     (4-ch PPG at 64 Hz or lead I at 128 Hz) after the card's causal band-pass (2 s pre-roll dropped) and a
     per-channel z-score, with the recording's :class:`~wearsdk.sim.Truth` (times from the pre-roll's start)."""
     import wearsdk.signal as ws
 
     fs, n = card.sampling_rate_hz, card.window_samples
-    rec = participant.record(n / fs + _PREROLL_S, sampling_rates={modality: fs}, segment=segment,
-                             activity=activity, streams=(modality,))
+    rec = participant.record(
+        n / fs + _PREROLL_S, sampling_rates={modality: fs}, segment=segment, activity=activity, streams=(modality,)
+    )
     x = rec.ppg if modality == "ppg" else rec.ecg[[0]]  # lead I for the watch ECG
     lo, hi = card.preprocessing.band_hz
-    x = ws.bandpass(np.ascontiguousarray(x, np.float32), sampling_rate=fs, low=lo, high=hi,
-                    order=card.preprocessing.filter_order)[:, -n:]
+    x = ws.bandpass(
+        np.ascontiguousarray(x, np.float32), sampling_rate=fs, low=lo, high=hi, order=card.preprocessing.filter_order
+    )[:, -n:]
     return np.ascontiguousarray(ws.zscore(np.ascontiguousarray(x)), np.float32), rec.truth
 
 
@@ -108,6 +122,6 @@ def build(config: Any, card: ModelCard) -> tuple[Dataset, Dataset]:
         )
     modality = config.recipe.split("_")[0]
     return (
-        SimWindows(modality, train_p, d.segments_per_participant, card, config.seed),
-        SimWindows(modality, val_p, d.segments_per_participant, card, config.seed),
+        SimWindows(modality, train_p, d.segments_per_participant, card, config.seed, d.activities),
+        SimWindows(modality, val_p, d.segments_per_participant, card, config.seed, d.activities),
     )
