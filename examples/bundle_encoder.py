@@ -3,10 +3,12 @@ write the bundled weights file (encoder + heads) and its report.
 
 On held-out simulated participants (a cohort unseen by the SSL and distillation runs, AF prevalence 0.3; each
 participant at rest, walking, moving the arm and running), heads are fitted on frozen embeddings of the
-training participants (wearsdk.train.heads) for the teacher and for the student, then scored on the test
-participants: the student keeps ``score_student / score_teacher`` of each task (AUROC; R^2; 1 - MAE / mean for
-heart rate). int8 (PT2E, XNNPACK scheme, calibrated on 32 simulated rest windows as ``wearsdk export`` does) vs
-fp32 of the student: wearsdk.bench.quant.encoder_int8_agreement.
+training participants (wearsdk.train.heads; L2 strength by participant-grouped CV) for the teacher and for the
+student, then scored on the test participants: the student keeps ``score_student / score_teacher`` of each task
+(AUROC; R^2; 1 - MAE / mean for heart rate). The student's heads are fitted on its fp32 *and* int8 embeddings of
+the training windows (int8: PT2E, XNNPACK scheme, calibrated on 128 simulated windows across activities as
+``wearsdk export`` does), so that the shipped heads read both. int8 vs fp32 of the student on the test
+participants: wearsdk.bench.quant.encoder_int8_agreement.
 
     nice -n 10 python examples/bundle_encoder.py --name ppg_encoder_compact \\
         --student runs/ppg_student/model.pt --teacher runs/ppg_teacher/model.pt \\
@@ -24,8 +26,8 @@ import numpy as np
 import torch
 
 from wearsdk._integrity import sha256_file
-from wearsdk.bench.quant import encoder_int8_agreement
-from wearsdk.export import simulated_windows
+from wearsdk.bench.quant import encoder_int8_agreement, int8_model
+from wearsdk.export import CALIBRATION_WINDOWS, simulated_windows
 from wearsdk.models import create_model
 from wearsdk.sim import ACTIVITY_CYCLE
 from wearsdk.train.distill import load_teacher
@@ -74,17 +76,25 @@ def main(argv: list[str] | None = None) -> int:
     teacher = load_teacher(args.teacher)
     card, modality = student.card, args.name.split("_")[0]
     n_tr, n_te = args.train_participants, args.test_participants
-    x_tr, y_tr, _ = labelled_windows(modality, card, range(n_tr), len(ACTIVITY_CYCLE), args.cohort_seed, {"af": 0.3})
+    x_tr, y_tr, ids = labelled_windows(modality, card, range(n_tr), len(ACTIVITY_CYCLE), args.cohort_seed,
+                                       {"af": 0.3})
     x_te, y_te, _ = labelled_windows(modality, card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), args.cohort_seed,
                                      {"af": 0.3})
     rest = np.arange(len(x_te)) % len(ACTIVITY_CYCLE) == 0
+    calibration = simulated_windows(card, CALIBRATION_WINDOWS, seed=0)  # as wearsdk export calibrates
+    student_int8 = int8_model(student, calibration)
+    train_embeddings = {
+        "teacher": (embed(teacher, x_tr), y_tr, ids),
+        "student": (np.concatenate([embed(student, x_tr), embed(student_int8, x_tr)]),
+                    {k: np.concatenate([v, v]) for k, v in y_tr.items()}, ids + ids),
+    }
     scores, heads = {}, {}
     for who, model in (("teacher", teacher), ("student", student)):
-        heads[who] = fit_heads(embed(model, x_tr), y_tr)
+        e_tr, labels_tr, groups = train_embeddings[who]
+        heads[who] = fit_heads(e_tr, labels_tr, groups=groups)
         scores[who] = head_scores(heads[who], embed(model, x_te), y_te, rest)
         print(who, json.dumps({k: round(v, 3) for k, v in scores[who].items()}))
     kept = retention(scores["student"], scores["teacher"], float(y_te["hr_bpm"].mean()))
-    calibration = simulated_windows(card, 32, seed=0)  # at rest, as wearsdk export calibrates
     quant = encoder_int8_agreement(student, heads["student"], calibration, x_te, y_te, rest)
     print("student keeps", json.dumps({k: round(v, 3) for k, v in kept.items()}))
     print("int8 vs fp32", json.dumps({k: v for k, v in quant.items() if not k.startswith("heads")}))

@@ -6,7 +6,7 @@ Heavy dependencies (executorch's exir, coremltools, onnx) are imported only here
 
 from wearsdk.export.coreml import CoreMLStreamingModule, export_coreml, export_coreml_streaming
 from wearsdk.export.executorch import export_executorch
-from wearsdk.export.model import export_model, simulated_windows
+from wearsdk.export.model import CALIBRATION_WINDOWS, export_model, simulated_windows
 from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import PreprocessingModule, WithPreprocessing, export_preprocessing
 from wearsdk.export.streaming import StreamingModule, export_executorch_streaming
@@ -24,4 +24,5 @@ __all__ = [
     "export_onnx",
     "export_model",
     "simulated_windows",
+    "CALIBRATION_WINDOWS",
 ]

@@ -177,14 +177,15 @@ def _cached(folder: Path, card: Any, say: Callable[[str], None]) -> Any:
     return artifact
 
 
-def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int = 32,
+def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int | None = None,
                      say: Callable[[str], None] = _say) -> EncoderArtifact:
     """The int8 ExecuTorch artifact of the bundled encoder ``name`` and its heads.
 
     Exported from the bundled weights on first use (offline: :func:`wearsdk.export.export_model` with
-    ``precision="int8"``, ``calibration`` simulated windows) into ``cache_dir/<name>-<weights sha256[:12]>``, and
-    reused on later calls once :func:`wearsdk.runtime.load` has verified it against its manifest (a cache that
-    fails the check, or holds another export, is exported again, and ``say`` tells so).
+    ``precision="int8"``, ``calibration`` simulated windows, default the export's) into
+    ``cache_dir/<name>-<weights sha256[:12]>``, and reused on later calls once :func:`wearsdk.runtime.load` has
+    verified it against its manifest (a cache that fails the check, or holds another export, is exported again,
+    and ``say`` tells so).
 
     Raises :class:`~wearsdk.errors.CheckpointError` when ``name`` has no bundled weights (or they carry no heads),
     and :class:`~wearsdk.errors.ArtifactIntegrityError` when the bundled weights file was modified.
@@ -208,7 +209,7 @@ def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int = 32,
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.export / executorch internals
             export_model(name, partial, backend="executorch", precision="int8", pretrained=True,
-                         calibration=calibration)
+                         **({} if calibration is None else {"calibration": calibration}))
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
     finally:

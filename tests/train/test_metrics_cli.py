@@ -53,6 +53,20 @@ def test_probes_and_handcrafted_features() -> None:
     assert s["reg"]["r2"] > 0.99 and s["cls"]["auroc"] > 0.9
 
 
+def test_grouped_cross_validation_does_not_learn_from_a_participants_twin_windows() -> None:
+    from wearsdk.train.probes import fit_linear
+
+    rng = np.random.default_rng(0)  # pure noise targets, every window present twice (e.g. fp32 and int8 embeddings)
+    x, y = rng.standard_normal((60, 80)), rng.standard_normal(60)
+    x2, y2, groups = np.concatenate([x, x]), np.concatenate([y, y]), np.tile(np.arange(60).astype(str), 2)
+    w_leaky, _ = fit_linear(x2, y2, classify=False)
+    w_grouped, _ = fit_linear(x2, y2, classify=False, groups=groups)
+    assert np.linalg.norm(w_grouped) < 0.2 * np.linalg.norm(w_leaky)  # CV saw no signal: strongest L2
+    yc = np.tile((y > 0).astype(float), 2)
+    w_leaky, w_grouped = fit_linear(x2, yc, True)[0], fit_linear(x2, yc, True, groups=groups)[0]
+    assert np.linalg.norm(w_grouped) < 0.2 * np.linalg.norm(w_leaky)
+
+
 def test_sim_datasets_when_the_simulator_is_there() -> None:
     pytest.importorskip("wearsdk.sim", reason="the simulator (issue 3) is not in this tree")
     from wearsdk.train import build_datasets, get_config

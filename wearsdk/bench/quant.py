@@ -5,8 +5,8 @@ simulated data, side by side.
   (AUROC, R^2, MAE) from int8 vs fp32 embeddings (target: within 0.01 absolute for AUROC / R^2);
 * ``lead_vae_compact``: mean per-lead Pearson r of the 9 reconstructed leads, int8 vs fp32 (target: within 0.01).
 
-Calibration windows (at rest, as ``wearsdk export`` calibrates) and evaluation windows (rest to running) come
-from different simulated participants.
+Calibration windows (across activities, as ``wearsdk export`` calibrates) and evaluation windows (rest to
+running) come from different simulated participants.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ import torch
 
 from wearsdk.errors import ConfigError
 
-__all__ = ["bench_quant", "encoder_int8_agreement", "TARGETS"]
+__all__ = ["bench_quant", "encoder_int8_agreement", "int8_model", "TARGETS"]
 
 TARGETS = {"embedding_cosine_min": 0.99, "head_score_abs_diff_max": 0.01, "vae_r_abs_diff_max": 0.01}
 
 
-def _int8(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-    """The int8 model as a callable on ``(b, channels, samples)`` (the quantized graph runs one window at a time)."""
+def int8_model(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The int8 model (PT2E, XNNPACK scheme, calibrated on ``calibration (n, channels, samples)``) as a callable
+    on ``(b, channels, samples)`` (the quantized graph runs one window at a time)."""
     from wearsdk.quant import Int8StaticConfig, quantize, run_batched
 
     q = quantize(model.eval(), Int8StaticConfig(), example_inputs=(calibration[:1],), calibration=calibration)
@@ -38,7 +39,7 @@ def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: to
     from wearsdk.train.heads import embed, head_scores
 
     fp32 = embed(encoder, x)
-    int8 = embed(_int8(encoder, calibration), x)
+    int8 = embed(int8_model(encoder, calibration), x)
     cos = np.sum(fp32 * int8, 1) / (np.linalg.norm(fp32, axis=1) * np.linalg.norm(int8, axis=1))
     s32, s8 = head_scores(heads, fp32, labels, rest), head_scores(heads, int8, labels, rest)
     diffs = {k: abs(s8[k] - s32[k]) for k in s32 if k.endswith(("_auroc", "_r2"))}
@@ -54,14 +55,14 @@ def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: to
 
 
 def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
-    from wearsdk.export import simulated_windows
+    from wearsdk.export import CALIBRATION_WINDOWS, simulated_windows
     from wearsdk.models import create_model, load_heads
     from wearsdk.sim import ACTIVITY_CYCLE
     from wearsdk.train.heads import labelled_windows
 
     encoder = create_model(name, pretrained=True).eval()
     heads = load_heads(encoder.card)
-    calibration = simulated_windows(encoder.card, 32, seed=seed)  # at rest, as wearsdk export calibrates
+    calibration = simulated_windows(encoder.card, CALIBRATION_WINDOWS, seed=seed)  # as wearsdk export calibrates
     x, labels, _ = labelled_windows(name.split("_")[0], encoder.card, range(participants), len(ACTIVITY_CYCLE),
                                     seed + 1, prevalence={"af": 0.3}, progress=False)
     rest = np.arange(len(x)) % len(ACTIVITY_CYCLE) == 0
@@ -86,7 +87,7 @@ def _bench_vae(name: str, participants: int, seed: int) -> dict[str, Any]:
     c = vae.config
     with torch.no_grad():
         r32 = reconstruction_metrics(vae(x_in), x_12, c.out_leads, c.in_leads)
-        r8 = reconstruction_metrics(_int8(vae, cal_in)(x_in), x_12, c.out_leads, c.in_leads)
+        r8 = reconstruction_metrics(int8_model(vae, cal_in)(x_in), x_12, c.out_leads, c.in_leads)
     diff = max(abs(r8["pearson_r"][k] - r32["pearson_r"][k]) for k in r32["pearson_r"])
     return {"model": name, "records": len(x_in), "mean_r_reconstructed_fp32": r32["mean_r_reconstructed"],
             "mean_r_reconstructed_int8": r8["mean_r_reconstructed"], "per_lead_r_abs_diff_max": diff,

@@ -14,6 +14,7 @@ from typing import Any
 
 from wearsdk.errors import ConfigError
 from wearsdk.models._config import from_dict_checked, replace_checked
+from wearsdk.sim import ACTIVITY_CYCLE
 
 __all__ = [
     "AugmentConfig",
@@ -207,7 +208,10 @@ class DistillConfig:
         teacher: the teacher's weights: the ``model.pt`` (or a checkpoint) of a finished ``wearsdk train`` run;
             its stored config names the teacher model. Its input spec must equal the student's.
         cosine_weight: weight of the cosine term (encoders).
-        mse_weight: weight of the embedding MSE relative to the teacher's mean squared norm (encoders).
+        mse_weight: weight of the embedding MSE relative to the teacher's mean squared norm (encoders). Off by
+            default: a teacher trained at rest embeds motion windows with norms 60-300x larger, and matching those
+            norms made the student's activations grow alike, beyond any static int8 range that also fits rest
+            windows; the cosine and relational terms are scale-free.
         relational_weight: weight of the relational KL term (encoders).
         relational_temperature: softmax temperature of the relational term.
         teacher_weight: weight of the error to the teacher's reconstruction (VAE).
@@ -216,7 +220,7 @@ class DistillConfig:
 
     teacher: str | None = None
     cosine_weight: float = 1.0
-    mse_weight: float = 1.0
+    mse_weight: float = 0.0
     relational_weight: float = 1.0
     relational_temperature: float = 0.1
     teacher_weight: float = 1.0
@@ -261,8 +265,6 @@ class DataConfig:
     activities: tuple[str, ...] = ("rest",)
 
     def __post_init__(self) -> None:
-        from wearsdk.sim import ACTIVITY_CYCLE
-
         if self.source not in ("synthetic", "sim", "ptbxl", "wfdb"):
             raise ConfigError(
                 f"DataConfig.source: expected 'synthetic', 'sim', 'ptbxl' or 'wfdb', got {self.source!r}."
@@ -452,6 +454,10 @@ def _distill_preset(recipe: str, preset: str) -> dict[str, Any]:
     base_recipe = "lead_vae" if recipe.startswith("lead_vae") else recipe.replace("_distill", "_ssl")
     base = _preset(base_recipe, preset)
     base["model"] = base["model"].replace("_full", "_compact")
+    if base["data"].source == "sim" and not recipe.startswith("lead_vae"):
+        # the student learns every activity (the SSL teacher's positive pairs stay at rest: across rest and
+        # running they clustered by activity, participant retrieval 0)
+        base["data"] = replace_checked(base["data"], {"activities": ACTIVITY_CYCLE})
     if preset == "cpu":
         base.update(steps=1000, global_batch=64, eval_every=250, ckpt_every=250)
         base["optim"] = replace_checked(base["optim"], {"lr": 2e-3, "warmup_steps": 50})

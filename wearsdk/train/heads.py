@@ -80,12 +80,17 @@ def embed(encoder: nn.Module | Any, x: np.ndarray, batch: int = 64) -> np.ndarra
 
 
 def fit_heads(
-    embeddings: np.ndarray, labels: dict[str, np.ndarray], names: Sequence[str] = tuple(HEADS)
+    embeddings: np.ndarray,
+    labels: dict[str, np.ndarray],
+    names: Sequence[str] = tuple(HEADS),
+    groups: Sequence[str] | None = None,
 ) -> LinearHeads:
-    """Fit one linear head per name on ``embeddings (N, D)`` (training participants' windows)."""
+    """Fit one linear head per name on ``embeddings (N, D)`` (training participants' windows); ``groups``
+    (``N`` participant ids) keeps each participant in one cross-validation fold."""
     weights, biases = [], []
+    g = None if groups is None else np.asarray(groups)
     for name in names:
-        w, b = fit_linear(embeddings, labels[name], classify=HEADS[name].kind == "probability")
+        w, b = fit_linear(embeddings, labels[name], classify=HEADS[name].kind == "probability", groups=g)
         weights.append(w)
         biases.append(b)
     return LinearHeads(tuple(names), torch.tensor(np.stack(weights)), torch.tensor(np.asarray(biases)))

@@ -128,9 +128,14 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
-def _cv_alpha(x: np.ndarray, y: np.ndarray, classify: bool, alphas: np.ndarray, folds: int = 5) -> float:
-    idx = np.random.default_rng(0).permutation(len(y))
-    parts = np.array_split(idx, folds)
+def _cv_alpha(x: np.ndarray, y: np.ndarray, classify: bool, alphas: np.ndarray, folds: int = 5,
+              groups: np.ndarray | None = None) -> float:
+    if groups is None:
+        parts = np.array_split(np.random.default_rng(0).permutation(len(y)), folds)
+    else:  # every row of a group in one fold
+        names, index = np.unique(groups, return_inverse=True)
+        fold_of_name = np.random.default_rng(0).permutation(len(names)) % folds
+        parts = [np.flatnonzero(fold_of_name[index] == k) for k in range(folds)]
     best, best_score = float(alphas[0]), -np.inf
     for alpha in alphas:
         scores = []
@@ -149,10 +154,12 @@ def _cv_alpha(x: np.ndarray, y: np.ndarray, classify: bool, alphas: np.ndarray, 
     return best
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, classify: bool) -> tuple[np.ndarray, float]:
+def fit_linear(x: np.ndarray, y: np.ndarray, classify: bool,
+               groups: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """One linear read-out ``y ~ x @ w + b`` on ``x (N, D)``: class-balanced L2 logistic regression (``classify``;
     ``b`` and ``x @ w`` are then logits) or ridge, the L2 strength chosen by 5-fold CV on standardised
-    features; the standardisation is folded into ``(w (D,), b)``, which apply to raw ``x``."""
+    features (folds of whole ``groups`` when given, e.g. participant ids: no participant on both sides); the
+    standardisation is folded into ``(w (D,), b)``, which apply to raw ``x``."""
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     mu, sd = x.mean(0), x.std(0) + 1e-8
@@ -161,9 +168,9 @@ def fit_linear(x: np.ndarray, y: np.ndarray, classify: bool) -> tuple[np.ndarray
         if len(np.unique(y)) < 2:
             raise ConfigError("fit_linear: a classification target needs both classes in the training data; add "
                               "participants (or raise the prevalence of the rare class).")
-        wb = _logistic_fit(xs, y, _cv_alpha(xs, y, True, np.logspace(-2, 3, 6)))
+        wb = _logistic_fit(xs, y, _cv_alpha(xs, y, True, np.logspace(-2, 3, 6), groups=groups))
     else:
-        wb = _ridge_fit(xs, y, _cv_alpha(xs, y, False, np.logspace(-2, 4, 13)))
+        wb = _ridge_fit(xs, y, _cv_alpha(xs, y, False, np.logspace(-2, 4, 13), groups=groups))
     w = wb[:-1] / sd
     return w, float(wb[-1] - mu @ w)
 
