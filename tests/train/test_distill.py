@@ -59,6 +59,20 @@ def test_embedding_loss_terms() -> None:
     assert parts["relational"].item() == pytest.approx(0.0, abs=1e-6)
 
 
+def test_default_encoder_loss_is_scale_free() -> None:
+    t = torch.randn(8, 32, generator=torch.Generator().manual_seed(1))
+    loss, parts = embedding_distill_loss(5 * t, t, DistillConfig())  # mse_weight 0 by default
+    assert parts["mse"].item() == pytest.approx(16.0, rel=1e-5) and loss.item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_encoder_students_learn_every_activity_teachers_stay_at_rest(ppg_teacher: Path) -> None:
+    from wearsdk.sim import ACTIVITY_CYCLE
+
+    student = get_config("ppg_distill", "cpu", {"distill.teacher": str(ppg_teacher)})
+    assert tuple(student.data.activities) == ACTIVITY_CYCLE and student.distill.mse_weight == 0.0
+    assert tuple(get_config("ppg_ssl", "cpu").data.activities) == ("rest",)
+
+
 def test_distill_needs_a_teacher_file() -> None:
     with pytest.raises(ConfigError, match="distill.teacher"):
         get_config("ppg_distill", "tiny")
