@@ -89,9 +89,10 @@ class _AllReduceSum(torch.autograd.Function):
 class GlobalBatchNorm1d(nn.BatchNorm1d):
     """BatchNorm1d whose training statistics span all processes (any backend, differentiable).
 
-    Single process: exactly ``nn.BatchNorm1d``. Under DDP in training mode, the per-channel sums of ``x`` and
-    ``x^2`` and the counts are all-reduced (a differentiable sum whose backward all-reduces the gradients), so
-    forward and backward equal those of one process holding the global batch.
+    Single process: exactly ``nn.BatchNorm1d``. Under DDP in training mode, the per-channel sums of ``x`` and the
+    counts are all-reduced, then the sums of squared deviations from the global mean (each a differentiable sum
+    whose backward all-reduces the gradients), so forward and backward equal those of one process holding the
+    global batch.
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -99,18 +100,20 @@ class GlobalBatchNorm1d(nn.BatchNorm1d):
             return super().forward(x)
         dims = [0, 2] if x.ndim == 3 else [0]
         c = x.shape[1]
+        shape = (1, c, 1) if x.ndim == 3 else (1, c)
         count = x.new_tensor([x.numel() / c])
-        stats = _AllReduceSum.apply(torch.cat([x.sum(dims), x.square().sum(dims), count]))
+        stats = _AllReduceSum.apply(torch.cat([x.sum(dims), count]))
         n = stats[-1]
         mean = stats[:c] / n
-        var = (stats[c : 2 * c] / n - mean.square()).clamp_min(0.0)
+        # two passes, as one process computes it: E[x^2] - E[x]^2 loses the variance of channels whose mean is
+        # large against their spread (ReLU outputs), and the runs then drift apart
+        var = _AllReduceSum.apply((x - mean.view(shape)).square().sum(dims)) / n
         if self.track_running_stats and self.running_mean is not None:
             with torch.no_grad():
                 self.num_batches_tracked.add_(1)
                 m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
                 self.running_mean.mul_(1 - m).add_(mean.detach(), alpha=m)
                 self.running_var.mul_(1 - m).add_(var.detach() * n / (n - 1), alpha=m)
-        shape = (1, c, 1) if x.ndim == 3 else (1, c)
         y = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
         if self.affine:
             y = y * self.weight.view(shape) + self.bias.view(shape)
