@@ -51,7 +51,11 @@ def run_record(run: Path) -> dict:
     """A run's config, its last validation row and its summary (absent when the run was stopped early)."""
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
     summary = run / "summary.json"
-    return {"config": json.loads((run / "config.json").read_text()),
+    config = json.loads((run / "config.json").read_text())
+    teacher = config.get("distill", {}).get("teacher")
+    if teacher:  # no path of the machine that trained it: runs/<run>/<file>
+        config["distill"]["teacher"] = f"runs/{Path(teacher).parent.name}/{Path(teacher).name}"
+    return {"config": config,
             "last_validation": [r for r in rows if r["split"] == "val"][-1],
             "last_step": rows[-1]["step"],
             "summary": json.loads(summary.read_text()) if summary.is_file() else None}
