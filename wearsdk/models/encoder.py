@@ -291,7 +291,7 @@ def _provenance(modality: str, threads: int) -> dict[str, Any]:
         "32 pairs/step) into the ReLU, squeeze-excitation-free compact student with cosine + relational KL on the "
         "256-d embeddings (scale-free: no MSE term; 600 steps, batch 64, AdamW lr 2e-3, cosine schedule, augmented "
         "views shared by teacher and student); linear heads (ridge / class-balanced logistic regression, L2 by "
-        "5-fold CV) fitted on the frozen student embeddings",
+        "participant-grouped 5-fold CV) fitted on the frozen student's fp32 and int8 embeddings",
         training_data=f"simulated only ({what}) from wearsdk.sim cohort seed 0, participants 0-255 x 4 windows "
         "(participants 256-383 held out for validation): the teacher at rest, the student one window per activity "
         "(rest, walk, arm, run); heads on cohort seed 1 with AF prevalence 0.3 and no other conditions, participants "
