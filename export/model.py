@@ -18,15 +18,13 @@ from wearsdk.export.executorch import export_executorch
 from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import WithPreprocessing
 from wearsdk.export.streaming import export_executorch_streaming
+from wearsdk.quant.config import CALIBRATION_WINDOWS
 from wearsdk.signal import PreprocessSpec, preprocess
 
 __all__ = ["export_model", "simulated_windows", "BACKENDS", "CALIBRATION_WINDOWS"]
 
 BACKENDS = ("executorch", "coreml", "onnx")
 _WARMUP_S = 5.0  # filter settling before each window
-# int8 calibration windows by default: 32 simulated participants x 4 activities for the encoders. The PPG encoder's
-# HR head read from int8 embeddings: R^2 0.027 below fp32 with 32 windows, 0.010 with 128 (held-out windows).
-CALIBRATION_WINDOWS = 128
 
 
 def _raw_recording(card: Any, seconds: float, index: int, rate: float, seed: int) -> np.ndarray:

@@ -49,6 +49,7 @@ import torch
 
 from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError, ShapeError
 from wearsdk.peaks import ecg_peaks, heart_rate, ppg_peaks
+from wearsdk.quant.config import CALIBRATION_WINDOWS
 from wearsdk.signal import PreprocessSpec
 from wearsdk.stream import StreamingSession
 
@@ -177,12 +178,12 @@ def _cached(folder: Path, card: Any, say: Callable[[str], None]) -> Any:
     return artifact
 
 
-def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int | None = None,
+def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int = CALIBRATION_WINDOWS,
                      say: Callable[[str], None] = _say) -> EncoderArtifact:
     """The int8 ExecuTorch artifact of the bundled encoder ``name`` and its heads.
 
     Exported from the bundled weights on first use (offline: :func:`wearsdk.export.export_model` with
-    ``precision="int8"``, ``calibration`` simulated windows, default the export's) into
+    ``precision="int8"``, ``calibration`` simulated windows) into
     ``cache_dir/<name>-<weights sha256[:12]>``, and reused on later calls once :func:`wearsdk.runtime.load` has
     verified it against its manifest (a cache that fails the check, or holds another export, is exported again,
     and ``say`` tells so).
@@ -209,7 +210,7 @@ def encoder_artifact(name: str, cache_dir: str | Path, *, calibration: int | Non
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.export / executorch internals
             export_model(name, partial, backend="executorch", precision="int8", pretrained=True,
-                         **({} if calibration is None else {"calibration": calibration}))
+                         calibration=calibration)
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from wearsdk.quant.config import CALIBRATION_WINDOWS
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -42,21 +44,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     weights.add_argument("--allow-untrained", action="store_true",
                          help="export random weights (to test a toolchain); the manifest says trained: false")
     p.add_argument("--hop", type=int, default=None, help="streaming hop in model-rate samples (default: the card's)")
-    p.add_argument("--calibration", type=int, default=None,
-                   help="simulated calibration windows for int8 (default: wearsdk.export.CALIBRATION_WINDOWS, 128; "
-                   "encoders' windows across rest, walking, arm movement and running)")
+    p.add_argument("--calibration", type=int, default=CALIBRATION_WINDOWS,
+                   help="simulated calibration windows for int8 (encoders: across rest, walking, arm movement and "
+                   "running; default %(default)s)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from wearsdk.export.model import CALIBRATION_WINDOWS, export_model
+    from wearsdk.export.model import export_model
 
     manifest = export_model(
         args.model, args.out, backend=args.backend, precision=args.quant, streaming=args.streaming,
         with_preprocessing=args.with_preprocessing, input_rate=args.input_rate, checkpoint=args.checkpoint,
-        pretrained=args.pretrained, allow_untrained=args.allow_untrained, hop=args.hop,
-        calibration=CALIBRATION_WINDOWS if args.calibration is None else args.calibration,
+        pretrained=args.pretrained, allow_untrained=args.allow_untrained, hop=args.hop, calibration=args.calibration,
     )
     m = json.loads(manifest.read_text())
     files = ", ".join(f"{n} ({f['bytes'] / 1024:.0f} KiB)" for n, f in m["files"].items() if "/" not in n)
