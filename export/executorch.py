@@ -11,7 +11,7 @@ import torch
 
 from wearsdk.errors import ConfigError, ExportError
 from wearsdk.export.manifest import tensor_spec, write_manifest
-from wearsdk.quant import Int8StaticConfig, output_cosine, quantize
+from wearsdk.quant import Int8StaticConfig, int8_config_for, output_cosine, quantize
 
 __all__ = ["export_executorch", "PRECISIONS"]
 
@@ -53,7 +53,8 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
                       parity_windows: torch.Tensor | None = None, model_card: dict[str, Any] | None = None) -> Path:
     """Exports ``model`` for ``example_inputs`` (batch 1) and returns the manifest path.
 
-    ``precision="int8"`` needs ``calibration`` windows ``(n, channels, samples)``. Parity against eager
+    ``precision="int8"`` needs ``calibration`` windows ``(n, channels, samples)``; ``quant_config`` defaults to
+    the model's own scheme (:func:`wearsdk.quant.int8_config_for`). Parity against eager
     fp32 is measured on ``parity_windows`` (default: the calibration windows, else the example input)
     by running the written ``.pte`` and stored in the manifest.
     """
@@ -65,7 +66,7 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
         if precision == "int8":
             if calibration is None:
                 raise ConfigError("precision='int8' needs calibration windows (n, channels, samples).")
-            config = quant_config or Int8StaticConfig()
+            config = quant_config or int8_config_for(model)
             graph = quantize(model, config, example_inputs=example_inputs, calibration=calibration)
             exported = torch.export.export(graph, example_inputs, strict=False)
             quant = config.to_dict()

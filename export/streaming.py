@@ -19,7 +19,7 @@ import torch
 from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.executorch import _lower
 from wearsdk.export.manifest import tensor_spec, write_manifest
-from wearsdk.quant import Int8StaticConfig, output_cosine, quantize
+from wearsdk.quant import int8_config_for, output_cosine, quantize
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, zscore
 from wearsdk.signal._ops import ops
 
@@ -86,7 +86,7 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
     if precision == "int8":
         if calibration is None:
             raise ConfigError("precision='int8' needs calibration windows (n, channels, window).")
-        config = Int8StaticConfig()
+        config = int8_config_for(model)
         inner = quantize(model, config, example_inputs=(calibration[:1],), calibration=calibration)
         quant = config.to_dict()
     wrapper = StreamingModule(inner, spec, window=window, hop=hop, channels=channels).eval()

@@ -159,7 +159,8 @@ class EncoderArtifact:
 def _cached(folder: Path, card: Any, say: Callable[[str], None]) -> Any:
     """The verified artifact in ``folder`` when it is this card's int8 ExecuTorch export with today's default
     quantization scheme, else None."""
-    from wearsdk.quant import Int8StaticConfig
+    from wearsdk.models import create_model
+    from wearsdk.quant import int8_config_for
     from wearsdk.runtime import load
 
     if not folder.exists():
@@ -172,7 +173,7 @@ def _cached(folder: Path, card: Any, say: Callable[[str], None]) -> Any:
     m, mc = artifact.manifest, artifact.card
     if (m["backend"], m["precision"], bool(m.get("streaming"))) != ("executorch", "int8", False) or (
         mc.get("name"), mc.get("weights_sha256"), mc.get("trained")) != (card.name, card.weights_sha256, True) or (
-        m.get("quantization") != json.loads(json.dumps(Int8StaticConfig().to_dict()))):
+        m.get("quantization") != json.loads(json.dumps(int8_config_for(create_model(card.name)).to_dict()))):
         say(f"cached artifact {folder} is not the current int8 export of the bundled {card.name}; exporting it again.")
         return None
     return artifact

@@ -149,3 +149,56 @@ def test_with_preprocessing_takes_raw_samples(tmp_path):
     with torch.no_grad():
         want = TinyEncoder().eval()(torch.from_numpy(ws.preprocess(raw.numpy(), spec)))
     assert torch.allclose(load(tmp_path)(raw)[0], want, atol=1e-5)
+
+
+class WideRangeHead(TinyEncoder):
+    """TinyEncoder whose 16 outputs span 300x in range (half the head's rows scaled up), like an embedding."""
+
+    def __init__(self):
+        super().__init__()
+        with torch.no_grad():
+            self.head.weight[:8] *= 300.0
+
+
+def test_dynamic_linear_keeps_small_outputs_and_lowers(tmp_path):
+    """One static int8 scale for all 16 outputs rounds the small ones away; ``dynamic=("head",)`` keeps them,
+    and the program lowers to XNNPACK and runs like its eager quantized graph."""
+    model = WideRangeHead().eval()
+    ex, cal, x = (windows(1),), windows(16, 2), windows(8, 4)
+    with torch.no_grad():
+        ref = model(x)[:, 8:]
+
+    def small_output_error(config):
+        q = quantize(model, config, example_inputs=ex, calibration=cal)
+        with torch.no_grad():
+            out = torch.cat([q(w[None]) for w in x])[:, 8:]
+        return float((out - ref).norm() / ref.norm())
+
+    static, dynamic = small_output_error(Int8StaticConfig()), small_output_error(Int8StaticConfig(dynamic=("head",)))
+    assert dynamic < 0.1 < static and dynamic < static / 4, (static, dynamic)
+    manifest = export_executorch(model, tmp_path, name="wide", example_inputs=ex, precision="int8", calibration=cal,
+                                 quant_config=Int8StaticConfig(dynamic=("head",)), parity_windows=x)
+    m = json.loads(manifest.read_text())
+    assert m["quantization"]["dynamic"] == ["head"] and m["parity"]["cosine_mean"] > 0.99
+    with torch.no_grad():
+        out = load(tmp_path)(x[:1])[0][0, 8:]
+    assert float((out - ref[0]).norm() / ref[0].norm()) < 0.1
+
+
+def test_dynamic_names_are_checked_before_export():
+    model, ex = TinyEncoder().eval(), (windows(1),)
+    with pytest.raises(ConfigError, match=r"not nn.Linear.*\['head'\]"):
+        quantize(model, Int8StaticConfig(dynamic=("stem",)), example_inputs=ex, calibration=windows(8))
+    with pytest.raises(ConfigError, match="both keep_float and dynamic"):
+        Int8StaticConfig(keep_float=("head",), dynamic=("head",))
+    with pytest.raises(ConfigError, match="tuple of module names"):
+        Int8StaticConfig(dynamic="head")
+
+
+def test_encoders_ask_for_a_dynamic_embedding_layer():
+    from wearsdk.models import create_model
+    from wearsdk.quant import int8_config_for
+
+    assert int8_config_for(create_model("ppg_encoder_compact")).dynamic == ("embed",)
+    assert int8_config_for(create_model("lead_vae_compact")) == Int8StaticConfig()
+    assert int8_config_for(create_model("ecg_encoder_compact"), keep_float=("stem.0",)).keep_float == ("stem.0",)

@@ -27,9 +27,9 @@ TARGETS = {"embedding_cosine_min": 0.99, "head_score_abs_diff_max": 0.01, "vae_r
 def int8_model(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     """The int8 model (PT2E, XNNPACK scheme, calibrated on ``calibration (n, channels, samples)``) as a callable
     on ``(b, channels, samples)`` (the quantized graph runs one window at a time)."""
-    from wearsdk.quant import Int8StaticConfig, quantize, run_batched
+    from wearsdk.quant import int8_config_for, quantize, run_batched
 
-    q = quantize(model.eval(), Int8StaticConfig(), example_inputs=(calibration[:1],), calibration=calibration)
+    q = quantize(model.eval(), int8_config_for(model), example_inputs=(calibration[:1],), calibration=calibration)
     return lambda x: run_batched(q, x)
 
 

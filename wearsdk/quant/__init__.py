@@ -3,13 +3,14 @@
 Imports executorch/torchao quantizers lazily; ``wearsdk.signal``/``stream``/``runtime`` never need it.
 """
 
-from wearsdk.quant.config import CALIBRATION_WINDOWS, Int8StaticConfig
+from wearsdk.quant.config import CALIBRATION_WINDOWS, Int8StaticConfig, int8_config_for
 from wearsdk.quant.model import load_calibration, quantize_model
 from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
 from wearsdk.quant.sensitivity import LayerSensitivity, sensitivity_report
 
 __all__ = [
     "Int8StaticConfig",
+    "int8_config_for",
     "CALIBRATION_WINDOWS",
     "quantize",
     "output_cosine",

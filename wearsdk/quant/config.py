@@ -8,7 +8,7 @@ from typing import Any
 
 from wearsdk.errors import ConfigError
 
-__all__ = ["Int8StaticConfig", "CALIBRATION_WINDOWS"]
+__all__ = ["Int8StaticConfig", "CALIBRATION_WINDOWS", "int8_config_for"]
 
 # Simulated int8 calibration windows by default (wearsdk export, bench quant, the demo, bundled heads): the
 # encoders' windows span 32 participants x rest, walking, arm movement and running. PPG encoder, HR head fitted on
@@ -22,17 +22,26 @@ class Int8StaticConfig:
     activations with ranges from calibration windows (PT2E observers).
 
     ``keep_float``: fully qualified module names left in float (from a sensitivity report).
+    ``dynamic``: ``nn.Linear`` module names quantized with dynamic int8 activations instead (int8 weights,
+    the input's scale computed per row at run time, float output; XNNPACK's qd8 linear). For a final
+    projection whose outputs differ in range, one static output scale would round the small ones away.
     """
 
     per_channel: bool = True
     keep_float: tuple[str, ...] = ()
+    dynamic: tuple[str, ...] = ()
     min_calibration_windows: int = 8
 
     def __post_init__(self) -> None:
         if not isinstance(self.per_channel, bool):
             raise ConfigError(f"Int8StaticConfig.per_channel must be a bool, got {self.per_channel!r}.")
-        if isinstance(self.keep_float, str) or not all(isinstance(n, str) for n in self.keep_float):
-            raise ConfigError(f"Int8StaticConfig.keep_float must be a tuple of module names, got {self.keep_float!r}.")
+        for field in ("keep_float", "dynamic"):
+            names = getattr(self, field)
+            if isinstance(names, str) or not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+                raise ConfigError(f"Int8StaticConfig.{field} must be a tuple of module names, got {names!r}.")
+        both = sorted(set(self.keep_float) & set(self.dynamic))
+        if both:
+            raise ConfigError(f"Int8StaticConfig: {both} are in both keep_float and dynamic; choose one per layer.")
         if not isinstance(self.min_calibration_windows, int) or self.min_calibration_windows < 1:
             raise ConfigError(
                 f"Int8StaticConfig.min_calibration_windows must be an int >= 1, got {self.min_calibration_windows!r}."
@@ -40,3 +49,13 @@ class Int8StaticConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {"scheme": "int8_static_xnnpack", **dataclasses.asdict(self)}
+
+
+def int8_config_for(model: Any, **overrides: Any) -> Int8StaticConfig:
+    """The int8 scheme a model asks for: :class:`Int8StaticConfig` with ``dynamic`` and ``keep_float`` set
+    from the model's ``int8_dynamic`` / ``int8_keep_float`` layer names (the encoders: final ``embed`` linear
+    dynamic, ``stem.0`` conv float; none for other models), then ``overrides``. ``wearsdk export``,
+    ``wearsdk quantize``, ``wearsdk bench quant``, the demo and the bundled heads all use it."""
+    fields = {"dynamic": tuple(getattr(model, "int8_dynamic", ())),
+              "keep_float": tuple(getattr(model, "int8_keep_float", ()))}
+    return Int8StaticConfig(**{**fields, **overrides})

@@ -10,6 +10,7 @@ decide calibration and what stays in float.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, DTypeError, NonFiniteInputError, ShapeError
-from wearsdk.quant.config import Int8StaticConfig
+from wearsdk.quant.config import int8_config_for
 from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
 from wearsdk.quant.sensitivity import sensitivity_report
 
@@ -95,7 +96,8 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         )
     started = time.perf_counter()
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
-    config = Int8StaticConfig(keep_float=tuple(keep_float))
+    config = int8_config_for(model)
+    config = dataclasses.replace(config, keep_float=tuple(dict.fromkeys(config.keep_float + tuple(keep_float))))
     card = model.card
     trained = bool(pretrained or checkpoint)
     if str(calibration) == "sim":

@@ -27,6 +27,8 @@ def _quantizer(config: Int8StaticConfig):
     from torchao.quantization.pt2e.quantizer import get_module_name_filter
 
     q = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=config.per_channel))
+    for name in config.dynamic:
+        q.set_module_name(name, get_symmetric_quantization_config(is_per_channel=config.per_channel, is_dynamic=True))
     if config.keep_float:
         in_float = [get_module_name_filter(name) for name in config.keep_float]
         q.set_filter_function(lambda node: not any(f(node) for f in in_float))
@@ -124,7 +126,8 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
             ``config.min_calibration_windows`` windows in all.
 
     Raises:
-        ConfigError: wrong config type, an empty or too small calibration set, unknown ``keep_float`` names.
+        ConfigError: wrong config type, an empty or too small calibration set, unknown ``keep_float`` names,
+            ``dynamic`` names that are not ``nn.Linear`` modules of the model.
         ShapeError / DTypeError / NonFiniteInputError: calibration windows not of the model's input spec.
         ExportError: ``torch.export`` cannot capture the model.
 
@@ -144,8 +147,13 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
             "activation ranges from fewer windows clip real signals. Pass more windows (or lower "
             "Int8StaticConfig.min_calibration_windows knowingly)."
         )
-    names = {n for n, _ in model.named_modules()}
-    unknown = [n for n in config.keep_float if n not in names]
+    modules = dict(model.named_modules())
+    not_linear = [n for n in config.dynamic if not isinstance(modules.get(n), torch.nn.Linear)]
+    if not_linear:
+        linears = [n for n, m in modules.items() if isinstance(m, torch.nn.Linear)]
+        raise ConfigError(f"Int8StaticConfig.dynamic names {not_linear} are not nn.Linear modules of the model "
+                          f"(dynamic int8 is for linear layers); its linear layers are {linears}.")
+    unknown = [n for n in config.keep_float if n not in modules]
     if unknown:
         layers = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
         raise ConfigError(f"keep_float names {unknown} are not modules of the model; its conv/linear layers are "
