@@ -13,6 +13,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
     ("preprocess_stream.py", [], "identical to offline: True"),
     ("stream_session.py", ["--seconds", "40", "--drop-rate", "0.05"], "= processed"),
     ("encoder_arch_sweep.py", ["--modality", "ecg", "--candidates", "relu_s4", "--repeats", "2"], "relu_s4 {"),
+    ("lead_vae_sim_ceiling.py", ["--train-participants", "12", "--test-participants", "6", "--segments", "1"],
+     "clean true_dipole_oracle: mean r"),
 ])
 def test_example_runs(script, args, expect):
     proc = subprocess.run([sys.executable, str(EXAMPLES / script), *args], capture_output=True, text=True,
