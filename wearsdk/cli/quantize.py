@@ -17,8 +17,14 @@ model runs in float on the calibration windows while observers record every acti
 calibrate on windows like the ones the model will see (preprocessed as its card says); too few or
 unrepresentative windows give ranges that clip real signals or waste resolution.
 
+Each model brings its scheme (wearsdk.quant.int8_config_for): the encoders keep their final `embed`
+linear at dynamic int8 (int8 weights; its input's scale is computed per window at run time, its output
+is float), because their 256 embedding dims span ~100x in range and one fixed output scale would round
+the small ones away. quant_report.json records the scheme under "config".
+
 Calibration (--calibration):
-  sim        --windows simulated windows (default 32), preprocessed as the model card says
+  sim        --windows simulated windows (default 128, as wearsdk export uses; the encoders' across rest,
+             walking, arm movement and running), preprocessed as the model card says
   FILE.npy   your own model inputs: one float32 array (N, channels, samples) matching the card's
              channels and window length, already preprocessed; --windows takes the first N
 
@@ -70,7 +76,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--calibration", default="sim", metavar="sim|FILE.npy",
                    help="calibration windows: simulated (default) or a float32 (N, channels, samples) .npy")
     p.add_argument("--windows", type=int, default=None, metavar="N",
-                   help="calibration windows: simulated count (default 32), or the first N of the .npy (at least 8)")
+                   help="calibration windows: simulated count (default 128, as wearsdk export), or the first N of "
+                   "the .npy (at least 8)")
     p.add_argument("--eval-windows", type=int, default=16, metavar="N",
                    help="held-out simulated windows for int8 vs fp32 (default 16)")
     p.add_argument("--keep-float", action="extend", nargs="+", default=[], metavar="MOD",

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, DTypeError, NonFiniteInputError, ShapeError
-from wearsdk.quant.config import int8_config_for
+from wearsdk.quant.config import CALIBRATION_WINDOWS, int8_config_for
 from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
 from wearsdk.quant.sensitivity import sensitivity_report
 
@@ -74,10 +74,10 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
 
     Writes ``<name>_int8.pt2`` (``torch.export.save`` of the quantized program; ``<name>_untrained_int8.pt2``
     for random weights) and ``quant_report.json``. ``calibration`` is ``"sim"`` (``windows`` simulated
-    windows, default 32, from ``seed``) or a ``.npy`` file of ``(N, channels, samples)`` float32 model inputs
-    (all N, or the first ``windows``). ``eval_windows`` simulated windows from ``seed + 1`` (other
-    participants) measure int8 vs fp32. ``sensitivity`` adds the per-layer report: ``True`` for every
-    conv/linear layer (one quantization each: minutes for a deep model), or a list of module names.
+    windows, default ``CALIBRATION_WINDOWS`` = 128, from ``seed``) or a ``.npy`` file of ``(N, channels,
+    samples)`` float32 model inputs (all N, or the first ``windows``). ``eval_windows`` simulated windows from
+    ``seed + 1`` (other participants) measure int8 vs fp32. ``sensitivity`` adds the per-layer report: ``True``
+    for every conv/linear layer (one quantization each: minutes for a deep model), or a list of module names.
     Weights: ``pretrained``, ``checkpoint`` or, to test the toolchain only, ``allow_untrained`` (the report
     then says ``trained: false``).
     """
@@ -101,10 +101,10 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
     card = model.card
     trained = bool(pretrained or checkpoint)
     if str(calibration) == "sim":
-        n = 32 if windows is None else windows
+        n = CALIBRATION_WINDOWS if windows is None else windows
         if n < config.min_calibration_windows:
             raise ConfigError(f"{n} calibration windows asked for, static int8 needs >= "
-                              f"{config.min_calibration_windows} (default 32).")
+                              f"{config.min_calibration_windows} (default {CALIBRATION_WINDOWS}).")
         calib = simulated_windows(card, n, seed=seed)
         source: dict[str, Any] = {"source": "sim", "seed": seed}
     else:
