@@ -27,8 +27,9 @@ import torch
 
 from wearsdk._integrity import sha256_file
 from wearsdk.bench.quant import encoder_int8_agreement, int8_model
-from wearsdk.export import CALIBRATION_WINDOWS, simulated_windows
+from wearsdk.export import simulated_windows
 from wearsdk.models import create_model
+from wearsdk.quant import CALIBRATION_SEED, CALIBRATION_WINDOWS
 from wearsdk.sim import ACTIVITY_CYCLE
 from wearsdk.train.distill import load_teacher
 from wearsdk.train.heads import embed, fit_heads, head_scores, labelled_windows
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     x_te, y_te, _ = labelled_windows(modality, card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), args.cohort_seed,
                                      {"af": 0.3})
     rest = np.arange(len(x_te)) % len(ACTIVITY_CYCLE) == 0
-    calibration = simulated_windows(card, CALIBRATION_WINDOWS, seed=0)  # as wearsdk export calibrates
+    calibration = simulated_windows(card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED)  # as wearsdk export does
     student_int8 = int8_model(student, calibration)
     train_embeddings = {
         "teacher": (embed(teacher, x_tr), y_tr, ids),

@@ -18,7 +18,7 @@ from wearsdk.export.executorch import export_executorch
 from wearsdk.export.onnx import export_onnx
 from wearsdk.export.preprocessing import WithPreprocessing
 from wearsdk.export.streaming import export_executorch_streaming
-from wearsdk.quant.config import CALIBRATION_WINDOWS
+from wearsdk.quant.config import CALIBRATION_SEED, CALIBRATION_WINDOWS
 from wearsdk.signal import PreprocessSpec, preprocess
 
 __all__ = ["export_model", "simulated_windows", "BACKENDS", "CALIBRATION_WINDOWS"]
@@ -73,7 +73,8 @@ def simulated_windows(card: Any, n: int, *, seed: int = 0, input_rate: float | N
 def export_model(name: str, out: str | Path, *, backend: str = "executorch", precision: str = "fp32",
                  streaming: bool = False, with_preprocessing: bool = False, input_rate: float | None = None,
                  checkpoint: str | Path | None = None, pretrained: bool = False, allow_untrained: bool = False,
-                 hop: int | None = None, calibration: int = CALIBRATION_WINDOWS, seed: int = 0) -> Path:
+                 hop: int | None = None, calibration: int = CALIBRATION_WINDOWS,
+                 seed: int = CALIBRATION_SEED) -> Path:
     """Exports the registered model ``name`` and returns the manifest path (see ``wearsdk export --help``)."""
     from wearsdk.models import create_model
 

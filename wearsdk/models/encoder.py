@@ -358,6 +358,8 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
             "student_keeps_quality_prob_auroc": 1.2509,
             "int8_embedding_cosine_mean": 0.9998,
             "int8_head_score_abs_diff_max": 0.0061,
+            # wearsdk bench quant, 1,024 held-out windows (docs/reports/ppg_encoder_compact_bench_quant.json)
+            "int8_head_score_abs_diff_max_1024_windows": 0.0082,
             "distill_val_cosine_to_teacher": 0.9718,
             "distill_val_participant_retrieval_at_1": 0.0,
             "teacher_val_participant_retrieval_at_1": 0.002,
@@ -393,6 +395,8 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
             "student_keeps_quality_prob_auroc": 1.0138,
             "int8_embedding_cosine_mean": 0.9994,
             "int8_head_score_abs_diff_max": 0.0152,
+            # wearsdk bench quant, 1,024 held-out windows (docs/reports/ecg_encoder_compact_bench_quant.json)
+            "int8_head_score_abs_diff_max_1024_windows": 0.0089,
             "distill_val_cosine_to_teacher": 0.9655,
             "distill_val_participant_retrieval_at_1": 0.2695,
             "teacher_val_participant_retrieval_at_1": 0.252,

@@ -3,7 +3,7 @@
 Imports executorch/torchao quantizers lazily; ``wearsdk.signal``/``stream``/``runtime`` never need it.
 """
 
-from wearsdk.quant.config import CALIBRATION_WINDOWS, Int8StaticConfig, int8_config_for
+from wearsdk.quant.config import CALIBRATION_SEED, CALIBRATION_WINDOWS, Int8StaticConfig, int8_config_for
 from wearsdk.quant.model import load_calibration, quantize_model
 from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
 from wearsdk.quant.sensitivity import LayerSensitivity, sensitivity_report
@@ -12,6 +12,7 @@ __all__ = [
     "Int8StaticConfig",
     "int8_config_for",
     "CALIBRATION_WINDOWS",
+    "CALIBRATION_SEED",
     "quantize",
     "output_cosine",
     "run_batched",
