@@ -5,8 +5,8 @@ The encoders and their heads were trained on simulated signals only. This script
 HR head of the bundled compact student with the same head fitted on its teacher's embeddings (exactly as
 ``examples/bundle_encoder.py`` fits it: simulated cohort seed 1, participants 0-159 x rest/walk/arm/run).
 
-* ECG (30 s at 128 Hz): MIT-BIH 100 (MLII) and CPSC 2021 data_35_4, data_21_7 (lead I); reference HR from the
-  annotated beats of each window.
+* ECG (30 s at 128 Hz): MIT-BIH 100 (MLII) and CPSC 2021 data_35_4, data_21_7 (lead I); reference HR:
+  ``wearsdk.heart_rate`` of the annotated beats per window (60 / median RR).
 * PPG (60 s at 64 Hz, 4 channels): Challenge 2015 v102s PLETH (reference: beats of the simultaneous lead II by
   ``wearsdk.ecg_peaks``) and the E2E-PPG smartwatch CSV (reference: the device's own HR, ``hrm``). These are
   single-channel recordings: the one channel is given to all four inputs, which the encoders never saw.
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 import wearsdk.signal as ws
-from wearsdk import ecg_peaks
+from wearsdk import ecg_peaks, heart_rate
 from wearsdk.io import read
 from wearsdk.models import create_model, load_heads
 from wearsdk.sim import ACTIVITY_CYCLE
@@ -41,26 +41,23 @@ ECG_RECORDS = (("mitdb/100", "MLII"), ("cpsc2021/data_35_4", "I"), ("cpsc2021/da
 
 
 def encoder_input(x: np.ndarray, fs: float, card) -> np.ndarray:
-    """``(channels, samples)`` at ``fs`` Hz -> the card's rate, band-passed; not yet cut or normalised."""
-    lo, hi = card.preprocessing.band_hz
-    y = ws.bandpass(np.ascontiguousarray(x, np.float32), sampling_rate=fs, low=lo, high=hi,
-                    order=card.preprocessing.filter_order)
-    return np.asarray(ws.resample(np.ascontiguousarray(y), sampling_rate=fs, target_rate=card.sampling_rate_hz))
+    """``(channels, samples)`` at ``fs`` Hz through the card's preprocessing (as on the device), at its rate."""
+    return np.asarray(ws.preprocess(np.ascontiguousarray(x, np.float32), card.preprocess_spec(fs)))
 
 
-def cut(y: np.ndarray, missing_s: np.ndarray, card, channels: int) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def cut(y: np.ndarray, missing_s: np.ndarray, card, channels: int) -> tuple[np.ndarray, list[int]]:
     """Non-overlapping windows of ``y (1, samples)`` (at the card's rate) with no missing sample (``missing_s``:
-    times in s), z-scored per window, the channel repeated ``channels`` times; with each window's span in s."""
+    times in s), z-scored per window, the channel repeated ``channels`` times; with each window's index ``k``
+    (it spans ``[k, k + 1)`` window lengths from the start)."""
     n, fs = card.window_samples, card.sampling_rate_hz
-    windows, spans = [], []
+    windows, index = [], []
     for k in range(1, y.shape[-1] // n):  # the first window holds the filter's start-up: skipped
-        start, end = k * n / fs, (k + 1) * n / fs
-        if np.any((missing_s >= start) & (missing_s < end)):
+        if np.any((missing_s >= k * n / fs) & (missing_s < (k + 1) * n / fs)):
             continue
         w = np.ascontiguousarray(y[:, k * n:(k + 1) * n])
         windows.append(np.repeat(np.asarray(ws.zscore(w)), channels, axis=0))
-        spans.append((start, end))
-    return np.asarray(windows, np.float32), spans
+        index.append(k)
+    return np.asarray(windows, np.float32), index
 
 
 def missing_times(valid: np.ndarray, fs: float) -> np.ndarray:
@@ -85,10 +82,10 @@ def bridge_short_gaps(x: np.ndarray, valid: np.ndarray, fs: float,
     return x, valid
 
 
-def rate_from_beats(beats_s: np.ndarray, start: float, end: float) -> float:
-    """Mean heart rate (bpm) from beat times (s) inside ``[start, end)``."""
-    b = beats_s[(beats_s >= start) & (beats_s < end)]
-    return float(60.0 * (b.size - 1) / (b[-1] - b[0])) if b.size > 2 else float("nan")
+def window_rates(beats: np.ndarray, fs: float, card, duration_s: float) -> np.ndarray:
+    """Reference HR (bpm) per encoder window from beat sample indices at ``fs`` Hz (``wearsdk.heart_rate``)."""
+    return heart_rate(np.asarray(beats, np.int64), sampling_rate=fs, window_s=card.window_seconds,
+                      duration_s=duration_s)
 
 
 def ecg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -98,11 +95,11 @@ def ecg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
         ch = rec.channels.index(lead)
         x, ok = bridge_short_gaps(rec.signals[ch], rec.valid[ch], rec.sampling_rate)
         y = encoder_input(np.nan_to_num(x)[None], rec.sampling_rate, card)
-        w, spans = cut(y, missing_times(ok, rec.sampling_rate), card, 1)
-        beats = rec.annotations.beats / rec.sampling_rate
+        w, index = cut(y, missing_times(ok, rec.sampling_rate), card, 1)
+        rates = window_rates(rec.annotations.beats, rec.sampling_rate, card, x.size / rec.sampling_rate)
         xs.append(w)
-        hr += [rate_from_beats(beats, a, b) for a, b in spans]
-        source += [name] * len(spans)
+        hr += [rates[k] for k in index]
+        source += [name] * len(index)
     return np.concatenate(xs), np.asarray(hr), source
 
 
@@ -113,19 +110,19 @@ def ppg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
     x_ppg, ok_ppg = bridge_short_gaps(rec.signals[pleth], rec.valid[pleth], fs)
     x_ecg, ok_ecg = bridge_short_gaps(rec.signals[ii], rec.valid[ii], fs)
     y = encoder_input(np.nan_to_num(x_ppg)[None], fs, card)
-    w, spans = cut(y, missing_times(ok_ppg & ok_ecg, fs), card, 4)
-    beats = ecg_peaks(np.nan_to_num(x_ecg), sampling_rate=fs) / fs
+    w, index = cut(y, missing_times(ok_ppg & ok_ecg, fs), card, 4)
+    rates = window_rates(ecg_peaks(np.nan_to_num(x_ecg), sampling_rate=fs), fs, card, x_ecg.size / fs)
     xs += list(w)
-    hr += [rate_from_beats(beats, a, b) for a, b in spans]
-    source += ["challenge2015/v102s"] * len(spans)
+    hr += [rates[k] for k in index]
+    source += ["challenge2015/v102s"] * len(index)
     rec = read(real / "wearable_ppg/e2epyppg_201902020222_Data.csv")
     fs, ppg, dev = rec.sampling_rate, rec.channels.index("ppg"), rec.channels.index("hrm")
     x, ok = bridge_short_gaps(rec.signals[ppg] - np.nanmean(rec.signals[ppg]), rec.valid[ppg], fs)
     y = encoder_input(np.nan_to_num(x)[None], fs, card)
-    w, spans = cut(y, missing_times(ok, fs), card, 4)
+    w, index = cut(y, missing_times(ok, fs), card, 4)
     t = np.arange(rec.signals.shape[-1]) / fs
-    for (a, b), win in zip(spans, w, strict=True):
-        device = rec.signals[dev][(t >= a) & (t < b)]
+    for k, win in zip(index, w, strict=True):
+        device = rec.signals[dev][(t >= k * card.window_seconds) & (t < (k + 1) * card.window_seconds)]
         device = device[device > 0]
         if device.size:
             xs.append(win)

@@ -312,7 +312,7 @@ def _provenance(modality: str, threads: int) -> dict[str, Any]:
         f"1 CPU thread, student {threads}, on 2 shared x86_64 cores; the sha256 pins this file, a rerun was not "
         "checked bit for bit)",
         limitations="Trained and validated on simulated signals only. On a handful of real records (MIT-BIH 100, CPSC "
-        "2021, Challenge 2015 v102s, one smartwatch CSV; metrics real_hr_bpm_mae) the HR head is 2-3x less accurate "
+        "2021, Challenge 2015 v102s, one smartwatch CSV; metrics real_hr_bpm_mae) the HR head is ~2x less accurate "
         "than its own teacher's: the student does not yet keep the teacher's accuracy on real signals. "
         "Not validated for: diagnosis of any kind (the AF head is a simulator-trained screening signal, not a "
         "detector), other rhythms or conditions than the simulator's, other devices, sensor placements or sampling "
@@ -364,8 +364,8 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
             "distill_val_participant_retrieval_at_1": 0.0,
             "teacher_val_participant_retrieval_at_1": 0.002,
             # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 14 real windows
-            "real_hr_bpm_mae": 17.83,
-            "real_hr_bpm_mae_teacher": 6.87,
+            "real_hr_bpm_mae": 16.03,
+            "real_hr_bpm_mae_teacher": 7.95,
         },
     ),
     "ecg_encoder_compact": dict(
@@ -401,8 +401,8 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
             "distill_val_participant_retrieval_at_1": 0.2695,
             "teacher_val_participant_retrieval_at_1": 0.252,
             # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 69 real windows
-            "real_hr_bpm_mae": 15.11,
-            "real_hr_bpm_mae_teacher": 6.42,
+            "real_hr_bpm_mae": 14.24,
+            "real_hr_bpm_mae_teacher": 5.82,
         },
     ),
 }
