@@ -21,14 +21,10 @@ import numpy as np
 import torch
 
 from wearsdk.models import create_model
+from wearsdk.signal import zscore
 from wearsdk.train.data import PTBXLLeads, load_12lead_windows
 from wearsdk.train.evaluate import lead_vae_report
 from wearsdk.train.sim_data import SimLeads
-
-
-def zscored(x12: torch.Tensor) -> torch.Tensor:
-    """Each lead of each record z-scored over time."""
-    return (x12 - x12.mean(-1, keepdim=True)) / x12.std(-1, keepdim=True).clamp_min(1e-6)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         "cinc2021": torch.from_numpy(np.concatenate(
             [load_12lead_windows(r.with_suffix("")) for r in sorted((real / "cinc2021").glob("*.hea"))])),
         "ptbdb": torch.from_numpy(load_12lead_windows(real / "ptbdb" / "s0010_re")),
-        "sim_heldout": zscored(torch.stack([sim[i][1] for i in range(len(sim))])),
+        "sim_heldout": zscore(torch.stack([sim[i][1] for i in range(len(sim))])),  # per lead and record
     }
     reports = {name: lead_vae_report(m, train, sets, zscore_outputs=True) for name, m in models.items()}
     results = {}

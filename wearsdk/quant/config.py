@@ -56,10 +56,8 @@ class Int8StaticConfig:
 
 
 def int8_config_for(model: Any, **overrides: Any) -> Int8StaticConfig:
-    """The int8 scheme a model asks for: :class:`Int8StaticConfig` with ``dynamic`` and ``keep_float`` set
-    from the model's ``int8_dynamic`` / ``int8_keep_float`` layer names (the encoders: final ``embed`` linear
-    dynamic, ``stem.0`` conv float; none for other models), then ``overrides``. ``wearsdk export``,
-    ``wearsdk quantize``, ``wearsdk bench quant``, the demo and the bundled heads all use it."""
-    fields = {"dynamic": tuple(getattr(model, "int8_dynamic", ())),
-              "keep_float": tuple(getattr(model, "int8_keep_float", ()))}
-    return Int8StaticConfig(**{**fields, **overrides})
+    """The int8 scheme a model asks for: :class:`Int8StaticConfig` with ``dynamic`` set to the model's
+    ``int8_dynamic`` layer names (the encoders' final ``embed`` linear; none for other models), then
+    ``overrides``. ``wearsdk export``, ``wearsdk quantize``, ``wearsdk bench quant``, the demo and the bundled
+    heads all use it."""
+    return Int8StaticConfig(**{"dynamic": tuple(getattr(model, "int8_dynamic", ())), **overrides})

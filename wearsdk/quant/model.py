@@ -10,7 +10,6 @@ decide calibration and what stays in float.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import time
@@ -96,8 +95,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         )
     started = time.perf_counter()
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
-    config = int8_config_for(model)
-    config = dataclasses.replace(config, keep_float=tuple(dict.fromkeys(config.keep_float + tuple(keep_float))))
+    config = int8_config_for(model, keep_float=tuple(keep_float))
     card = model.card
     trained = bool(pretrained or checkpoint)
     if str(calibration) == "sim":
