@@ -48,6 +48,9 @@ def test_every_preset_builds_and_roundtrips(recipe: str, preset: str, tmp_path) 
         ({"amp": "fp8"}, "amp"),
         ({"data.activities": ["rest", "swim"]}, "activities"),
         ({"data.activities": []}, "activities"),
+        ({"data.ecg_leads": ["I", "MLII"]}, "ecg_leads"),
+        ({"data.ecg_leads": "II"}, "ecg_leads"),
+        ({"augment.p_channel_collapse": -0.1}, "p_channel_collapse"),
     ],
 )
 def test_bad_configs_are_rejected_naming_the_key(overrides: dict, key: str) -> None:

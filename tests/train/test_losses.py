@@ -18,7 +18,7 @@ from wearsdk.train import (
     make_target,
     pearson_r,
 )
-from wearsdk.train.augment import channel_permutation, cutout, time_warp
+from wearsdk.train.augment import channel_collapse, channel_permutation, cutout, time_warp
 from wearsdk.train.losses import zscore_mse
 
 
@@ -106,3 +106,22 @@ def test_single_augmentations() -> None:
     assert time_warp(x, 0.3, 4, g)[:, 0].eq(x[:, 0]).all()  # endpoints stay put
     p = channel_permutation(torch.arange(4.0)[:, None], g)
     assert sorted(p.flatten().tolist()) == [0, 1, 2, 3]
+    c = channel_collapse(torch.arange(8.0).reshape(4, 2), g)
+    assert c.shape == (4, 2) and (c == c[0]).all() and c[0, 1] - c[0, 0] == 1 and int(c[0, 0]) % 2 == 0
+
+
+def test_channel_collapse_leaves_the_random_stream_of_configs_without_it() -> None:
+    """Enabling the collapse adds a coin; configs without it draw exactly the five coins they always drew."""
+    x = torch.randn(4, 256)
+    off = {k: 0.0 for k in ("p_cutout", "p_magnitude_warp", "p_time_warp", "p_noise", "p_channel_permutation")}
+    for collapse, coins in ((0.0, 5), (1e-9, 6)):
+        g = torch.Generator().manual_seed(3)
+        Augmenter(AugmentConfig(**off, p_channel_collapse=collapse))(x, g)
+        reference = torch.Generator().manual_seed(3)
+        torch.rand(coins, generator=reference)
+        torch.testing.assert_close(torch.rand(4, generator=g), torch.rand(4, generator=reference))
+    always = Augmenter(AugmentConfig(**off, p_channel_collapse=1.0))
+    z = always(x, torch.Generator().manual_seed(0))
+    assert (z == z[0]).all() and any(torch.equal(z[0], row) for row in x)
+    single = torch.randn(1, 64)
+    torch.testing.assert_close(always(single, torch.Generator().manual_seed(0)), single)

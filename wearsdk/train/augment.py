@@ -13,7 +13,15 @@ import torch.nn.functional as F
 from wearsdk.errors import ShapeError
 from wearsdk.train.config import AugmentConfig
 
-__all__ = ["Augmenter", "cutout", "magnitude_warp", "time_warp", "gaussian_noise", "channel_permutation"]
+__all__ = [
+    "Augmenter",
+    "cutout",
+    "magnitude_warp",
+    "time_warp",
+    "gaussian_noise",
+    "channel_permutation",
+    "channel_collapse",
+]
 
 
 def _smooth_curve(values: torch.Tensor, samples: int) -> torch.Tensor:
@@ -60,12 +68,18 @@ def channel_permutation(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return x[torch.randperm(x.shape[0], generator=gen)]
 
 
+def channel_collapse(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Copy one random channel onto every channel (a single-sensor device feeding all inputs)."""
+    k = int(torch.randint(0, x.shape[0], (), generator=gen))
+    return x[k : k + 1].expand_as(x).clone()
+
+
 class Augmenter:
     """The augmentation module: ``augmenter(x, gen)`` with ``x`` of shape ``(channels, samples)``.
 
-    Order: time warp, magnitude warp, cut-out, Gaussian noise, channel permutation; each applied with its
-    probability from :class:`~wearsdk.train.config.AugmentConfig`. Channel permutation only when
-    ``channels > 1``.
+    Order: time warp, magnitude warp, cut-out, Gaussian noise, channel permutation, channel collapse; each
+    applied with its probability from :class:`~wearsdk.train.config.AugmentConfig`. The channel augmentations
+    only when ``channels > 1``.
     """
 
     def __init__(self, config: AugmentConfig) -> None:
@@ -75,7 +89,9 @@ class Augmenter:
         if x.ndim != 2:
             raise ShapeError(f"Augmenter: expected one window (channels, samples), got {tuple(x.shape)}.")
         c = self.config
-        u = torch.rand(5, generator=gen)  # one coin per augmentation, always drawn: a stable random stream
+        # one coin per augmentation, always drawn: a stable random stream (the collapse coin only when enabled,
+        # so that configs without it draw exactly the stream they drew before it existed)
+        u = torch.rand(6 if c.p_channel_collapse > 0 else 5, generator=gen)
         if u[0] < c.p_time_warp:
             x = time_warp(x, c.time_warp_sigma, c.time_warp_knots, gen)
         if u[1] < c.p_magnitude_warp:
@@ -86,4 +102,6 @@ class Augmenter:
             x = gaussian_noise(x, c.noise_sigma, gen)
         if u[4] < c.p_channel_permutation and x.shape[0] > 1:
             x = channel_permutation(x, gen)
+        if len(u) > 5 and u[5] < c.p_channel_collapse and x.shape[0] > 1:
+            x = channel_collapse(x, gen)
         return x

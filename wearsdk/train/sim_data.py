@@ -2,7 +2,7 @@
 
 * :class:`SimWindows` (a :class:`~wearsdk.train.data.WindowDataset`): item ``p * segments + s`` is segment
   ``s`` of participant ``p``, recorded during ``activities[s % len(activities)]``: 4-channel PPG at 64 Hz or
-  ECG lead I at 128 Hz, for the encoder's window, after the model card's *causal* band-pass
+  one ECG lead at 128 Hz (lead ``leads[(p + s) % len(leads)]``, by default the watch's lead I), for the encoder's window, after the model card's *causal* band-pass
   (:func:`wearsdk.signal.bandpass`, with a 2 s pre-roll dropped so the filter has settled) and a per-channel
   z-score, as on the device.
 * :class:`SimLeads` (a :class:`~wearsdk.train.data.LeadDataset`): 10 s of 12-lead ECG simulated at 500 Hz,
@@ -40,13 +40,14 @@ class SimWindows(Dataset):
         card: ModelCard,
         seed: int,
         activities: tuple[str, ...] = ("rest",),
+        leads: tuple[str, ...] = ("I",),
     ) -> None:
         from wearsdk.sim import Cohort
 
         if modality not in ("ppg", "ecg"):
             raise ConfigError(f"SimWindows.modality: expected 'ppg' or 'ecg', got {modality!r}.")
         self.modality, self.participants, self.segments, self.card = modality, participants, segments, card
-        self.activities = tuple(activities)
+        self.activities, self.leads = tuple(activities), tuple(leads)
         self.cohort = Cohort(participants.stop, seed=seed)
 
     def __len__(self) -> int:
@@ -59,15 +60,16 @@ class SimWindows(Dataset):
         p, s = divmod(int(index), self.segments)
         pid = self.participants[p]
         activity = self.activities[s % len(self.activities)]
-        x, _ = encoder_window(self.cohort[pid], self.modality, self.card, segment=s, activity=activity)
+        lead = self.leads[(pid + s) % len(self.leads)]
+        x, _ = encoder_window(self.cohort[pid], self.modality, self.card, segment=s, activity=activity, lead=lead)
         return torch.from_numpy(x), f"sim{pid}"
 
 
 def encoder_window(
-    participant: Any, modality: str, card: ModelCard, *, segment: int = 0, activity: str = "rest"
+    participant: Any, modality: str, card: ModelCard, *, segment: int = 0, activity: str = "rest", lead: str = "I"
 ) -> tuple[np.ndarray, Any]:
     """One encoder input of a simulated participant, as on the device: ``(channels, window_samples)`` float32
-    (4-ch PPG at 64 Hz or lead I at 128 Hz) after the card's causal band-pass (2 s pre-roll dropped) and a
+    (4-ch PPG at 64 Hz or ECG ``lead`` at 128 Hz; the watch records lead I) after the card's causal band-pass (2 s pre-roll dropped) and a
     per-channel z-score, with the recording's :class:`~wearsdk.sim.Truth` (times from the pre-roll's start)."""
     import wearsdk.signal as ws
 
@@ -75,7 +77,7 @@ def encoder_window(
     rec = participant.record(
         n / fs + _PREROLL_S, sampling_rates={modality: fs}, segment=segment, activity=activity, streams=(modality,)
     )
-    x = rec.ppg if modality == "ppg" else rec.ecg[[0]]  # lead I for the watch ECG
+    x = rec.ppg if modality == "ppg" else rec.ecg[[rec.leads.index(lead)]]
     lo, hi = card.preprocessing.band_hz
     x = ws.bandpass(
         np.ascontiguousarray(x, np.float32), sampling_rate=fs, low=lo, high=hi, order=card.preprocessing.filter_order
@@ -122,6 +124,6 @@ def build(config: Any, card: ModelCard) -> tuple[Dataset, Dataset]:
         )
     modality = config.recipe.split("_")[0]
     return (
-        SimWindows(modality, train_p, d.segments_per_participant, card, config.seed, d.activities),
-        SimWindows(modality, val_p, d.segments_per_participant, card, config.seed, d.activities),
+        SimWindows(modality, train_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads),
+        SimWindows(modality, val_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads),
     )
