@@ -2,9 +2,9 @@
 
 * :class:`SimWindows` (a :class:`~wearsdk.train.data.WindowDataset`): item ``p * segments + s`` is segment
   ``s`` of participant ``p``, recorded during ``activities[s % len(activities)]``: 4-channel PPG at 64 Hz or
-  one ECG lead at 128 Hz (lead ``leads[(p + s) % len(leads)]``, by default the watch's lead I), for the encoder's window, after the model card's *causal* band-pass
-  (:func:`wearsdk.signal.bandpass`, with a 2 s pre-roll dropped so the filter has settled) and a per-channel
-  z-score, as on the device.
+  one ECG lead at 128 Hz (lead ``leads[(p + s) % len(leads)]``, by default the watch's lead I), for the
+  encoder's window, after the model card's *causal* band-pass (:func:`wearsdk.signal.bandpass`, with a 2 s
+  pre-roll dropped so the filter has settled) and a per-channel z-score, as on the device.
 * :class:`SimLeads` (a :class:`~wearsdk.train.data.LeadDataset`): 10 s of 12-lead ECG simulated at 500 Hz,
   band-passed 0.5-40 Hz (zero phase, as the PTB-XL records were), resampled to 100 Hz, in mV.
 
@@ -69,8 +69,9 @@ def encoder_window(
     participant: Any, modality: str, card: ModelCard, *, segment: int = 0, activity: str = "rest", lead: str = "I"
 ) -> tuple[np.ndarray, Any]:
     """One encoder input of a simulated participant, as on the device: ``(channels, window_samples)`` float32
-    (4-ch PPG at 64 Hz or ECG ``lead`` at 128 Hz; the watch records lead I) after the card's causal band-pass (2 s pre-roll dropped) and a
-    per-channel z-score, with the recording's :class:`~wearsdk.sim.Truth` (times from the pre-roll's start)."""
+    (4-ch PPG at 64 Hz or ECG ``lead`` at 128 Hz; the watch records lead I) after the card's causal band-pass
+    (2 s pre-roll dropped) and a per-channel z-score, with the recording's :class:`~wearsdk.sim.Truth` (times
+    from the pre-roll's start)."""
     import wearsdk.signal as ws
 
     fs, n = card.sampling_rate_hz, card.window_samples
