@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from wearsdk.cli import main
 from wearsdk.errors import CheckpointError, ConfigError
 from wearsdk.train import get_config, train
 from wearsdk.train.config import DistillConfig
-from wearsdk.train.distill import embedding_distill_loss, load_teacher, relational_kl
+from wearsdk.train.distill import embedding_distill_loss, load_teacher, relational_kl, standardized_error
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,27 @@ def test_default_encoder_loss_is_scale_free() -> None:
     t = torch.randn(8, 32, generator=torch.Generator().manual_seed(1))
     loss, parts = embedding_distill_loss(5 * t, t, DistillConfig())  # mse_weight 0 by default
     assert parts["mse"].item() == pytest.approx(16.0, rel=1e-5) and loss.item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_standardized_error_weighs_every_dimension_alike() -> None:
+    """Half an SD off in a dimension that barely varies costs about as much as half an SD off in the dominant
+    one (which also moves the others through the unit norm); the cosine hardly sees the former. Scale-free per
+    window."""
+    g = torch.Generator().manual_seed(2)
+    scales = torch.tensor([1.0] + [0.3] * 14 + [0.01])
+    t = F.normalize(torch.randn(256, 16, generator=g) * scales + 2.0, dim=1)
+    assert standardized_error(7.0 * t, t).item() == pytest.approx(0.0, abs=1e-8)
+    sd = t.std(0)
+    costs, cosines = [], []
+    for dim in (0, 15):
+        shifted = t.clone()
+        shifted[:, dim] += 0.5 * sd[dim]
+        costs.append(standardized_error(shifted, t).item())
+        cosines.append((1 - F.cosine_similarity(shifted, t, dim=1)).mean().item())
+    assert costs[1] == pytest.approx(0.25 / 16, rel=0.2) and costs[1] > 0.4 * costs[0]
+    assert cosines[1] < 0.02 * cosines[0]
+    _, parts = embedding_distill_loss(shifted, t, DistillConfig(standardized_weight=1.0))
+    assert parts["standardized"].item() == pytest.approx(costs[1])
 
 
 def test_encoder_students_learn_every_activity_teachers_stay_at_rest(ppg_teacher: Path) -> None:

@@ -204,10 +204,13 @@ class DistillConfig:
 
         L = w_cos * mean(1 - cos(e_s, e_t)) + w_mse * mean(|e_s - e_t|^2) / mean(|e_t|^2)
             + w_rel * KL(softmax(S_t / tau) || softmax(S_s / tau))
+            + w_std * mean_d(((u_s - u_t)_d / sd_d(u_t))^2)
 
     where ``S`` are the in-batch cosine similarities (diagonal excluded): the relational term keeps the
-    teacher's neighbourhood structure. The lead VAE student matches the teacher's reconstruction and the ground
-    truth: ``L = w_teacher * recon(y_s, y_t) + w_truth * recon(y_s, y) + beta * KL`` (``vae.*`` settings).
+    teacher's neighbourhood structure; ``u = e / |e|`` and ``sd_d`` is the teacher's SD of dim ``d`` over the
+    batch: the standardized term weighs every embedding dimension alike. The lead VAE student matches the
+    teacher's reconstruction and the ground truth:
+    ``L = w_teacher * recon(y_s, y_t) + w_truth * recon(y_s, y) + beta * KL`` (``vae.*`` settings).
 
     Attributes:
         teacher: the teacher's weights: the ``model.pt`` (or a checkpoint) of a finished ``wearsdk train`` run;
@@ -219,6 +222,10 @@ class DistillConfig:
             windows; the cosine and relational terms are scale-free.
         relational_weight: weight of the relational KL term (encoders).
         relational_temperature: softmax temperature of the relational term.
+        standardized_weight: weight of the per-dimension standardized error of the unit-normalised embeddings
+            (encoders). The cosine is dominated by the few high-variance dimensions; the ones a linear head reads
+            for heart rate vary little, and a student matched by cosine alone kept its teacher's heart-rate
+            readout on simulated windows but not on real ones. Scale-free like the cosine.
         teacher_weight: weight of the error to the teacher's reconstruction (VAE).
         truth_weight: weight of the error to the true 12 leads (VAE).
     """
@@ -228,11 +235,19 @@ class DistillConfig:
     mse_weight: float = 0.0
     relational_weight: float = 1.0
     relational_temperature: float = 0.1
+    standardized_weight: float = 0.0
     teacher_weight: float = 1.0
     truth_weight: float = 1.0
 
     def __post_init__(self) -> None:
-        for key in ("cosine_weight", "mse_weight", "relational_weight", "teacher_weight", "truth_weight"):
+        for key in (
+            "cosine_weight",
+            "mse_weight",
+            "relational_weight",
+            "standardized_weight",
+            "teacher_weight",
+            "truth_weight",
+        ):
             _pos("DistillConfig", key, getattr(self, key), allow_zero=True)
         _pos("DistillConfig", "relational_temperature", self.relational_temperature)
 

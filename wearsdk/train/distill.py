@@ -37,6 +37,7 @@ __all__ = [
     "check_pair",
     "embedding_distill_loss",
     "relational_kl",
+    "standardized_error",
     "EncoderDistillTask",
     "VAEDistillTask",
 ]
@@ -94,12 +95,27 @@ def embedding_distill_loss(
     student: torch.Tensor, teacher: torch.Tensor, config: Any
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The encoder distillation loss of :class:`~wearsdk.train.config.DistillConfig` on ``(n, d)`` embeddings;
-    returns ``(loss, {"cosine", "mse", "relational"})``."""
+    returns ``(loss, {"cosine", "mse", "relational", "standardized"})``."""
     cosine = (1.0 - F.cosine_similarity(student, teacher, dim=1)).mean()
     mse = (student - teacher).square().sum(1).mean() / teacher.square().sum(1).mean().clamp_min(1e-12)
     relational = relational_kl(student, teacher, config.relational_temperature)
-    loss = config.cosine_weight * cosine + config.mse_weight * mse + config.relational_weight * relational
-    return loss, {"cosine": cosine.detach(), "mse": mse.detach(), "relational": relational.detach()}
+    standardized = standardized_error(student, teacher)
+    loss = (
+        config.cosine_weight * cosine
+        + config.mse_weight * mse
+        + config.relational_weight * relational
+        + config.standardized_weight * standardized
+    )
+    parts = {"cosine": cosine, "mse": mse, "relational": relational, "standardized": standardized}
+    return loss, {k: v.detach() for k, v in parts.items()}
+
+
+def standardized_error(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """``mean_d(((u_s - u_t)_d / sd_d(u_t))^2)`` of the unit-normalised ``(n, d)`` embeddings ``u``, with
+    ``sd_d`` the teacher's SD of dimension ``d`` over the batch (``n >= 2``): every dimension weighs alike."""
+    s, t = F.normalize(student, dim=1), F.normalize(teacher, dim=1)
+    sd = t.std(0).clamp_min(1e-6)
+    return ((s - t) / sd).square().mean()
 
 
 class EncoderDistillTask:
