@@ -56,10 +56,12 @@ build_native() {
 }
 
 install_test_tools() {
-    # The Cortex-M4F tests need Debian's cross toolchain and QEMU, the fuzz test clang's libFuzzer;
+    # The Cortex-M4F tests need Debian's cross toolchain (C and C++) and QEMU, the fuzz test clang's libFuzzer;
     # without them those tests are skipped (loudly).
     local need=()
     command -v arm-none-eabi-gcc >/dev/null || need+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+    # the DSP core is C++: the cross compiler alone has no C++ standard headers (<cmath>)
+    echo '#include <cmath>' | arm-none-eabi-g++ -E -x c++ - >/dev/null 2>&1 || need+=(libstdc++-arm-none-eabi-newlib)
     command -v qemu-system-arm >/dev/null || need+=(qemu-system-arm)
     command -v clang++ >/dev/null || need+=(clang libclang-rt-14-dev)
     [[ ${#need[@]} -eq 0 ]] && return 0

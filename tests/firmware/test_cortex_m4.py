@@ -12,10 +12,13 @@ from wearsdk.firmware.footprint import footprint_report
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm")
 missing = [t for t in TOOLS if shutil.which(t) is None]
+if not missing and subprocess.run(["arm-none-eabi-g++", "-E", "-x", "c++", "-"], input="#include <cmath>\n",
+                                  capture_output=True, text=True).returncode != 0:
+    missing.append("the C++ standard headers of arm-none-eabi-g++ (libstdc++-arm-none-eabi-newlib)")
 pytestmark = pytest.mark.skipif(
     bool(missing),
     reason=f"embedded toolchain missing ({', '.join(missing)}): ./bootstrap.sh installs gcc-arm-none-eabi, "
-    "libnewlib-arm-none-eabi and qemu-system-arm where apt is available",
+    "libnewlib-arm-none-eabi, libstdc++-arm-none-eabi-newlib and qemu-system-arm where apt is available",
 )
 
 
