@@ -285,33 +285,27 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _provenance(modality: str, threads: int, beyond_the_watch: bool) -> dict[str, Any]:
+def _provenance(modality: str, threads: int) -> dict[str, Any]:
     """What the bundled compact ``modality`` encoder was trained on and how to reproduce it (``threads`` CPU
-    threads per run). ``beyond_the_watch``: distilled with the standardized term on inputs the watch does not
-    produce (all 12 ECG leads; one PPG channel on all inputs); otherwise with cosine + relational KL on the
-    watch's own inputs (``augment.p_channel_collapse=0``: the PPG preset has it at 0.25 since)."""
+    threads per run), as its ``*_distill`` preset says: the ECG student on all 12 simulated leads with the
+    standardized term, the PPG student on the watch's four channels with cosine + relational KL only."""
     what = "4-channel PPG, 60 s at 64 Hz" if modality == "ppg" else "ECG, 30 s at 128 Hz"
-    extra = (
-        "; ECG windows of all 12 simulated leads, not only the watch's lead I"
-        if modality == "ecg"
-        else "; one channel copied to all four inputs in 25% of the views"
-    )
-    flags = "--set distill.standardized_weight=1.0" if beyond_the_watch else "--set augment.p_channel_collapse=0"
+    all_leads = modality == "ecg"
     teacher = f"runs/{modality}_teacher"
     return dict(
         version="0.1.0",
         recipe=f"distilled from {modality}_encoder_full (self-supervised teacher: InfoNCE + KoLeo + EMA, 120 steps, "
         "32 pairs/step) into the ReLU, squeeze-excitation-free compact student with cosine + relational KL"
-        + (" + the per-dimension standardized error" if beyond_the_watch else "")
+        + (" + the per-dimension standardized error" if all_leads else "")
         + " on the 256-d embeddings (scale-free: no MSE term; 600 steps, batch 64, AdamW lr 2e-3, cosine schedule, "
         "augmented views shared by teacher and student"
-        + (extra if beyond_the_watch else "")
+        + ("; ECG windows of all 12 simulated leads, not only the watch's lead I" if all_leads else "")
         + "); linear heads (ridge / class-balanced logistic regression, L2 by "
         "participant-grouped 5-fold CV) fitted on the frozen student's fp32 and int8 embeddings",
         training_data=f"simulated only ({what}) from wearsdk.sim cohort seed 0, participants 0-255 x 4 windows "
         "(participants 256-383 held out for validation): the teacher at rest, the student one window per activity "
         "(rest, walk, arm, run)"
-        + (", lead (p + s) mod 12 for participant p, segment s" if beyond_the_watch and modality == "ecg" else "")
+        + (", lead (p + s) mod 12 for participant p, segment s" if all_leads else "")
         + "; heads on cohort seed 1 with AF prevalence 0.3 and no other conditions, participants "
         "0-159 x 4 windows (rest, walk, arm, run), scored on participants 160-223. No real recording was used for "
         "training.",
@@ -319,8 +313,7 @@ def _provenance(modality: str, threads: int, beyond_the_watch: bool) -> dict[str
         f"model={modality}_encoder_full --set steps=120 --set global_batch=32 --set optim.warmup_steps=12 --set "
         f"eval_every=40 --set ckpt_every=20 && wearsdk distill --teacher {teacher}/model.pt --student "
         f"{modality}_encoder_compact --preset cpu --out runs/{modality}_student --threads {threads} --set steps=600 "
-        f"--set eval_every=200 --set ckpt_every=100 --set optim.warmup_steps=30 {flags} && python "
-        "examples/bundle_encoder.py "
+        "--set eval_every=200 --set ckpt_every=100 --set optim.warmup_steps=30 && python examples/bundle_encoder.py "
         f"--name {modality}_encoder_compact --student runs/{modality}_student/model.pt --teacher {teacher}/model.pt "
         f"--weights W.pt --report docs/reports/{modality}_encoder_compact_bundled.json (seed 0 everywhere; teacher "
         f"1 CPU thread, student {threads}, on 2 shared x86_64 cores; the sha256 pins this file, a rerun was not "
@@ -352,7 +345,7 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
         # 0.96 mixed-calibrated with rest windows at 0.84. Hence the all-activity, scale-free distillation (0.9997).
         # With a static int8 `embed` the heads read int8 embeddings 0.014 (HR R^2) / 0.023 (AF AUROC) below fp32;
         # with the dynamic int8 `embed` (int8_dynamic) every head is within 0.01.
-        _provenance("ppg", threads=2, beyond_the_watch=False),
+        _provenance("ppg", threads=2),
         weights_file="ppg_encoder_compact.pt",
         weights_sha256="8abb897b8732ad40318e1dce1d4a525fc573f009896e7c8f68d1e2a76d174ab1",
         metrics={
@@ -389,7 +382,7 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
         },
     ),
     "ecg_encoder_compact": dict(
-        _provenance("ecg", threads=1, beyond_the_watch=True),
+        _provenance("ecg", threads=1),
         weights_file="ecg_encoder_compact.pt",
         weights_sha256="0cfeab6c09f6bea1b8d850cc96c3ce417b56a8072da258cd6e89e17de181afec",
         metrics={
