@@ -117,7 +117,8 @@ def ppg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
     source += ["challenge2015/v102s"] * len(index)
     rec = read(real / "wearable_ppg/e2epyppg_201902020222_Data.csv")
     fs, ppg, dev = rec.sampling_rate, rec.channels.index("ppg"), rec.channels.index("hrm")
-    x, ok = bridge_short_gaps(rec.signals[ppg] - np.nanmean(rec.signals[ppg]), rec.valid[ppg], fs)
+    # raw photodiode counts fall when blood volume rises: negate them so pulses point up, as the encoders expect
+    x, ok = bridge_short_gaps(np.nanmean(rec.signals[ppg]) - rec.signals[ppg], rec.valid[ppg], fs)
     y = encoder_input(np.nan_to_num(x)[None], fs, card)
     w, index = cut(y, missing_times(ok, fs), card, 4)
     t = np.arange(rec.signals.shape[-1]) / fs
