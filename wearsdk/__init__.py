@@ -22,6 +22,7 @@ from wearsdk.errors import (
     NonFiniteInputError,
     SamplingRateError,
     ShapeError,
+    SignalPolarityError,
     SignalSpecError,
     StreamGapError,
     TrainingDivergedError,
@@ -37,7 +38,7 @@ _SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export", "sim", "io", "
 
 # Public functions that live in a sub-package, also importable as ``wearsdk.<name>`` (loaded on use).
 _FUNCTIONS = {"ecg_peaks": "wearsdk.peaks", "ppg_peaks": "wearsdk.peaks", "heart_rate": "wearsdk.peaks",
-              "reconstruct_12lead": "wearsdk.reconstruct"}
+              "ppg_polarity": "wearsdk.peaks", "reconstruct_12lead": "wearsdk.reconstruct"}
 
 __all__ = [
     "__version__",
@@ -49,6 +50,7 @@ __all__ = [
     "ShapeError",
     "DTypeError",
     "NonFiniteInputError",
+    "SignalPolarityError",
     "FilterDesignError",
     "NativeLibraryError",
     "DataFormatError",

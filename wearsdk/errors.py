@@ -13,6 +13,7 @@ __all__ = [
     "ShapeError",
     "DTypeError",
     "NonFiniteInputError",
+    "SignalPolarityError",
     "FilterDesignError",
     "NativeLibraryError",
     "DataFormatError",
@@ -49,6 +50,10 @@ class DTypeError(SignalSpecError, TypeError):
 
 class NonFiniteInputError(SignalSpecError):
     """An input holds NaN or inf where finite samples are required."""
+
+
+class SignalPolarityError(SignalSpecError):
+    """A signal points the wrong way (e.g. raw PPG light intensity, whose pulses point down)."""
 
 
 class FilterDesignError(SignalSpecError):

@@ -4,7 +4,8 @@ The recording is read with :func:`wearsdk.io.read`; the channels the model card 
 (case-insensitive; ``channels=`` overrides), the card's preprocessing runs on the C++ core (the
 recording's own rate is resampled to the model's, and the result says so), and the artifact runs on
 every window of ``window_samples`` every ``hop_samples``. Windows that touch missing samples (NaN,
-time gaps) are skipped and listed, never filled in.
+time gaps) are skipped and listed, never filled in. PPG channels whose pulses point down (raw light intensity)
+raise :class:`~wearsdk.errors.SignalPolarityError` unless listed in ``invert`` (negated before anything else).
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from wearsdk.errors import ConfigError, ShapeError
+from wearsdk.errors import ConfigError, ShapeError, SignalPolarityError
 
 __all__ = ["run_artifact"]
 
 
 def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[str] | None = None,
-                 read_options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Returns ``{"outputs": (windows, ...) float32, "t_start_s": (windows,), "skipped_windows": [...],
-    "resampled_from_hz": rate or None, "channels": [...], "card": {...}}``."""
+                 invert: list[str] | None = None, read_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``invert``: recording channels to negate first (raw PPG photodiode counts).
+
+    Returns ``{"outputs": (windows, ...) float32, "t_start_s": (windows,), "skipped_windows": [...],
+    "resampled_from_hz": rate or None, "channels": [...], "inverted": [...], "card": {...}}``."""
     from wearsdk.io import read
     from wearsdk.models.card import Preprocessing
     from wearsdk.runtime import load
@@ -47,6 +50,13 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     rows = [lowered.index(c.lower()) for c in wanted]
     x = rec.signals[rows].astype(np.float64)
     valid = rec.valid[rows].all(axis=0)
+    flip = {c.lower() for c in invert or ()}
+    unknown = sorted(flip - {c.lower() for c in wanted})
+    if unknown:
+        raise ShapeError(f"invert names {unknown}, which are not among the channels fed to the model {wanted}.")
+    x[[c.lower() in flip for c in wanted]] *= -1.0
+    if str(card.get("name", "")).startswith("ppg"):
+        _check_ppg_polarity(x, valid, rec.sampling_rate, wanted, recording)
     pre = card["preprocessing"]
     spec = Preprocessing(band_hz=tuple(pre["band_hz"]), filter_order=int(pre["filter_order"]),
                          normalisation=pre["normalisation"]).to_spec(sampling_rate=rec.sampling_rate,
@@ -73,6 +83,7 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
         outputs.append(art(torch.from_numpy(np.ascontiguousarray(w)).unsqueeze(0))[0][0].numpy())
         starts.append(round(s / spec.output_rate, 3))
     return {
+        "inverted": list(dict.fromkeys(c for c in wanted if c.lower() in flip)),
         "outputs": np.stack(outputs).astype(np.float32) if outputs else np.zeros((0,), np.float32),
         "t_start_s": np.array(starts),
         "skipped_windows": skipped,
@@ -80,3 +91,18 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
         "channels": wanted,
         "card": card,
     }
+
+
+def _check_ppg_polarity(x: np.ndarray, valid: np.ndarray, fs: float, names: list[str], recording: Any) -> None:
+    """Raise if a PPG channel's pulses point down (:func:`wearsdk.peaks.ppg_polarity` on its valid samples)."""
+    from wearsdk.peaks import ppg_polarity
+
+    if valid.sum() < 3 * fs or fs < 16:
+        return
+    for row, name in zip(x, names, strict=True):
+        if ppg_polarity(np.where(valid, row, np.nan), sampling_rate=fs) < 0:
+            raise SignalPolarityError(
+                f"{recording}: the pulses of PPG channel {name!r} point down (a fast fall, a slow rise: raw "
+                "photodiode intensity, which falls as blood volume rises); the model expects blood volume up. "
+                f"Negate it: --invert {name} (wearsdk run) or invert=[{name!r}] (run_artifact)."
+            )

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from wearsdk.cli import main
-from wearsdk.errors import ShapeError
+from wearsdk.errors import ShapeError, SignalPolarityError
 from wearsdk.export import export_model
 from wearsdk.run import run_artifact
 
@@ -33,3 +33,17 @@ def test_missing_channels_and_short_records_are_explained(ecg_artifact, real_dat
         run_artifact(ecg_artifact, real_data_dir / "challenge2015" / "v102s")
     with pytest.raises(ShapeError, match="lasts 10.0 s"):
         run_artifact(ecg_artifact, real_data_dir / "cinc2021" / "HR06000")
+
+
+def test_inverted_ppg_is_refused_until_negated(real_data_dir, tmp_path):
+    """The E2E-PPG smartwatch stores raw photodiode counts (pulses down): refused, then run with --invert."""
+    art = tmp_path / "ppg"
+    export_model("ppg_encoder_compact", art, allow_untrained=True, calibration=8)
+    rec = real_data_dir / "wearable_ppg" / "e2epyppg_201902020222_Data.csv"
+    with pytest.raises(SignalPolarityError, match="--invert ppg"):
+        run_artifact(art, rec, channels=["ppg"] * 4)
+    result = run_artifact(art, rec, channels=["ppg"] * 4, invert=["ppg"])
+    assert result["inverted"] == ["ppg"] and result["resampled_from_hz"] is not None
+    assert result["outputs"].shape[1:] == (256,) and len(result["t_start_s"]) >= 10
+    with pytest.raises(ShapeError, match="invert names"):
+        run_artifact(art, rec, channels=["ppg"] * 4, invert=["hrm"])

@@ -20,6 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("artifact", help="artifact folder (or its manifest.json)")
     p.add_argument("--input", required=True, help="recording: WFDB record name or file, CSV/TSV, .npy/.npz")
     p.add_argument("--channels", default=None, help="comma-separated recording channels, in the model's input order")
+    p.add_argument("--invert", default=None, metavar="CH[,CH]",
+                   help="negate these channels first: raw PPG photodiode counts fall as blood volume rises, and a PPG "
+                   "model refuses channels whose pulses point down until you say so here")
     p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz for files that do not store one")
     p.add_argument("--out", default=None, help="write outputs and window times to this .npz")
     p.set_defaults(func=_run)
@@ -32,7 +35,7 @@ def _run(args: argparse.Namespace) -> int:
 
     options = {} if args.fs is None else {"sampling_rate": args.fs}
     result = run_artifact(args.artifact, args.input, channels=args.channels.split(",") if args.channels else None,
-                          read_options=options)
+                          invert=args.invert.split(",") if args.invert else None, read_options=options)
     n = len(result["t_start_s"])
     print(f"{n} window(s) of {result['card']['name']} on {args.input} (channels {', '.join(result['channels'])}); "
           f"output shape {tuple(result['outputs'].shape)}")
@@ -41,6 +44,8 @@ def _run(args: argparse.Namespace) -> int:
     if result["resampled_from_hz"]:
         print(f"note: the recording was resampled from {result['resampled_from_hz']:g} Hz to "
               f"{result['card']['sampling_rate_hz']:g} Hz for the model")
+    if result["inverted"]:
+        print(f"note: channel(s) {', '.join(result['inverted'])} were negated (--invert)")
     if result["skipped_windows"]:
         print(f"skipped {len(result['skipped_windows'])} window(s) with missing samples, starting at (s): "
               f"{json.dumps(result['skipped_windows'][:20])}")
