@@ -80,6 +80,10 @@ def test_sensitivity_report_follows_the_config():
     report = sensitivity_report(Tiny().eval(), example_inputs=(windows(1),), calibration=windows(8, 1),
                                 evaluation=windows(3, 2), config=Int8StaticConfig(keep_float=("head",)))
     assert [r.name for r in report] == ["stem"]
+    # a dynamic-int8 layer is tried in float instead (it cannot be both)
+    report = sensitivity_report(Tiny().eval(), example_inputs=(windows(1),), calibration=windows(8, 1),
+                                evaluation=windows(3, 2), config=Int8StaticConfig(dynamic=("head",)))
+    assert sorted(r.name for r in report) == ["head", "stem"]
     with pytest.raises(ShapeError):
         sensitivity_report(Tiny().eval(), example_inputs=(windows(1),), calibration=windows(8, 1),
                            evaluation=torch.randn(3, 4, 100))

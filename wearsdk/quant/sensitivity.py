@@ -34,7 +34,7 @@ def sensitivity_report(model: torch.nn.Module, *, example_inputs: tuple[torch.Te
     """For each conv/linear layer (or ``layers``), re-quantizes with that layer also in float and measures the
     output cosine against fp32 on ``evaluation`` windows ``(n, channels, samples)``, held out from
     ``calibration``. ``config`` (default ``Int8StaticConfig()``) is the baseline; layers it already keeps
-    in float are skipped. Sorted, most sensitive first. One quantization per layer: slow for deep models,
+    in float are skipped, and a ``dynamic`` layer is tried in float instead of dynamic int8. Sorted, most sensitive first. One quantization per layer: slow for deep models,
     so pass ``layers`` to look at a few."""
     config = config or Int8StaticConfig()
     model = model.eval()
@@ -47,7 +47,8 @@ def sensitivity_report(model: torch.nn.Module, *, example_inputs: tuple[torch.Te
     names = layers or [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
     report = []
     for name in (n for n in names if n not in config.keep_float):
-        q = quantize(model, dataclasses.replace(config, keep_float=(*config.keep_float, name)),
-                     example_inputs=example_inputs, calibration=calibration)
+        trial = dataclasses.replace(config, keep_float=(*config.keep_float, name),
+                                    dynamic=tuple(d for d in config.dynamic if d != name))
+        q = quantize(model, trial, example_inputs=example_inputs, calibration=calibration)
         report.append(LayerSensitivity(name, base, output_cosine(run_batched(q, evaluation, step), reference)))
     return sorted(report, key=lambda r: r.cosine_gain, reverse=True)
