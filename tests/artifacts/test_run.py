@@ -6,6 +6,7 @@ import pytest
 from wearsdk.cli import main
 from wearsdk.errors import ShapeError, SignalPolarityError
 from wearsdk.export import export_model
+from wearsdk.io import read
 from wearsdk.run import run_artifact
 
 
@@ -20,12 +21,25 @@ def test_runs_every_window_of_a_real_record(ecg_artifact, real_data_dir, tmp_pat
     result = run_artifact(ecg_artifact, real_data_dir / "challenge2015" / "v102s", channels=["II"])
     assert result["resampled_from_hz"] == 250.0
     assert result["outputs"].shape[1:] == (256,) and np.isfinite(result["outputs"]).all()
-    assert result["skipped_windows"]  # v102s has NaN dropouts: windows over them are skipped, not filled
-    assert len(result["t_start_s"]) + len(result["skipped_windows"]) == (300 - 30) // 15 + 1
+    # v102s lead II loses 3 single samples: bridged and counted, so every window runs
+    assert result["bridged_samples"] == 3 and not result["skipped_windows"]
+    assert len(result["t_start_s"]) == (300 - 30) // 15 + 1
     out = tmp_path / "o.npz"
     assert main(["run", str(ecg_artifact), "--input", str(real_data_dir / "challenge2015" / "v102s"),
                  "--channels", "II", "--out", str(out)]) == 0
     assert np.load(out)["outputs"].shape == result["outputs"].shape
+
+
+def test_windows_over_a_long_gap_are_skipped_not_filled(ecg_artifact, real_data_dir, tmp_path):
+    rec = read(real_data_dir / "mitdb" / "100")
+    x = rec.channel("MLII")[: int(120 * rec.sampling_rate)].copy()
+    x[int(50 * rec.sampling_rate): int(52 * rec.sampling_rate)] = np.nan  # a 2 s dropout
+    path = tmp_path / "gap.npz"
+    np.savez(path, signals=x[None], sampling_rate=rec.sampling_rate, channels=np.array(["MLII"]),
+             units=np.array(["mV"]))
+    result = run_artifact(ecg_artifact, path, channels=["MLII"])
+    assert result["skipped_windows"] == [30.0, 45.0] and result["bridged_samples"] == 0
+    assert result["t_start_s"].tolist() == [0.0, 15.0, 60.0, 75.0, 90.0]
 
 
 def test_missing_channels_and_short_records_are_explained(ecg_artifact, real_data_dir):

@@ -90,25 +90,22 @@ def test_bundled_encoders_load_with_their_heads_and_honest_cards(model) -> None:
 
 def test_bundled_ecg_encoder_reads_heart_rate_on_a_real_holter_lead(real_data_dir) -> None:
     """The shipped ECG student and its HR head on MIT-BIH 100 (MLII, 360 Hz; never used in training): 30 s
-    windows through the card's preprocessing; reference 60 / median RR of the annotated beats. Its teacher
-    reaches 3.4 bpm MAE here, the lead-I-only student before it 13.5 (docs/reports/encoders_real_records.json)."""
+    windows through the card's preprocessing (wearsdk.windows.recording_windows); reference 60 / median RR of
+    the annotated beats. Its teacher reaches 3.4 bpm MAE here, the lead-I-only student before it 13.5
+    (docs/reports/encoders_real_records.json)."""
     import numpy as np
 
-    import wearsdk.signal as ws
     from wearsdk import heart_rate
     from wearsdk.io import read
+    from wearsdk.windows import recording_windows
 
     encoder = create_model("ecg_encoder_compact", pretrained=True).eval()
     card, heads = encoder.card, load_heads(encoder.card)
     rec = read(real_data_dir / "mitdb" / "100")
-    x = rec.signals[rec.channels.index("MLII")][None].astype(np.float32)
-    y = np.asarray(ws.preprocess(np.ascontiguousarray(x), card.preprocess_spec(rec.sampling_rate)))
-    n = card.window_samples
-    windows = np.stack([np.asarray(ws.zscore(np.ascontiguousarray(y[:, k * n : (k + 1) * n])))
-                        for k in range(1, y.shape[-1] // n)])  # window 0 holds the filter's start-up
+    win = recording_windows(rec, card, channels=["MLII"], hop=card.window_samples)
     reference = heart_rate(rec.annotations.beats, sampling_rate=rec.sampling_rate, window_s=card.window_seconds,
-                           duration_s=x.shape[-1] / rec.sampling_rate)[1 : 1 + len(windows)]
+                           duration_s=rec.duration_s)[np.round(win.t_start_s / card.window_seconds).astype(int)]
     with torch.no_grad():
-        predicted = heads.predict(encoder(torch.from_numpy(windows)))["hr_bpm"]
+        predicted = heads.predict(encoder(torch.from_numpy(win.x)))["hr_bpm"]
     mae = float(np.mean(np.abs(np.asarray(predicted, np.float64) - reference)))
-    assert len(windows) >= 55 and mae < 5.0, mae
+    assert len(win.x) >= 60 and mae < 5.0, mae

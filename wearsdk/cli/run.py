@@ -14,7 +14,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Runs an artifact folder written by 'wearsdk export' (verified against its manifest) on any "
         "recording wearsdk.io reads (WFDB, CSV/TSV, NumPy): picks the channels its model card names, "
         "preprocesses on the C++ core (resampling the recording to the model's rate, and saying so), and runs "
-        "every window. Windows touching missing samples are skipped and listed.",
+        "every window. Dropouts of at most 50 ms are interpolated (and counted); windows touching longer gaps are "
+        "skipped and listed. PPG whose pulses point down (raw light intensity) is refused until --invert names it.",
         epilog="example: wearsdk run out/ecg --input ../shared/data/real/mitdb/100 --channels MLII --out ecg.npz",
     )
     p.add_argument("artifact", help="artifact folder (or its manifest.json)")
@@ -46,6 +47,8 @@ def _run(args: argparse.Namespace) -> int:
               f"{result['card']['sampling_rate_hz']:g} Hz for the model")
     if result["inverted"]:
         print(f"note: channel(s) {', '.join(result['inverted'])} were negated (--invert)")
+    if result["bridged_samples"]:
+        print(f"note: {result['bridged_samples']} missing sample(s) in dropouts of at most 50 ms were interpolated")
     if result["skipped_windows"]:
         print(f"skipped {len(result['skipped_windows'])} window(s) with missing samples, starting at (s): "
               f"{json.dumps(result['skipped_windows'][:20])}")

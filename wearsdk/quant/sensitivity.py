@@ -31,11 +31,11 @@ def sensitivity_report(model: torch.nn.Module, *, example_inputs: tuple[torch.Te
                        calibration: torch.Tensor, evaluation: torch.Tensor,
                        layers: list[str] | None = None,
                        config: Int8StaticConfig | None = None) -> list[LayerSensitivity]:
-    """For each conv/linear layer (or ``layers``), re-quantizes with that layer also in float and measures the
-    output cosine against fp32 on ``evaluation`` windows ``(n, channels, samples)``, held out from
-    ``calibration``. ``config`` (default ``Int8StaticConfig()``) is the baseline; layers it already keeps
-    in float are skipped, and a ``dynamic`` layer is tried in float instead of dynamic int8. Sorted, most sensitive first. One quantization per layer: slow for deep models,
-    so pass ``layers`` to look at a few."""
+    """For each conv/linear layer (or ``layers``), re-quantizes with that layer also in float and measures the output
+    cosine against fp32 on ``evaluation`` windows ``(n, channels, samples)``, held out from ``calibration``. ``config``
+    (default ``Int8StaticConfig()``) is the baseline; layers it already keeps in float are skipped, and a ``dynamic``
+    layer is tried in float instead of dynamic int8. Sorted, most sensitive first. One quantization per layer: slow for
+    deep models, so pass ``layers`` to look at a few."""
     config = config or Int8StaticConfig()
     model = model.eval()
     step = _check_example(example_inputs).shape[0]
