@@ -325,7 +325,8 @@ def _provenance(modality: str, threads: int) -> dict[str, Any]:
             if modality == "ecg"
             else "On two real records (Challenge 2015 v102s, one smartwatch CSV, each one channel given to all four "
             "inputs; metric real_hr_bpm_mae) its HR head is ~2x less accurate than its teacher's: this student "
-            "does not yet keep the teacher's accuracy on real signals. "
+            "does not yet keep the teacher's accuracy on real signals. Inputs must point up (blood volume): raw "
+            "photodiode counts are inverted and must be negated (wearsdk run refuses them until --invert names them). "
         )
         + "Not validated for: diagnosis of any kind (the AF head is a simulator-trained screening signal, not a "
         "detector), other rhythms or conditions than the simulator's, other devices, sensor placements or sampling "
@@ -376,9 +377,10 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
             "distill_val_cosine_to_teacher": 0.9718,
             "distill_val_participant_retrieval_at_1": 0.0,
             "teacher_val_participant_retrieval_at_1": 0.002,
-            # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 14 real windows
-            "real_hr_bpm_mae": 16.03,
-            "real_hr_bpm_mae_teacher": 7.95,
+            # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 16 real windows; the teacher
+            # is the card command's rerun of 2026-11-29, not the (lost) run this student was distilled from
+            "real_hr_bpm_mae": 8.41,
+            "real_hr_bpm_mae_teacher": 3.79,
         },
     ),
     "ecg_encoder_compact": dict(
@@ -414,9 +416,9 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
             "distill_val_cosine_to_teacher": 0.9746,
             "distill_val_participant_retrieval_at_1": 0.0469,
             "teacher_val_participant_retrieval_at_1": 0.0391,
-            # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 69 real windows
-            "real_hr_bpm_mae": 4.19,
-            "real_hr_bpm_mae_teacher": 5.82,
+            # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 72 real windows
+            "real_hr_bpm_mae": 4.39,
+            "real_hr_bpm_mae_teacher": 6.13,
         },
     ),
 }
