@@ -156,3 +156,13 @@ def test_bad_paths_and_options(tmp_path, real_data_dir):
     (tmp_path / "ragged.csv").write_text("t,x\n0,1\n1,2,3\n")
     with pytest.raises(DataFormatError, match="truncated|fields"):
         read(tmp_path / "ragged.csv")
+
+
+def test_complex_or_object_arrays_are_refused_not_cast(tmp_path):
+    """np.asarray(complex, float64) would silently drop the imaginary part: refused, naming the dtype."""
+    path = tmp_path / "x.npy"
+    np.save(path, np.exp(1j * np.linspace(0, 20, 500)))
+    with pytest.raises(DataFormatError, match="complex128 values, not real numbers"):
+        read(path, sampling_rate=100.0)
+    np.save(path, np.linspace(0, 1, 500).astype(np.float32))
+    assert read(path, sampling_rate=100.0).signals.shape == (1, 500)

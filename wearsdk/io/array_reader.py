@@ -44,6 +44,10 @@ def read_array(path: Path, *, sampling_rate: float | None = None, channels: tupl
     pick = key or next((k for k in _SIGNAL_KEYS if k in store), names[0] if len(names) == 1 else None)
     if pick is None or pick not in store:
         raise DataFormatError(f"{path}: cannot tell which array is the signal among {sorted(store)}; pass key=.")
+    kind = np.asarray(store[pick]).dtype
+    if kind.kind not in "fiub":
+        raise DataFormatError(f"{path}: array {pick!r} holds {kind} values, not real numbers; a signal must be "
+                              "float or integer (take the real part or magnitude yourself if that is what you mean).")
     x = np.asarray(store[pick], dtype=np.float64)
     if x.ndim == 1:
         x = x[None, :]
