@@ -112,10 +112,11 @@ def recording_windows(rec: Any, card: Any, *, channels: Sequence[str] | None = N
                          normalisation=pre["normalisation"]).to_spec(sampling_rate=fs,
                                                                      target_rate=float(c["sampling_rate_hz"]))
     held = np.zeros_like(x)
-    if valid.any():
-        idx = np.where(valid, np.arange(x.shape[1]), 0)
+    if valid.any():  # each sample holds the last valid one (the first valid one before it), minus the first
+        first = int(np.argmax(valid))
+        idx = np.where(valid, np.arange(x.shape[1]), first)
         np.maximum.accumulate(idx, out=idx)
-        held = x[:, idx] - x[:, np.flatnonzero(valid)[:1]]  # from each channel's first valid sample
+        held = x[:, idx] - x[:, first:first + 1]
     y = preprocess(held.astype(np.float32), PreprocessSpec(**{**spec.to_dict(), "norm": "none"}))
     ratio = spec.output_rate / spec.sampling_rate
     window, hop = int(c["window_samples"]), int(hop or c["hop_samples"])

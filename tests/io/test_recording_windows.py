@@ -49,6 +49,19 @@ def test_first_window_starts_without_a_filter_step():
     assert np.corrcoef(w_short.ravel(), w_long.ravel())[0, 1] > 0.98
 
 
+def test_leading_dropout_is_skipped_and_does_not_poison_the_rest():
+    card = create_model("ecg_encoder_compact").card
+    rec = _ecg_recording(95.0)
+    signals, valid = rec.signals.copy(), rec.valid.copy()
+    signals[:, :500 * 5], valid[:, :500 * 5] = np.nan, False  # the first 5 s lost
+    gapped = Recording(signals=signals, sampling_rate=500.0, channels=("I",), units=("mV",), valid=valid)
+    win = recording_windows(gapped, card, hop=card.window_samples)
+    assert win.skipped_s == [0.0] and win.t_start_s.tolist() == [30.0, 60.0]
+    assert np.isfinite(win.x).all()
+    clean = recording_windows(rec, card, hop=card.window_samples)
+    assert np.corrcoef(win.x[-1].ravel(), clean.x[-1].ravel())[0, 1] > 0.99
+
+
 def test_channels_repeat_invert_and_errors():
     card = create_model("ecg_encoder_compact").card
     rec = _ecg_recording(40.0)
