@@ -14,11 +14,19 @@ def _rec(seconds=30.0, activity="rest", noise=None, **traits):
 
 
 def test_ppg_peaks_truth_sits_on_signal_maxima():
+    """The truth is the maximum of the clean pulse; at rest the wrist still moves a little (~0.01 g), which tilts
+    the rounded top of the pulse: the truth lies within 6 samples (94 ms) of the recorded maximum and within 5 %
+    of the pulse's height below it, and exactly on it for most beats."""
     rec = _rec()
     x = rec.ppg[0]
+    offsets = []
     for k in rec.truth.ppg_peaks(0)[1:-1]:
         lo, hi = max(k - 8, 0), min(k + 9, x.size)
-        assert abs(int(np.argmax(x[lo:hi])) + lo - k) <= 1
+        top = int(np.argmax(x[lo:hi])) + lo
+        height = x[top] - x[max(k - 20, 0):k].min()
+        assert abs(top - k) <= 6 and x[top] - x[k] <= 0.05 * height
+        offsets.append(abs(top - k))
+    assert np.mean(np.asarray(offsets) <= 1) >= 0.8
 
 
 def test_pulse_transit_time_falls_with_stiffness():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gaussian_train", "skewed", "skewed_train"]
+__all__ = ["gaussian_train", "rise_decay", "rise_decay_train"]
 
 
 def _scatter(n: int, fs: float, centers: np.ndarray, amps: np.ndarray, before: float, after: float,
@@ -32,15 +32,18 @@ def gaussian_train(n: int, fs: float, centers: np.ndarray, sigmas: np.ndarray, a
                     lambda u, on: np.exp(-0.5 * (u / sigmas[on][:, None]) ** 2))
 
 
-def skewed(u: np.ndarray, sigma: np.ndarray | float, tau: np.ndarray | float) -> np.ndarray:
-    """Gaussian rise (SD ``sigma``) then exponential decay (time constant ``tau``), peak 1 at ``u = 0``."""
-    return np.where(u < 0, np.exp(-0.5 * (u / sigma) ** 2), np.exp(-np.maximum(u, 0) / tau))
+def rise_decay(u: np.ndarray, rise: np.ndarray | float, tau: np.ndarray | float) -> np.ndarray:
+    """A half-Hann upstroke over ``rise`` seconds (0 before it) then an exponential decay (time constant
+    ``tau``), peak 1 at ``u = 0``: the arterial volume pulse."""
+    up = np.sin(0.5 * np.pi * np.clip(1.0 + u / rise, 0.0, 1.0)) ** 2
+    return np.where(u < 0, up, np.exp(-np.maximum(u, 0) / tau))
 
 
-def skewed_train(n: int, fs: float, centers: np.ndarray, sigma: float, taus: np.ndarray,
-                 amps: np.ndarray) -> np.ndarray:
-    """Like :func:`gaussian_train` for the :func:`skewed` shape (a Windkessel-like diastolic run-off),
-    evaluated from 4 ``sigma`` before to 6 ``tau`` after each centre."""
+def rise_decay_train(n: int, fs: float, centers: np.ndarray, rises: np.ndarray, taus: np.ndarray,
+                     amps: np.ndarray) -> np.ndarray:
+    """Like :func:`gaussian_train` for the :func:`rise_decay` shape, evaluated from the start of each upstroke
+    to 6 ``tau`` after each crest."""
+    before = float(rises.max()) if rises.size else 0.0
     after = 6.0 * float(taus.max()) if taus.size else 0.0
-    return _scatter(n, fs, centers, amps, 4.0 * sigma, after,
-                    lambda u, on: skewed(u, sigma, taus[on][:, None]))
+    return _scatter(n, fs, centers, amps, before, after,
+                    lambda u, on: rise_decay(u, rises[on][:, None], taus[on][:, None]))

@@ -1,13 +1,17 @@
 """4-channel wrist PPG driven by the ECG's beats.
 
 Each beat ejects a pulse that reaches the wrist after the pre-ejection period (PEP ~ 95 ms, shorter at
-higher HR) plus the pulse transit time PTT = path / PWV, path ~ 0.46 x height. The pulse is a sum of
-four Gaussians (a Gaussian-sum pulse decomposition, cf. Baruch et al., Biomed Eng Online 10:61, 2011):
-the forward systolic wave, the reflected wave (arriving 2 x 0.5 m x height/1.7 m / PWV after it and
-larger in stiff arteries, which raises the augmentation index and hides the dicrotic notch, as with age),
-the dicrotic wave at the end of ejection (LVET = 413 - 1.7 HR ms, Weissler et al., Circulation 1968)
-and a diastolic run-off that rises with systole and decays exponentially (tau ~ 0.35 s x sqrt(RR); the
-arterial Windkessel discharge, Frank 1899), which keeps the pulse broad as in real PPG.
+higher HR) plus the pulse transit time PTT = path / PWV, path ~ 0.46 x height. The pulse is the arterial volume
+pulse plus two Gaussian waves (a pulse decomposition, cf. Baruch et al., Biomed Eng Online 10:61, 2011). The
+volume pulse rises from the foot to its crest during rapid ejection (a half-Hann upstroke of ~0.15 s x RR^0.3)
+and then declines exponentially, the arterial Windkessel discharge (Frank 1899; tau = 2 s x sqrt(RR), of the
+order of the arterial RC time), until the next beat's upstroke starts. On it ride the reflected wave (arriving
+2 x 0.5 m x height/1.7 m / PWV after the crest and larger in stiff arteries, which raises the augmentation
+index and hides the dicrotic notch, as with age) and a small dicrotic wave at the end of ejection
+(LVET = 413 - 1.7 HR ms, Weissler et al., Circulation 1968). A fast upstroke and a slow decline give the first
+difference of band-passed PPG its positive skewness, in the raw signal and after the encoders' causal
+band-pass alike (docs/sim.md); an earlier sum of four Gaussians (one of them a symmetric systolic wave) rose
+over ~0.25 RR and came out with the opposite skewness after that band-pass.
 Beat amplitude follows the preceding filling time (short RR -> small pulse; PVC -> weak pulse),
 respiration modulates amplitude (RIAV), baseline (RIIV) and PTT, and perfusion drifts slowly.
 
@@ -22,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wearsdk.sim._kernels import gaussian_train, skewed, skewed_train
+from wearsdk.sim._kernels import gaussian_train, rise_decay, rise_decay_train
 from wearsdk.sim._smooth import lowpass_noise
 from wearsdk.sim.motion import Motion
 from wearsdk.sim.rhythm import PVC, Beats, Drives
@@ -40,7 +44,9 @@ _CHANNELS = np.array([
     [0.55, 1.20, 1.6, 0.018],
 ])
 _PEAK_GRID = np.arange(0.0, 0.45, 0.002)
-_RUNOFF_SIGMA, _RUNOFF_TAU = 0.09, 1.5  # s: rise SD and decay time constant (at RR = 1 s) of the run-off
+_DECAY_TAU = 2.0  # s: Windkessel decay time constant of the volume pulse at RR = 1 s (x sqrt(RR))
+_SYSTOLIC_TAU = 0.35  # s: decay of the share of the volume pulse that leaves the wrist during late systole
+_RUNOFF_SHARE = 0.8  # of the volume pulse that decays with the Windkessel time constant
 
 
 @dataclass(frozen=True)
@@ -54,27 +60,49 @@ class PpgResult:
 
 
 def _beat_waves(traits: Traits, beats: Beats, drives: Drives) -> tuple[np.ndarray, ...]:
-    """Per beat: foot time, and (4, beats) centres, widths (decay tau for the run-off) and amplitudes of
-    the systolic, reflected, dicrotic and run-off waves."""
+    """Per beat: foot time (s); (2, beats) centres, SDs and amplitudes of the reflected and dicrotic Gaussian
+    waves; and the volume pulse's crest time, upstroke duration, decay time constant (s) and amplitude."""
     hr = 60.0 / np.clip(beats.rr, 0.25, 2.5)
     resp = drives.at("resp", beats.times)
     pep = np.clip(0.095 - 0.0004 * (hr - 60.0), 0.05, 0.12) + 0.03 * (beats.kind == PVC)
     ptt = 0.46 * traits.height_cm / 100.0 / (0.75 * traits.pwv) * (1.0 - 0.02 * resp)
     foot = beats.times + pep + ptt
     rise = 0.15 * np.clip(beats.rr, 0.4, 1.5) ** 0.3
-    sys_c = foot + rise
+    crest = foot + rise
     refl_delay = 2 * 0.5 * (traits.height_cm / 170.0) / traits.pwv
     refl_amp = np.clip(0.30 + 0.06 * (traits.pwv - 7.0), 0.15, 0.9)
     lvet = np.clip(0.413 - 0.0017 * hr, 0.18, 0.40)
-    centers = np.stack([sys_c, sys_c + refl_delay, foot + lvet + 0.05, sys_c + 0.03])
-    sigmas = np.stack([np.full_like(foot, s) for s in (0.075, 0.08, 0.05, _RUNOFF_SIGMA)])
-    sigmas[3] = _RUNOFF_TAU * np.clip(beats.rr, 0.4, 1.6) ** 0.5  # row 3 holds the run-off decay tau
+    centers = np.stack([crest + refl_delay, foot + lvet + 0.05])
+    sigmas = np.stack([np.full_like(foot, 0.08), np.full_like(foot, 0.05)])
     notch = np.clip(0.32 - 0.04 * (traits.pwv - 7.0), 0.05, 0.4)
     median_rr = np.median(beats.rr)
     fill = np.clip(beats.rr / median_rr, 0.4, 1.6) ** 0.7 * np.where(beats.kind == PVC, 0.35, 1.0)
     amp = 0.7 * fill * (1.0 + 0.08 * resp)  # a typical green pulse (peak to foot) ~1 a.u.
-    amps = np.stack([0.2 * amp, 0.4 * refl_amp * amp, 0.4 * notch * amp, 0.9 * amp])
-    return foot, centers, sigmas, amps
+    amps = np.stack([0.4 * refl_amp * amp, 0.2 * notch * amp])
+    taus = np.stack([np.full_like(foot, _SYSTOLIC_TAU), _DECAY_TAU * np.clip(beats.rr, 0.4, 1.6) ** 0.5])
+    vol_amps = np.stack([(1.0 - _RUNOFF_SHARE) * amp, _RUNOFF_SHARE * amp])
+    return foot, centers, sigmas, amps, (crest, rise, taus, vol_amps)
+
+
+def _waves_near_feet(foot, centers, sigmas, amps, crest, rise, taus, vol_amps) -> tuple[np.ndarray, ...]:
+    """The noise-free volume pulse, reflected and dicrotic waves of *all* beats, each ``(beats, grid)``, on
+    :data:`_PEAK_GRID` after each foot (earlier beats' slow decays tilt the signal there, which moves its
+    maximum), and a mask of the grid points at or after the next beat's foot."""
+    rel = _PEAK_GRID[None, :] + foot[:, None]
+    out = [np.zeros_like(rel) for _ in range(3)]
+    rr = np.diff(foot)
+    lags = int(np.ceil(7.0 * taus.max() / max(float(rr.min()), 0.2))) + 1 if rr.size else 1
+    for lag in range(min(lags, foot.size)):
+        j = np.arange(lag, foot.size)  # rows that have a beat `lag` before them
+        k = j - lag
+        u = rel[j]
+        for i in range(2):
+            out[0][j] += vol_amps[i][k, None] * rise_decay(u - crest[k, None], rise[k, None], taus[i][k, None])
+        for w in (0, 1):
+            out[w + 1][j] += amps[w][k, None] * np.exp(-0.5 * ((u - centers[w][k, None]) / sigmas[w][k, None]) ** 2)
+    after_next = np.zeros(rel.shape, bool)
+    after_next[:-1] = rel[:-1] >= foot[1:, None]
+    return out[0], out[1], out[2], after_next
 
 
 def synthesize_ppg(t: np.ndarray, traits: Traits, beats: Beats, drives: Drives, motion: Motion,
@@ -84,9 +112,9 @@ def synthesize_ppg(t: np.ndarray, traits: Traits, beats: Beats, drives: Drives, 
     ``noise_scale`` multiplies the sensor noise (0 = none); motion artifacts follow ``motion``.
     """
     fs = 1.0 / (t[1] - t[0])
-    foot, centers, sigmas, amps = _beat_waves(traits, beats, drives)
-    waves = np.stack([gaussian_train(t.size, fs, centers[i] - t[0], sigmas[i], amps[i]) for i in range(3)]
-                     + [skewed_train(t.size, fs, centers[3] - t[0], _RUNOFF_SIGMA, sigmas[3], amps[3])])
+    foot, centers, sigmas, amps, (crest, rise, taus, vol_amps) = _beat_waves(traits, beats, drives)
+    reflected, dicrotic = (gaussian_train(t.size, fs, centers[i] - t[0], sigmas[i], amps[i]) for i in range(2))
+    volume = sum(rise_decay_train(t.size, fs, crest - t[0], rise, taus[i], vol_amps[i]) for i in range(2))
     perfusion = traits.perfusion * np.exp(0.1 * lowpass_noise(rng, t.size, fs, 0.02))
     perfusion *= 1.0 - 0.3 * drives.at("activity", t)  # vasoconstriction during exercise
     resp = drives.at("resp", t)
@@ -94,16 +122,18 @@ def synthesize_ppg(t: np.ndarray, traits: Traits, beats: Beats, drives: Drives, 
     ppg = np.empty((len(PPG_CHANNELS), t.size))
     peaks = np.empty((len(PPG_CHANNELS), foot.size))
     rel = _PEAK_GRID[None, :] + foot[:, None]
+    volume_at, reflected_at, dicrotic_at, after_next = _waves_near_feet(foot, centers, sigmas, amps, crest, rise,
+                                                                        taus, vol_amps)
     for c, (gain, refl, motion_sens, noise_sd) in enumerate(_CHANNELS):
-        pulse = waves[0] + refl * waves[1] + waves[2] + waves[3]
+        pulse = volume + refl * reflected + dicrotic
         w1, w2 = rng.normal(0.0, 1.0, (2, 3))
         artifact = motion_sens * 4.0 * (w1 @ dyn / np.linalg.norm(w1) + 0.5 * (w2 @ dyn) ** 2)
         baseline = 0.15 * gain * resp + 0.1 * gain * lowpass_noise(rng, t.size, fs, 0.05)
         ppg[c] = gain * perfusion * pulse + baseline + artifact
         ppg[c] += noise_scale * noise_sd * rng.standard_normal(t.size)
-        shape = sum(
-            f * amps[i][:, None] * np.exp(-0.5 * ((rel - centers[i][:, None]) / sigmas[i][:, None]) ** 2)
-            for i, f in enumerate((1.0, refl, 1.0))
-        ) + amps[3][:, None] * skewed(rel - centers[3][:, None], _RUNOFF_SIGMA, sigmas[3][:, None])
+        # the truth is the maximum of the clean signal: pulse x perfusion + baseline, without motion or noise
+        clean = (gain * np.interp(rel, t, perfusion) * (volume_at + refl * reflected_at + dicrotic_at)
+                 + np.interp(rel, t, baseline))
+        shape = np.where(after_next, -np.inf, clean)
         peaks[c] = foot + _PEAK_GRID[np.argmax(shape, axis=1)]
     return PpgResult(ppg=ppg, peak_times=peaks, foot_times=foot)
