@@ -308,7 +308,10 @@ def _provenance(modality: str, threads: int) -> dict[str, Any]:
         + (", lead (p + s) mod 12 for participant p, segment s" if all_leads else "")
         + "; heads on cohort seed 1 with AF prevalence 0.3 and no other conditions, participants "
         "0-159 x 4 windows (rest, walk, arm, run), scored on participants 160-223. No real recording was used for "
-        "training.",
+        "training."
+        + (" The PPG windows came from the simulator's earlier pulse model (a sum of four Gaussians, replaced on "
+           "2026-11-29 by the volume pulse, whose shape after the card's band-pass is like real PPG); the sim "
+           "metrics below were measured there." if modality == "ppg" else ""),
         reproduce=f"wearsdk train --config {modality}_ssl --preset cpu --out {teacher} --threads 1 --set "
         f"model={modality}_encoder_full --set steps=120 --set global_batch=32 --set optim.warmup_steps=12 --set "
         f"eval_every=40 --set ckpt_every=20 && wearsdk distill --teacher {teacher}/model.pt --student "
@@ -317,7 +320,10 @@ def _provenance(modality: str, threads: int) -> dict[str, Any]:
         f"--name {modality}_encoder_compact --student runs/{modality}_student/model.pt --teacher {teacher}/model.pt "
         f"--weights W.pt --report docs/reports/{modality}_encoder_compact_bundled.json (seed 0 everywhere; teacher "
         f"1 CPU thread, student {threads}, on 2 shared x86_64 cores; the sha256 pins this file, a rerun was not "
-        "checked bit for bit)",
+        "checked bit for bit)"
+        + (". With today's simulator these commands train a different PPG student (2026-11-29: real-record HR MAE "
+           "v102s 14.8, smartwatch 13.9 bpm against 3.4 and 10.7 for this one); it was not shipped."
+           if modality == "ppg" else ""),
         limitations="Trained and validated on simulated signals only. "
         + (
             "On a handful of real records (MIT-BIH 100 MLII, CPSC 2021 lead I; metric real_hr_bpm_mae) its HR head "
