@@ -3,10 +3,10 @@
 Raw photodiode intensity falls when blood volume rises, so many devices' raw counts are upside down. A PPG
 pulse rises fast (systolic upstroke, ~0.1-0.15 s) and falls slowly (diastolic run-off), so the first
 difference of the 0.5-8 Hz band-passed signal has rare large positive values and many small negative ones:
-its skewness is positive with pulses up. Measured (median over 10 s segments; docs/sim.md): Challenge 2015
-v102s PLETH +0.88, E2E-PPG smartwatch counts negated +1.21 (raw: -1.21), BITalino finger PPG +1.78;
-simulated channels +0.3 to +1.8. HeartPy's example PPGs (sharp, nearly symmetric peaks of an
-AC-coupled sensor) give -0.17 and -0.45: undecided at the default threshold.
+its skewness is positive with pulses up. Measured by :func:`ppg_asymmetry` (docs/sim.md): Challenge 2015 v102s
+PLETH +0.91, E2E-PPG smartwatch counts negated +1.25 (raw: -1.25), BITalino finger PPG +1.80; simulated channels
+about +1.7 to +2.0 (the volume-pulse model of 2026-11-29). HeartPy's example PPGs (sharp, nearly symmetric peaks of
+an AC-coupled sensor) give -0.17 and -0.45: undecided at the default threshold.
 """
 
 from __future__ import annotations
