@@ -156,15 +156,20 @@ def test_ppg_pulse_asymmetry_like_real(real_data_dir):
     assert min(real) - 0.3 <= float(np.median(sim)) <= max(real) + 0.3, (real, sim)
 
 
-def _model_domain_asymmetry(rec) -> float:
-    """Mean skewness of the first difference of the PPG encoder's input windows (the card's causal band-pass)."""
+def _model_domain_asymmetry(x: np.ndarray, fs: float, valid: np.ndarray | None = None) -> float:
+    """Mean skewness of the first difference of the PPG encoder's input windows (the card's causal band-pass) of
+    one channel ``x`` at ``fs`` Hz."""
     from scipy.stats import skew
 
+    from wearsdk.io import Recording
     from wearsdk.models import create_model
     from wearsdk.windows import recording_windows
 
+    valid = np.isfinite(x) if valid is None else valid
+    rec = Recording(signals=np.asarray(x, np.float64)[None], sampling_rate=fs, channels=("ppg",), units=("a.u.",),
+                    valid=valid[None])
     card = create_model("ppg_encoder_compact").card
-    w = recording_windows(rec, card, channels=[rec.channels[0]], hop=card.window_samples).x[:, 0]
+    w = recording_windows(rec, card, channels=["ppg"], hop=card.window_samples).x[:, 0]
     return float(np.mean([skew(np.diff(s)) for s in w]))
 
 
@@ -172,20 +177,13 @@ def test_ppg_asymmetry_in_the_encoders_input_domain_like_real(real_data_dir):
     """After the encoders' causal 0.5-8 Hz band-pass the asymmetry must keep the real sign and size (real v102s
     +0.44, smartwatch +0.61; the earlier Gaussian-sum pulse gave -0.69 there while its zero-phase value matched):
     the simulated median lies within the real range widened by 0.3."""
-    from wearsdk.io import Recording
-
     d = real_data_dir
     e2e = read(d / "wearable_ppg" / "e2epyppg_201902020222_Data.csv")
-    e2e = Recording(signals=-e2e.signals[[e2e.channels.index("ppg")]], sampling_rate=e2e.sampling_rate,
-                    channels=("ppg",), units=("a.u.",), valid=e2e.valid[[e2e.channels.index("ppg")]])
     v102s = read(d / "challenge2015" / "v102s")
-    pleth = v102s.channels.index("PLETH")
-    v102s = Recording(signals=v102s.signals[[pleth]], sampling_rate=v102s.sampling_rate, channels=("PLETH",),
-                      units=("a.u.",), valid=v102s.valid[[pleth]])
-    real = [_model_domain_asymmetry(e2e), _model_domain_asymmetry(v102s)]
-    sim = []
-    for p in Cohort(10, seed=3, prevalence={}):
-        x = p.record(130.0).ppg[:1].astype(np.float64)
-        sim.append(_model_domain_asymmetry(Recording(signals=x, sampling_rate=64.0, channels=("green",),
-                                                     units=("a.u.",), valid=np.ones(x.shape, bool))))
+    real = [
+        _model_domain_asymmetry(-e2e.channel("ppg"), e2e.sampling_rate, e2e.valid[e2e.channels.index("ppg")]),
+        _model_domain_asymmetry(v102s.channel("PLETH"), v102s.sampling_rate,
+                                v102s.valid[v102s.channels.index("PLETH")]),
+    ]
+    sim = [_model_domain_asymmetry(p.record(130.0).ppg[0], 64.0) for p in Cohort(10, seed=3, prevalence={})]
     assert min(real) - 0.3 <= float(np.median(sim)) <= max(real) + 0.3, (real, sim)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gaussian_train", "rise_decay", "rise_decay_train"]
+__all__ = ["gaussian", "gaussian_train", "rise_decay", "rise_decay_train"]
 
 
 def _scatter(n: int, fs: float, centers: np.ndarray, amps: np.ndarray, before: float, after: float,
@@ -20,6 +20,11 @@ def _scatter(n: int, fs: float, centers: np.ndarray, amps: np.ndarray, before: f
     return np.bincount(idx[keep], weights=vals[keep], minlength=n)
 
 
+def gaussian(u: np.ndarray, sigma: np.ndarray | float) -> np.ndarray:
+    """A Gaussian wave of SD ``sigma``, peak 1 at ``u = 0``."""
+    return np.exp(-0.5 * (u / sigma) ** 2)
+
+
 def gaussian_train(n: int, fs: float, centers: np.ndarray, sigmas: np.ndarray, amps: np.ndarray) -> np.ndarray:
     """``(n,)`` samples at ``fs`` Hz (t = i / fs) of the sum over beats of
     ``amps[k] * exp(-(t - centers[k])^2 / (2 sigmas[k]^2))``.
@@ -29,7 +34,7 @@ def gaussian_train(n: int, fs: float, centers: np.ndarray, sigmas: np.ndarray, a
     """
     reach = 4.0 * float(sigmas.max()) if sigmas.size else 0.0
     return _scatter(n, fs, centers, amps, reach, reach,
-                    lambda u, on: np.exp(-0.5 * (u / sigmas[on][:, None]) ** 2))
+                    lambda u, on: gaussian(u, sigmas[on][:, None]))
 
 
 def rise_decay(u: np.ndarray, rise: np.ndarray | float, tau: np.ndarray | float) -> np.ndarray:

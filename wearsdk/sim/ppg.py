@@ -1,15 +1,15 @@
 """4-channel wrist PPG driven by the ECG's beats.
 
-Each beat ejects a pulse that reaches the wrist after the pre-ejection period (PEP ~ 95 ms, shorter at
-higher HR) plus the pulse transit time PTT = path / PWV, path ~ 0.46 x height. The pulse is the arterial volume
-pulse plus two Gaussian waves (a pulse decomposition, cf. Baruch et al., Biomed Eng Online 10:61, 2011). The
-volume pulse rises from the foot to its crest during rapid ejection (a half-Hann upstroke of ~0.15 s x RR^0.3)
-and then declines exponentially, the arterial Windkessel discharge (Frank 1899; tau = 2 s x sqrt(RR), of the
-order of the arterial RC time), until the next beat's upstroke starts. On it ride the reflected wave (arriving
-2 x 0.5 m x height/1.7 m / PWV after the crest and larger in stiff arteries, which raises the augmentation
-index and hides the dicrotic notch, as with age) and a small dicrotic wave at the end of ejection
-(LVET = 413 - 1.7 HR ms, Weissler et al., Circulation 1968). A fast upstroke and a slow decline give the first
-difference of band-passed PPG its positive skewness, in the raw signal and after the encoders' causal
+Each beat ejects a pulse that reaches the wrist after the pre-ejection period (PEP ~ 95 ms, shorter at higher
+HR) plus the pulse transit time PTT = path / PWV, path ~ 0.46 x height. The pulse is the arterial volume pulse
+plus two Gaussian waves (a pulse decomposition, cf. Baruch et al., Biomed Eng Online 10:61, 2011). The volume
+pulse rises from the foot to its crest during rapid ejection (a half-Hann upstroke of ~0.15 s x RR^0.3) and then
+declines: 20 % of it during late systole (tau 0.35 s), 80 % with the arterial Windkessel discharge (Frank 1899;
+tau = 2 s x sqrt(RR), of the order of the arterial RC time), until the next beat's upstroke starts. On it ride
+the reflected wave (arriving 2 x 0.5 m x height/1.7 m / PWV after the crest and larger in stiff arteries, which
+raises the augmentation index and hides the dicrotic notch, as with age) and a small dicrotic wave at the end of
+ejection (LVET = 413 - 1.7 HR ms, Weissler et al., Circulation 1968). A fast upstroke and a slow decline give
+the first difference of band-passed PPG its positive skewness, in the raw signal and after the encoders' causal
 band-pass alike (docs/sim.md); an earlier sum of four Gaussians (one of them a symmetric systolic wave) rose
 over ~0.25 RR and came out with the opposite skewness after that band-pass.
 Beat amplitude follows the preceding filling time (short RR -> small pulse; PVC -> weak pulse),
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from wearsdk.sim._kernels import gaussian_train, rise_decay, rise_decay_train
+from wearsdk.sim._kernels import gaussian, gaussian_train, rise_decay, rise_decay_train
 from wearsdk.sim._smooth import lowpass_noise
 from wearsdk.sim.motion import Motion
 from wearsdk.sim.rhythm import PVC, Beats, Drives
@@ -84,11 +84,10 @@ def _beat_waves(traits: Traits, beats: Beats, drives: Drives) -> tuple[np.ndarra
     return foot, centers, sigmas, amps, (crest, rise, taus, vol_amps)
 
 
-def _waves_near_feet(foot, centers, sigmas, amps, crest, rise, taus, vol_amps) -> tuple[np.ndarray, ...]:
-    """The noise-free volume pulse, reflected and dicrotic waves of *all* beats, each ``(beats, grid)``, on
-    :data:`_PEAK_GRID` after each foot (earlier beats' slow decays tilt the signal there, which moves its
-    maximum), and a mask of the grid points at or after the next beat's foot."""
-    rel = _PEAK_GRID[None, :] + foot[:, None]
+def _waves_near_feet(rel, foot, centers, sigmas, amps, crest, rise, taus, vol_amps) -> tuple[np.ndarray, ...]:
+    """The noise-free volume pulse, reflected and dicrotic waves of *all* beats, each ``(beats, grid)``, at the
+    times ``rel`` (:data:`_PEAK_GRID` after each foot; earlier beats' slow decays tilt the signal there, which
+    moves its maximum), and a mask of the grid points at or after the next beat's foot."""
     out = [np.zeros_like(rel) for _ in range(3)]
     rr = np.diff(foot)
     lags = int(np.ceil(7.0 * taus.max() / max(float(rr.min()), 0.2))) + 1 if rr.size else 1
@@ -99,7 +98,7 @@ def _waves_near_feet(foot, centers, sigmas, amps, crest, rise, taus, vol_amps) -
         for i in range(2):
             out[0][j] += vol_amps[i][k, None] * rise_decay(u - crest[k, None], rise[k, None], taus[i][k, None])
         for w in (0, 1):
-            out[w + 1][j] += amps[w][k, None] * np.exp(-0.5 * ((u - centers[w][k, None]) / sigmas[w][k, None]) ** 2)
+            out[w + 1][j] += amps[w][k, None] * gaussian(u - centers[w][k, None], sigmas[w][k, None])
     after_next = np.zeros(rel.shape, bool)
     after_next[:-1] = rel[:-1] >= foot[1:, None]
     return out[0], out[1], out[2], after_next
@@ -122,8 +121,8 @@ def synthesize_ppg(t: np.ndarray, traits: Traits, beats: Beats, drives: Drives, 
     ppg = np.empty((len(PPG_CHANNELS), t.size))
     peaks = np.empty((len(PPG_CHANNELS), foot.size))
     rel = _PEAK_GRID[None, :] + foot[:, None]
-    volume_at, reflected_at, dicrotic_at, after_next = _waves_near_feet(foot, centers, sigmas, amps, crest, rise,
-                                                                        taus, vol_amps)
+    volume_at, reflected_at, dicrotic_at, after_next = _waves_near_feet(rel, foot, centers, sigmas, amps, crest,
+                                                                        rise, taus, vol_amps)
     for c, (gain, refl, motion_sens, noise_sd) in enumerate(_CHANNELS):
         pulse = volume + refl * reflected + dicrotic
         w1, w2 = rng.normal(0.0, 1.0, (2, 3))
