@@ -34,6 +34,8 @@ Outputs in --out:
                        <model>_untrained_int8.pt2 for random weights
   quant_report.json    model, weights, config (Int8StaticConfig), calibration source and count,
                        int8_vs_fp32 and, with --sensitivity, the per-layer report
+  <model>_qat.pt       with --qat-steps: the quantization-aware fine-tuned float weights (load them with
+                       --checkpoint in wearsdk quantize / export, or create_model(..., checkpoint_path=))
 
 Reading the report:
   int8_vs_fp32  measured on simulated windows from other participants than the calibration ones
@@ -43,6 +45,16 @@ Reading the report:
   sensitivity   for each conv/linear layer, the cosine with that layer alone kept in float;
                 cosine_gain is what keeping it in float buys. If the cosine falls short, rerun with
                 --keep-float on the top one or two layers (each costs speed and size on device).
+  qat           with --qat-steps: loss history (int8 = fake-quantized pass, float = float pass, both
+                against the original outputs) and cosine_mean_before / cosine_min_before, the int8-vs-fp32
+                cosine of the weights before fine-tuning, to compare with int8_vs_fp32 after.
+
+Quantization-aware fine-tuning (--qat-steps N): when post-training int8 misses, the weights are
+fine-tuned for N steps with fake quantization in the graph (PT2E QAT, same scheme), so that both the
+fake-quantized and the float model reproduce the ORIGINAL model's outputs on --qat-windows simulated
+windows (seed + 2). The float model keeps what it did; its int8 version, calibrated afresh, loses less.
+Compare cosine_mean_before with int8_vs_fp32 in the report, and refit any linear heads on the new
+weights before shipping them. A few hundred steps take minutes on a CPU for the compact encoders.
 
 The .pt2 is for evaluation and for deciding the recipe; the deployable ExecuTorch/XNNPACK program
 comes from `wearsdk export --quant int8` (same scheme, with its manifest and parity check).
@@ -54,6 +66,7 @@ examples:
   wearsdk quantize --model lead_vae_compact --pretrained --sensitivity --out out/vae_q
   wearsdk quantize --model ecg_encoder_compact --checkpoint runs/ecg/model.pt \\
       --calibration my_windows.npy --keep-float stem.0 --out out/ecg_q
+  wearsdk quantize --model ecg_encoder_compact --pretrained --qat-steps 300 --out out/ecg_qat
   wearsdk export --model ppg_encoder_compact --pretrained --quant int8 --out out/ppg   # the .pte
 """
 
@@ -86,6 +99,12 @@ def add_parser(sub: Any) -> None:
                    help="add the per-layer sensitivity report: every conv/linear layer (one quantization each, "
                    "minutes for a deep model), or only the LAYERs named")
     p.add_argument("--seed", type=int, default=0, help="simulation seed of the calibration windows (default 0)")
+    p.add_argument("--qat-steps", type=int, default=0, metavar="N",
+                   help="quantization-aware fine-tuning steps before quantizing (default 0: none); writes "
+                   "<model>_qat.pt")
+    p.add_argument("--qat-windows", type=int, default=None, metavar="N",
+                   help="simulated windows to fine-tune on (default 512, seed + 2)")
+    p.add_argument("--qat-lr", type=float, default=5e-4, metavar="LR", help="fine-tuning learning rate (default 5e-4)")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=run)
 
@@ -98,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         args.model, args.out, checkpoint=args.checkpoint, pretrained=args.pretrained,
         allow_untrained=args.allow_untrained, calibration=args.calibration, windows=args.windows,
         eval_windows=args.eval_windows, keep_float=args.keep_float, sensitivity=sensitivity, seed=args.seed,
+        qat_steps=args.qat_steps, qat_windows=args.qat_windows, qat_lr=args.qat_lr,
     )
     r = json.loads(path.read_text())
     a = r["int8_vs_fp32"]
@@ -105,6 +125,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"calibration: {r['calibration']['windows']} windows from {r['calibration']['source']}")
     print(f"int8 vs fp32 on {a['windows']} held-out windows: cosine mean {a['cosine_mean']:.4f} "
           f"(min {a['cosine_min']:.4f}), max abs diff {a['max_abs_diff']:.4g} (fp32 |max| {a['fp32_abs_max']:.4g})")
+    if r["qat"]:
+        q = r["qat"]
+        print(f"quantization-aware fine-tuning: {q['steps']} steps on {q['windows']} windows -> {q['weights']}; "
+              f"int8 vs fp32 cosine mean {q['cosine_mean_before']:.5f} before, {a['cosine_mean']:.5f} after")
     if r["sensitivity"]:
         top = ", ".join(f"{x['name']} ({x['cosine_gain']:+.4f})" for x in r["sensitivity"]["layers"][:3])
         print(f"most sensitive layers (cosine gain if kept in float): {top or 'none'}")

@@ -23,9 +23,12 @@ import torch
 from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, DTypeError, NonFiniteInputError, ShapeError
 from wearsdk.quant.config import CALIBRATION_WINDOWS, int8_config_for
 from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
+from wearsdk.quant.qat import qat_finetune
 from wearsdk.quant.sensitivity import sensitivity_report
 
-__all__ = ["quantize_model", "load_calibration", "REPORT_FORMAT"]
+__all__ = ["quantize_model", "load_calibration", "REPORT_FORMAT", "QAT_WINDOWS"]
+
+QAT_WINDOWS = 512  # simulated windows for quantization-aware fine-tuning (32 participants x 16 segments)
 
 REPORT_FORMAT = "wearsdk-quant-report/1"
 
@@ -64,10 +67,21 @@ def load_calibration(path: str | Path, card: Any) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(x))
 
 
+def _int8_vs_float(model: torch.nn.Module, qmodel: torch.nn.Module,
+                   x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(cosine per window, float outputs, int8 outputs)`` of the float ``model`` and int8 ``qmodel`` on ``x``."""
+    with torch.no_grad():
+        want = model(x)
+    got = run_batched(qmodel, x)
+    cos = torch.nn.functional.cosine_similarity(got.reshape(len(got), -1).double(),
+                                                want.reshape(len(want), -1).double(), dim=1)
+    return cos, want, got
+
+
 def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None = None, pretrained: bool = False,
                    allow_untrained: bool = False, calibration: str | Path = "sim", windows: int | None = None,
                    eval_windows: int = 16, keep_float: Sequence[str] = (), sensitivity: bool | Sequence[str] = False,
-                   seed: int = 0) -> Path:
+                   seed: int = 0, qat_steps: int = 0, qat_windows: int | None = None, qat_lr: float = 5e-4) -> Path:
     """Quantizes the registered model ``name`` (static int8, XNNPACK scheme) into ``out`` and returns the
     report path.
 
@@ -79,13 +93,22 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
     for every conv/linear layer (one quantization each: minutes for a deep model), or a list of module names.
     Weights: ``pretrained``, ``checkpoint`` or, to test the toolchain only, ``allow_untrained`` (the report
     then says ``trained: false``).
+
+    ``qat_steps > 0`` first fine-tunes the weights quantization-aware (:func:`~wearsdk.quant.qat_finetune`, on
+    ``qat_windows`` simulated windows, default ``QAT_WINDOWS`` = 512, of seed ``seed + 2``, learning rate
+    ``qat_lr``), writes them as ``<name>_qat.pt`` (a checkpoint that ``create_model(name, checkpoint_path=...)``
+    and ``--checkpoint`` of ``wearsdk export`` / ``quantize`` load) and quantizes those; the report's ``qat``
+    section holds the loss history and the held-out int8-vs-fp32 cosine of the weights before and after.
     """
     from wearsdk.export.manifest import tool_versions
     from wearsdk.export.model import simulated_windows
     from wearsdk.models import create_model
+    from wearsdk.models._registry import read_checkpoint
 
     if windows is not None and (not isinstance(windows, int) or windows < 1):
         raise ConfigError(f"windows must be a positive number of calibration windows, got {windows!r}.")
+    if not isinstance(qat_steps, int) or qat_steps < 0:
+        raise ConfigError(f"qat_steps must be an int >= 0 (0: no quantization-aware fine-tuning), got {qat_steps!r}.")
     if not isinstance(eval_windows, int) or eval_windows < 1:
         raise ConfigError(f"eval_windows must be a positive number of held-out windows, got {eval_windows!r}.")
     if not (pretrained or checkpoint or allow_untrained):
@@ -111,12 +134,29 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         source = {"source": str(calibration)}
     held_out = simulated_windows(card, eval_windows, seed=seed + 1)
     example = (held_out[:1],)
+    out = Path(out)
+    qat = None
+    if qat_steps:
+        if not trained:
+            raise CheckpointError("quantization-aware fine-tuning of random weights teaches nothing; give trained "
+                                  "weights (--pretrained or --checkpoint).")
+        before, _, _ = _int8_vs_float(model, quantize(model, config, example_inputs=example, calibration=calib),
+                                      held_out)
+        qat_windows = QAT_WINDOWS if qat_windows is None else qat_windows
+        model, history = qat_finetune(model, config, windows=simulated_windows(card, qat_windows, seed=seed + 2),
+                                      steps=qat_steps, lr=qat_lr, batch=min(32, qat_windows))
+        out.mkdir(parents=True, exist_ok=True)
+        tuned = out / f"{name}_qat.pt"
+        run_config = read_checkpoint(checkpoint).get("config", {}) if checkpoint else {}
+        qat = {"steps": qat_steps, "lr": qat_lr, "windows": qat_windows, "source": "sim", "seed": seed + 2,
+               "from": "pretrained" if pretrained else str(checkpoint), "history": history,
+               "cosine_mean_before": float(before.mean()), "cosine_min_before": float(before.min()),
+               "weights": tuned.name}
+        torch.save({"model": model.state_dict(), "card": card.to_dict(),
+                    "config": {**run_config, "model": name, "model_overrides": run_config.get("model_overrides", {}),
+                               "qat": {k: v for k, v in qat.items() if k != "history"}}}, tuned)
     qmodel = quantize(model, config, example_inputs=example, calibration=calib)
-    with torch.no_grad():
-        want = model(held_out)
-    got = run_batched(qmodel, held_out)
-    cos = torch.nn.functional.cosine_similarity(got.reshape(len(got), -1).double(),
-                                                want.reshape(len(want), -1).double(), dim=1)
+    cos, want, got = _int8_vs_float(model, qmodel, held_out)
     layers = None
     if sensitivity:
         ranked = sensitivity_report(model, example_inputs=example, calibration=calib, evaluation=held_out,
@@ -128,7 +168,6 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
             "layers": [{"name": r.name, "cosine_without": r.cosine_without, "cosine_gain": r.cosine_gain}
                        for r in ranked],
         }
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     program = out / f"{name if trained else name + '_untrained'}_int8.pt2"
     torch.export.save(torch.export.export(qmodel, example, strict=False), program)
@@ -148,6 +187,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
             "max_abs_diff": float((got - want).abs().max()), "fp32_abs_max": float(want.abs().max()),
         },
         "sensitivity": layers,
+        "qat": qat,
         "program": {"file": program.name, "bytes": program.stat().st_size,
                     "sha256": hashlib.sha256(program.read_bytes()).hexdigest(),
                     "load": f"torch.export.load({program.name!r}).module()"},

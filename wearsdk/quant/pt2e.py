@@ -16,19 +16,22 @@ import torch
 from wearsdk.errors import ConfigError, DTypeError, ExportError, NonFiniteInputError, ShapeError
 from wearsdk.quant.config import Int8StaticConfig
 
-__all__ = ["quantize", "output_cosine", "run_batched"]
+__all__ = ["quantize", "output_cosine", "run_batched", "check_layer_names"]
 
 
-def _quantizer(config: Int8StaticConfig):
+def _quantizer(config: Int8StaticConfig, qat: bool = False):
+    """The XNNPACK quantizer of ``config`` (fake-quant observers for training when ``qat``)."""
     from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
         XNNPACKQuantizer,
         get_symmetric_quantization_config,
     )
     from torchao.quantization.pt2e.quantizer import get_module_name_filter
 
-    q = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=config.per_channel))
+    q = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=config.per_channel, is_qat=qat))
     for name in config.dynamic:
-        q.set_module_name(name, get_symmetric_quantization_config(is_per_channel=config.per_channel, is_dynamic=True))
+        q.set_module_name(
+            name, get_symmetric_quantization_config(is_per_channel=config.per_channel, is_qat=qat, is_dynamic=True)
+        )
     if config.keep_float:
         in_float = [get_module_name_filter(name) for name in config.keep_float]
         q.set_filter_function(lambda node: not any(f(node) for f in in_float))
@@ -112,6 +115,22 @@ def _check_example(example_inputs: Any) -> torch.Tensor:
     return x
 
 
+def check_layer_names(model: torch.nn.Module, config: Int8StaticConfig) -> None:
+    """Raise :class:`ConfigError` unless ``config.dynamic`` names ``nn.Linear`` modules of ``model`` and
+    ``config.keep_float`` names modules of it."""
+    modules = dict(model.named_modules())
+    not_linear = [n for n in config.dynamic if not isinstance(modules.get(n), torch.nn.Linear)]
+    if not_linear:
+        linears = [n for n, m in modules.items() if isinstance(m, torch.nn.Linear)]
+        raise ConfigError(f"Int8StaticConfig.dynamic names {not_linear} are not nn.Linear modules of the model "
+                          f"(dynamic int8 is for linear layers); its linear layers are {linears}.")
+    unknown = [n for n in config.keep_float if n not in modules]
+    if unknown:
+        layers = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
+        raise ConfigError(f"keep_float names {unknown} are not modules of the model; its conv/linear layers are "
+                          f"{layers[:8]}{' ...' if len(layers) > 8 else ''} (model.named_modules() lists all).")
+
+
 def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs: tuple[torch.Tensor, ...],
              calibration: torch.Tensor | Iterable[torch.Tensor]) -> torch.fx.GraphModule:
     """``model`` with static int8 weights and activations, calibrated on ``calibration``.
@@ -147,17 +166,7 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
             "activation ranges from fewer windows clip real signals. Pass more windows (or lower "
             "Int8StaticConfig.min_calibration_windows knowingly)."
         )
-    modules = dict(model.named_modules())
-    not_linear = [n for n in config.dynamic if not isinstance(modules.get(n), torch.nn.Linear)]
-    if not_linear:
-        linears = [n for n, m in modules.items() if isinstance(m, torch.nn.Linear)]
-        raise ConfigError(f"Int8StaticConfig.dynamic names {not_linear} are not nn.Linear modules of the model "
-                          f"(dynamic int8 is for linear layers); its linear layers are {linears}.")
-    unknown = [n for n in config.keep_float if n not in modules]
-    if unknown:
-        layers = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
-        raise ConfigError(f"keep_float names {unknown} are not modules of the model; its conv/linear layers are "
-                          f"{layers[:8]}{' ...' if len(layers) > 8 else ''} (model.named_modules() lists all).")
+    check_layer_names(model, config)
     model = model.eval()
     try:
         graph = torch.export.export(model, example_inputs, strict=False).module()
