@@ -195,10 +195,13 @@ def test_dynamic_names_are_checked_before_export():
         Int8StaticConfig(dynamic="head")
 
 
-def test_encoders_ask_for_a_dynamic_embedding_layer():
+def test_encoders_bring_their_int8_scheme_and_keep_float_adds_to_it():
     from wearsdk.models import create_model
     from wearsdk.quant import int8_config_for
 
-    assert int8_config_for(create_model("ppg_encoder_compact")).dynamic == ("embed",)
+    encoder = create_model("ppg_encoder_compact")
+    assert int8_config_for(encoder) == Int8StaticConfig(dynamic=("embed",), keep_float=("conv_head.0",))
     assert int8_config_for(create_model("lead_vae_compact")) == Int8StaticConfig()
-    assert int8_config_for(create_model("ecg_encoder_compact"), keep_float=("stem.0",)).keep_float == ("stem.0",)
+    more = int8_config_for(create_model("ecg_encoder_compact"), keep_float=("stem.0", "conv_head.0"))
+    assert more.keep_float == ("conv_head.0", "stem.0") and more.dynamic == ("embed",)
+    assert int8_config_for(encoder, per_channel=False).per_channel is False

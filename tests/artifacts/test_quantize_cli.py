@@ -99,7 +99,7 @@ def test_quantize_cli_writes_program_and_report(tmp_path, capsys):
     report = json.loads((out / "quant_report.json").read_text())
     assert {"model", "trained", "config", "calibration", "int8_vs_fp32", "sensitivity", "program"} <= set(report)
     assert report["model"] == "ecg_encoder_compact" and report["trained"] is False
-    assert report["config"] == json.loads(json.dumps(Int8StaticConfig(dynamic=("embed",)).to_dict()))
+    assert report["config"] == json.loads(json.dumps(Int8StaticConfig(dynamic=("embed",), keep_float=("conv_head.0",)).to_dict()))
     assert report["calibration"] == {"source": "sim", "seed": 0, "windows": 8}
     agree = report["int8_vs_fp32"]
     assert agree["seed"] != report["calibration"]["seed"] and agree["windows"] == 2
@@ -134,3 +134,4 @@ def test_quantize_cli_refuses_bad_requests(tmp_path, capsys):
     assert run("--allow-untrained", "--keep-float", "nope", "--windows", "8", "--eval-windows", "2") == 2
     assert "not modules" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+

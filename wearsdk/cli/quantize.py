@@ -20,7 +20,9 @@ unrepresentative windows give ranges that clip real signals or waste resolution.
 Each model brings its scheme (wearsdk.quant.int8_config_for): the encoders keep their final `embed`
 linear at dynamic int8 (int8 weights; its input's scale is computed per window at run time, its output
 is float), because their 256 embedding dims span ~100x in range and one fixed output scale would round
-the small ones away. quant_report.json records the scheme under "config".
+the small ones away; and they keep their 1x1 `conv_head` (conv_head.0) in float, whose channels differ in
+range too (all-int8, the ECG encoder's AF head lost 0.008-0.018 of AUROC). --keep-float adds layers to the
+model's own. quant_report.json records the scheme under "config".
 
 Calibration (--calibration):
   sim        --windows simulated windows (default 128, as wearsdk export uses; the encoders' across rest,

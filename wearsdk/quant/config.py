@@ -57,7 +57,10 @@ class Int8StaticConfig:
 
 def int8_config_for(model: Any, **overrides: Any) -> Int8StaticConfig:
     """The int8 scheme a model asks for: :class:`Int8StaticConfig` with ``dynamic`` set to the model's
-    ``int8_dynamic`` layer names (the encoders' final ``embed`` linear; none for other models), then
-    ``overrides``. ``wearsdk export``, ``wearsdk quantize``, ``wearsdk bench quant``, the demo and the bundled
-    heads all use it."""
-    return Int8StaticConfig(**{"dynamic": tuple(getattr(model, "int8_dynamic", ())), **overrides})
+    ``int8_dynamic`` layer names (the encoders' final ``embed`` linear; none for other models) and
+    ``keep_float`` to its ``int8_float`` ones (the encoders' ``conv_head.0``) plus any ``keep_float`` override,
+    then the other ``overrides``. ``wearsdk export``, ``wearsdk quantize``, ``wearsdk bench quant``, the demo and
+    the bundled heads all use it."""
+    keep_float = tuple(dict.fromkeys((*getattr(model, "int8_float", ()), *overrides.pop("keep_float", ()))))
+    return Int8StaticConfig(**{"dynamic": tuple(getattr(model, "int8_dynamic", ())), "keep_float": keep_float,
+                               **overrides})
