@@ -8,7 +8,7 @@ import torch
 
 from wearsdk.errors import ArtifactIntegrityError, ConfigError, ExportError, ShapeError
 from wearsdk.export import export_executorch
-from wearsdk.quant import Int8StaticConfig, output_cosine, quantize, sensitivity_report
+from wearsdk.quant import Int8StaticConfig, output_cosine, quantize, run_batched, sensitivity_report
 from wearsdk.runtime import load
 
 
@@ -205,3 +205,20 @@ def test_encoders_bring_their_int8_scheme_and_keep_float_adds_to_it():
     more = int8_config_for(create_model("ecg_encoder_compact"), keep_float=("stem.0", "conv_head.0"))
     assert more.keep_float == ("conv_head.0", "stem.0") and more.dynamic == ("embed",)
     assert int8_config_for(encoder, per_channel=False).per_channel is False
+
+
+def test_int8_program_with_a_float_conv_lowers_and_keeps_it_float(tmp_path):
+    """A keep_float 1-D convolution fed by int8 activations (the encoders' conv_head): ExecuTorch 1.5's XNNPACK
+    Conv1d pass refused it ("Weight and Input should both be quantized") until quantize rewrote it in 2-D."""
+    model, calib = TinyEncoder().eval(), windows(16, 2)
+    config = Int8StaticConfig(keep_float=("block",))
+    graph = quantize(model, config, example_inputs=(windows(1),), calibration=calib)
+    float_convs = [n for n in graph.graph.nodes if n.target is torch.ops.aten.conv2d.default]
+    assert len(float_convs) == 1 and float_convs[0].args[1].op == "get_attr"  # the block, its weight in float
+    manifest = export_executorch(model, tmp_path, name="tiny", example_inputs=(windows(1),), precision="int8",
+                                 calibration=calib, quant_config=config, parity_windows=windows(8, 3))
+    m = json.loads(manifest.read_text())
+    assert m["quantization"]["keep_float"] == ["block"] and m["parity"]["cosine_mean"] > 0.99
+    x = windows(4, 12)
+    with torch.no_grad():
+        assert output_cosine(run_batched(graph, x), model(x)) > 0.99

@@ -99,7 +99,8 @@ def test_quantize_cli_writes_program_and_report(tmp_path, capsys):
     report = json.loads((out / "quant_report.json").read_text())
     assert {"model", "trained", "config", "calibration", "int8_vs_fp32", "sensitivity", "program"} <= set(report)
     assert report["model"] == "ecg_encoder_compact" and report["trained"] is False
-    assert report["config"] == json.loads(json.dumps(Int8StaticConfig(dynamic=("embed",), keep_float=("conv_head.0",)).to_dict()))
+    scheme = Int8StaticConfig(dynamic=("embed",), keep_float=("conv_head.0",))
+    assert report["config"] == json.loads(json.dumps(scheme.to_dict()))
     assert report["calibration"] == {"source": "sim", "seed": 0, "windows": 8}
     agree = report["int8_vs_fp32"]
     assert agree["seed"] != report["calibration"]["seed"] and agree["windows"] == 2

@@ -8,6 +8,7 @@ eager for evaluation and lowers to XNNPACK int8 kernels in ExecuTorch (``wearsdk
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -131,6 +132,35 @@ def check_layer_names(model: torch.nn.Module, config: Int8StaticConfig) -> None:
                           f"{layers[:8]}{' ...' if len(layers) > 8 else ''} (model.named_modules() lists all).")
 
 
+def _float_conv1d_as_conv2d(graph: torch.fx.GraphModule) -> None:
+    """Rewrites, in place, each float ``conv1d`` (weights not dequantized: a ``keep_float`` layer) as the same
+    convolution in 2-D over ``(batch, channels, samples, 1)``. ExecuTorch 1.5's XNNPACK lowering turns every 1-D
+    convolution fed by a dequantize node into an int8 one and then refuses a float weight ("Weight and Input
+    should both be quantized"); its 2-D convolutions keep their float weights. Same numbers, same parameters."""
+    g, count = graph.graph, 0
+    for node in list(g.nodes):
+        if node.op != "call_function" or node.target is not torch.ops.aten.conv1d.default:
+            continue
+        x, w, *rest = node.args
+        if w.op != "get_attr":  # dequantized (int8) weights: the lowering handles those
+            continue
+        bias, stride, padding, dilation, groups = (*rest, *(None, [1], [0], [1], 1)[len(rest):])
+        name = f"{w.target.replace('.', '_')}_2d"
+        graph.register_buffer(name, operator.attrgetter(w.target)(graph).detach().unsqueeze(-1))
+        with g.inserting_before(node):
+            x2 = g.call_function(torch.ops.aten.unsqueeze.default, (x, -1))
+            w2 = g.get_attr(name)
+            y2 = g.call_function(torch.ops.aten.conv2d.default,
+                                 (x2, w2, bias, [*stride, 1], [*padding, 0], [*dilation, 1], groups))
+            y = g.call_function(torch.ops.aten.squeeze.dim, (y2, -1))
+        node.replace_all_uses_with(y)
+        g.erase_node(node)
+        count += 1
+    if count:
+        g.eliminate_dead_code()
+        graph.recompile()
+
+
 def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs: tuple[torch.Tensor, ...],
              calibration: torch.Tensor | Iterable[torch.Tensor]) -> torch.fx.GraphModule:
     """``model`` with static int8 weights and activations, calibrated on ``calibration``.
@@ -177,6 +207,7 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
         for batch in batches:
             prepared(batch)
     converted = convert_pt2e(prepared)
+    _float_conv1d_as_conv2d(converted)
     allow_exported_model_train_eval(converted)  # so that .eval() on a wrapping module works
     return converted
 
