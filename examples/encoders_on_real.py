@@ -14,6 +14,9 @@ skipped) and compares the HR head of the bundled compact student with the same h
   smartwatch stores raw photodiode counts, whose pulses point down: it is negated (``invert``).
 
 Scores: HR MAE (bpm) and ``1 - MAE / mean HR`` per model; the student keeps ``score_student / score_teacher``.
+Next to them, ``constant``: the head cohort's mean HR given for every window (what a head that reads nothing
+scores), and per record the SD of each model's predictions and of the reference: a model whose predictions do
+not vary where the reference does not either can score like the constant without reading the signal.
 AF and quality are not scored (no labelled real windows here).
 
     nice -n 10 .venv/bin/python examples/encoders_on_real.py --real ../shared/data/real \\
@@ -125,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                                            len(ACTIVITY_CYCLE), 1, {"af": 0.3}, progress=False)
         teacher_heads = fit_heads(embed(teacher, x_tr), y_tr, groups=ids)
         preds = {"student": load_heads(student.card).predict(embed(student, x).astype(np.float32))["hr_bpm"],
-                 "teacher": teacher_heads.predict(embed(teacher, x).astype(np.float32))["hr_bpm"]}
+                 "teacher": teacher_heads.predict(embed(teacher, x).astype(np.float32))["hr_bpm"],
+                 # what a head that reads nothing scores: the head cohort's mean HR for every window
+                 "constant": np.full(len(x), float(y_tr["hr_bpm"].mean()))}
         entry = {"windows": int(len(x)), "reference_hr_bpm_mean": float(ref.mean()),
                  "windows_per_record": {s: source.count(s) for s in dict.fromkeys(source)}}
         for who, pred in preds.items():
@@ -133,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             src = np.asarray(source)
             entry[who]["per_record_mae"] = {s: float(np.mean(np.abs(pred[src == s] - ref[src == s])))
                                             for s in entry["windows_per_record"]}
+            entry[who]["per_record_prediction_sd_bpm"] = {s: float(np.std(pred[src == s]))
+                                                          for s in entry["windows_per_record"]}
+        entry["per_record_reference_sd_bpm"] = {s: float(np.std(ref[np.asarray(source) == s]))
+                                                for s in entry["windows_per_record"]}
         entry["student_keeps_hr_bpm_1_minus_rel_mae"] = (entry["student"]["hr_bpm_1_minus_rel_mae"]
                                                          / entry["teacher"]["hr_bpm_1_minus_rel_mae"])
         results[modality] = entry
