@@ -61,14 +61,6 @@ def test_qat_keeps_the_float_model_and_narrows_its_int8_gap():
     assert int8_error(tuned, calib, held_out) < 0.9 * int8_error(model, calib, held_out)
 
 
-@pytest.fixture
-def no_export(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("torch.export ran before the request was checked")
-
-    monkeypatch.setattr(torch.export, "export", refuse)
-
-
 def test_bad_requests_are_refused_before_export(no_export):
     model, cfg, x = ConvBn().eval(), Int8StaticConfig(), windows(16, 0)
     with pytest.raises(ConfigError, match="Int8StaticConfig"):

@@ -29,16 +29,6 @@ def windows(n: int, seed: int = 0) -> torch.Tensor:
     return torch.randn(n, 4, 512, generator=torch.Generator().manual_seed(seed))
 
 
-@pytest.fixture
-def no_export(monkeypatch):
-    """Any torch.export call fails the test: bad calibration must be refused before it."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("torch.export ran before the calibration was checked")
-
-    monkeypatch.setattr(torch.export, "export", refuse)
-
-
 def test_bad_calibration_is_refused_before_export(no_export):
     model, ex = Tiny().eval(), (windows(1),)
     cfg = Int8StaticConfig()
