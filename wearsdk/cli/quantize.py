@@ -48,8 +48,10 @@ Reading the report:
                 cosine_gain is what keeping it in float buys. If the cosine falls short, rerun with
                 --keep-float on the top one or two layers (each costs speed and size on device).
   qat           with --qat-steps: loss history (int8 = fake-quantized pass, float = float pass, both
-                against the original outputs) and cosine_mean_before / cosine_min_before, the int8-vs-fp32
-                cosine of the weights before fine-tuning, to compare with int8_vs_fp32 after.
+                against the original outputs); cosine_mean_before / cosine_min_before, the int8-vs-fp32
+                cosine of the weights before fine-tuning, to compare with int8_vs_fp32 after; and
+                float_cosine_to_original_mean / _min: the tuned float model against the original one
+                (below 0.99 the fine-tuning changed what the model does: do not ship it).
 
 Quantization-aware fine-tuning (--qat-steps N): when post-training int8 misses, the weights are
 fine-tuned for N steps with fake quantization in the graph (PT2E QAT, same scheme), so that both the
@@ -130,7 +132,12 @@ def run(args: argparse.Namespace) -> int:
     if r["qat"]:
         q = r["qat"]
         print(f"quantization-aware fine-tuning: {q['steps']} steps on {q['windows']} windows -> {q['weights']}; "
-              f"int8 vs fp32 cosine mean {q['cosine_mean_before']:.5f} before, {a['cosine_mean']:.5f} after")
+              f"int8 vs fp32 cosine mean {q['cosine_mean_before']:.5f} before, {a['cosine_mean']:.5f} after; "
+              f"tuned vs original float model cosine {q['float_cosine_to_original_mean']:.5f} "
+              f"(min {q['float_cosine_to_original_min']:.5f})")
+        if q["float_cosine_to_original_min"] < 0.99:
+            print("WARNING: the fine-tuned float model no longer reproduces the original (cosine < 0.99 on held-out "
+                  "windows): lower --qat-lr or use more --qat-windows; do not ship these weights.")
     if r["sensitivity"]:
         top = ", ".join(f"{x['name']} ({x['cosine_gain']:+.4f})" for x in r["sensitivity"]["layers"][:3])
         print(f"most sensitive layers (cosine gain if kept in float): {top or 'none'}")

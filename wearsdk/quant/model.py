@@ -67,12 +67,13 @@ def load_calibration(path: str | Path, card: Any) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(x))
 
 
-def _int8_vs_float(model: torch.nn.Module, qmodel: torch.nn.Module,
-                   x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(cosine per window, float outputs, int8 outputs)`` of the float ``model`` and int8 ``qmodel`` on ``x``."""
+def _agreement(reference: torch.nn.Module, candidate: torch.nn.Module,
+               x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(cosine per window, reference outputs, candidate outputs)`` on ``x`` (the candidate is run one window at
+    a time, as the quantized graphs need)."""
     with torch.no_grad():
-        want = model(x)
-    got = run_batched(qmodel, x)
+        want = reference(x)
+    got = run_batched(candidate, x)
     cos = torch.nn.functional.cosine_similarity(got.reshape(len(got), -1).double(),
                                                 want.reshape(len(want), -1).double(), dim=1)
     return cos, want, got
@@ -140,23 +141,26 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         if not trained:
             raise CheckpointError("quantization-aware fine-tuning of random weights teaches nothing; give trained "
                                   "weights (--pretrained or --checkpoint).")
-        before, _, _ = _int8_vs_float(model, quantize(model, config, example_inputs=example, calibration=calib),
+        before, _, _ = _agreement(model, quantize(model, config, example_inputs=example, calibration=calib),
                                       held_out)
         qat_windows = QAT_WINDOWS if qat_windows is None else qat_windows
+        original = model
         model, history = qat_finetune(model, config, windows=simulated_windows(card, qat_windows, seed=seed + 2),
                                       steps=qat_steps, lr=qat_lr, batch=min(32, qat_windows))
+        kept, _, _ = _agreement(original, model, held_out)  # the tuned float model against the original
         out.mkdir(parents=True, exist_ok=True)
         tuned = out / f"{name}_qat.pt"
         run_config = read_checkpoint(checkpoint).get("config", {}) if checkpoint else {}
         qat = {"steps": qat_steps, "lr": qat_lr, "windows": qat_windows, "source": "sim", "seed": seed + 2,
                "from": "pretrained" if pretrained else str(checkpoint), "history": history,
                "cosine_mean_before": float(before.mean()), "cosine_min_before": float(before.min()),
+               "float_cosine_to_original_mean": float(kept.mean()), "float_cosine_to_original_min": float(kept.min()),
                "weights": tuned.name}
         torch.save({"model": model.state_dict(), "card": card.to_dict(),
                     "config": {**run_config, "model": name, "model_overrides": run_config.get("model_overrides", {}),
                                "qat": {k: v for k, v in qat.items() if k != "history"}}}, tuned)
     qmodel = quantize(model, config, example_inputs=example, calibration=calib)
-    cos, want, got = _int8_vs_float(model, qmodel, held_out)
+    cos, want, got = _agreement(model, qmodel, held_out)
     layers = None
     if sensitivity:
         ranked = sensitivity_report(model, example_inputs=example, calibration=calib, evaluation=held_out,

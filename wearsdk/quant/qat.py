@@ -49,6 +49,14 @@ def _outputs(module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return out.reshape(out.shape[0], -1)
 
 
+def _learning_rate(step: int, steps: int, warmup: int, peak: float) -> float:
+    """Linear warm-up to ``peak`` over ``warmup`` steps (Adam's first steps move every weight by ~lr whatever
+    the gradient: from a model that already fits its targets that is noise), then cosine decay to 0."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    return peak * 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+
+
 def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: torch.Tensor, steps: int = 300,
                  lr: float = 5e-4, batch: int = 32, seed: int = 0, loss: QATLoss = QATLoss(),
                  progress: bool = True) -> tuple[torch.nn.Module, list[dict[str, float]]]:
@@ -59,7 +67,8 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
         config: the int8 scheme it will be quantized with (:func:`~wearsdk.quant.int8_config_for`).
         windows: ``(n, channels, samples)`` preprocessed model inputs, finite, ``n >= batch``; the training
             set (keep the windows the result is judged on out of it).
-        steps: optimizer steps (AdamW, cosine-decayed ``lr``, no weight decay), ``batch`` windows each.
+        steps: optimizer steps (AdamW, no weight decay; ``lr`` reached after a linear warm-up over the first tenth,
+            then cosine-decayed), ``batch`` windows each.
         seed: batch sampling seed (the result is a pure function of the inputs and the seed).
         loss: term weights of the self-distillation loss.
         progress: show a tqdm bar.
@@ -114,7 +123,8 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
     move_exported_model_to_eval(prepared)  # BatchNorm uses its running statistics, as in the deployed model
 
     params = [p for p in prepared.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    warmup = max(1, steps // 10)
+    opt = torch.optim.AdamW(params, lr=lr / warmup, weight_decay=0.0)
     gen = torch.Generator().manual_seed(seed)
     history: list[dict[str, float]] = []
     bar = tqdm(range(steps), desc="quantization-aware fine-tuning", unit="step", disable=not progress)
@@ -135,7 +145,7 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
         (loss_int8 + loss_float).backward()
         opt.step()
         for group in opt.param_groups:
-            group["lr"] = lr * 0.5 * (1.0 + math.cos(math.pi * (step + 1) / steps))
+            group["lr"] = _learning_rate(step + 1, steps, warmup, lr)
         row = {"step": step, "loss_int8": loss_int8.item(), "loss_float": loss_float.item()}
         if step % 10 == 0 or step == steps - 1:
             history.append(row)
