@@ -102,3 +102,7 @@ def test_quantize_cli_qat_writes_loadable_weights_and_report(tmp_path, capsys):
     assert main(["quantize", "--model", "ecg_encoder_compact", "--allow-untrained", "--qat-steps", "2",
                  "--out", str(tmp_path / "u")]) == 2
     assert CheckpointError.__name__ in capsys.readouterr().err
+    assert main(["quantize", "--model", "ecg_encoder_compact", "--pretrained", "--qat-steps", "2",
+                 "--qat-windows", "1", "--out", str(tmp_path / "w")]) == 2
+    assert "qat_windows must be at least 2" in capsys.readouterr().err
+    assert not (tmp_path / "u").exists() and not (tmp_path / "w").exists()

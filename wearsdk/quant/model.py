@@ -110,6 +110,9 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         raise ConfigError(f"windows must be a positive number of calibration windows, got {windows!r}.")
     if not isinstance(qat_steps, int) or qat_steps < 0:
         raise ConfigError(f"qat_steps must be an int >= 0 (0: no quantization-aware fine-tuning), got {qat_steps!r}.")
+    if qat_windows is not None and (not isinstance(qat_windows, int) or qat_windows < 2):
+        raise ConfigError(f"qat_windows must be at least 2 simulated windows (default {QAT_WINDOWS}), got "
+                          f"{qat_windows!r}.")
     if not isinstance(eval_windows, int) or eval_windows < 1:
         raise ConfigError(f"eval_windows must be a positive number of held-out windows, got {eval_windows!r}.")
     if not (pretrained or checkpoint or allow_untrained):
@@ -141,8 +144,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         if not trained:
             raise CheckpointError("quantization-aware fine-tuning of random weights teaches nothing; give trained "
                                   "weights (--pretrained or --checkpoint).")
-        before, _, _ = _agreement(model, quantize(model, config, example_inputs=example, calibration=calib),
-                                      held_out)
+        before, _, _ = _agreement(model, quantize(model, config, example_inputs=example, calibration=calib), held_out)
         qat_windows = QAT_WINDOWS if qat_windows is None else qat_windows
         original = model
         model, history = qat_finetune(model, config, windows=simulated_windows(card, qat_windows, seed=seed + 2),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
-from wearsdk.errors import ConfigError
+from wearsdk.errors import ConfigError, ExportError
 from wearsdk.quant.config import Int8StaticConfig
 from wearsdk.quant.pt2e import _batches, _quantizer, check_layer_names
 
@@ -74,13 +74,15 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
         progress: show a tqdm bar.
 
     Returns:
-        ``(tuned, history)``: the fine-tuned float copy (eval mode; ``model`` is untouched) and one row per
-        logged step, ``{"step", "loss_int8", "loss_float"}`` (loss of the fake-quantized and the float pass).
+        ``(tuned, history)``: the fine-tuned float copy (eval mode; ``model`` is untouched) and a row for every
+        10th step and the last, ``{"step", "loss_int8", "loss_float"}`` (loss of the fake-quantized and the float
+        pass on that step's batch).
 
     Raises:
         ConfigError: a wrong config type, ``steps``/``batch``/``lr`` out of range, fewer windows than ``batch``,
             unknown ``keep_float`` / ``dynamic`` names. ShapeError / DTypeError / NonFiniteInputError: windows
-            not of the model's input spec. All before anything is exported.
+            not of the model's input spec. All before anything is exported. ExportError: the model cannot be
+            captured by ``torch.export`` or its tensors cannot be mapped back.
     """
     from torchao.quantization.pt2e import (
         disable_fake_quant,
@@ -155,6 +157,6 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
     state = tuned.state_dict()
     missing = [k for k, v in state.items() if v.is_floating_point() and k not in trained]
     if missing:  # the export renamed parameters: refuse rather than return a half-tuned model
-        raise ConfigError(f"qat_finetune: the prepared graph lost the model's tensors {missing[:5]}.")
+        raise ExportError(f"qat_finetune: the prepared graph lost the model's tensors {missing[:5]}.")
     tuned.load_state_dict({k: trained[k] if k in trained else v for k, v in state.items()})
     return tuned.eval(), history
