@@ -8,7 +8,6 @@ eager for evaluation and lowers to XNNPACK int8 kernels in ExecuTorch (``wearsdk
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -134,31 +133,28 @@ def check_layer_names(model: torch.nn.Module, config: Int8StaticConfig) -> None:
 
 def _float_conv1d_as_conv2d(graph: torch.fx.GraphModule) -> None:
     """Rewrites, in place, each float ``conv1d`` (weights not dequantized: a ``keep_float`` layer) as the same
-    convolution in 2-D over ``(batch, channels, samples, 1)``. ExecuTorch 1.5's XNNPACK lowering turns every 1-D
-    convolution fed by a dequantize node into an int8 one and then refuses a float weight ("Weight and Input
-    should both be quantized"); its 2-D convolutions keep their float weights. Same numbers, same parameters."""
-    g, count = graph.graph, 0
+    convolution in 2-D over ``(batch, channels, samples, 1)``, its weight reshaped where it is stored. ExecuTorch
+    1.5's XNNPACK lowering turns every 1-D convolution fed by a dequantize node into an int8 one and then refuses
+    a float weight ("Weight and Input should both be quantized"); its 2-D convolutions keep their float weights."""
+    g = graph.graph
     for node in list(g.nodes):
         if node.op != "call_function" or node.target is not torch.ops.aten.conv1d.default:
             continue
         x, w, *rest = node.args
-        if w.op != "get_attr":  # dequantized (int8) weights: the lowering handles those
+        if w.op != "get_attr" or len(w.users) != 1:  # int8 weights (dequantized): the lowering handles those
             continue
         bias, stride, padding, dilation, groups = (*rest, *(None, [1], [0], [1], 1)[len(rest):])
-        name = f"{w.target.replace('.', '_')}_2d"
-        graph.register_buffer(name, operator.attrgetter(w.target)(graph).detach().unsqueeze(-1))
+        prefix, _, leaf = w.target.rpartition(".")
+        owner = graph.get_submodule(prefix) if prefix else graph
+        setattr(owner, leaf, torch.nn.Parameter(getattr(owner, leaf).detach().unsqueeze(-1), requires_grad=False))
         with g.inserting_before(node):
             x2 = g.call_function(torch.ops.aten.unsqueeze.default, (x, -1))
-            w2 = g.get_attr(name)
             y2 = g.call_function(torch.ops.aten.conv2d.default,
-                                 (x2, w2, bias, [*stride, 1], [*padding, 0], [*dilation, 1], groups))
+                                 (x2, w, bias, [*stride, 1], [*padding, 0], [*dilation, 1], groups))
             y = g.call_function(torch.ops.aten.squeeze.dim, (y2, -1))
         node.replace_all_uses_with(y)
         g.erase_node(node)
-        count += 1
-    if count:
-        g.eliminate_dead_code()
-        graph.recompile()
+    graph.recompile()
 
 
 def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs: tuple[torch.Tensor, ...],
