@@ -21,6 +21,14 @@ with the running median beat of the last eight QRS (a template, detrended; the t
 Hamilton & Tompkins' and later beat classifiers, e.g. de Chazal et al. 2004) and it passes the same
 T-wave tests against the median features of those beats.
 
+A QRS is retracted when the next one shows it was an artifact (an electrode pop or a motion spike between
+two beats): it came before 70 % of the median RR, the next QRS comes within 15 % of one median RR after the
+QRS before it (the rhythm ignored it) with the shape and size of the recent beats, and it is over twice
+their size in all three features, with their polarity (template correlation >= 0.5). Premature
+supraventricular beats keep the beats' size and reset the rhythm; ventricular ones have their own wide
+shape and, almost always, a pause after them. Peaks are emitted one QRS late, so this changes no output
+already given.
+
 Search-back (Pan & Tompkins): when no QRS came for 1.5 x the median of the last eight RR intervals (or
 1 s before two are known), and once more at the end of the stream, every rejected candidate above half
 the threshold that fits the gap is accepted, the largest first, each at least max(200 ms, 0.6 RR) from
@@ -119,6 +127,7 @@ class EcgPeakDetector:
         self._shape_n = max(2, int(round(_SHAPE_S * self.fs)))
         self._prev_qrs: int | None = None  # MWI index of the QRS before the last one
         self._beats: list[tuple[np.ndarray, tuple[float, ...]]] = []  # last eight QRS: (shape, features)
+        self._undo: tuple | None = None  # state before the last QRS was accepted (see _retract_last)
 
     # -- signal path ---------------------------------------------------------------------------
     def _hold_nan(self, x: np.ndarray) -> np.ndarray:
@@ -263,7 +272,11 @@ class EcgPeakDetector:
     def _accept(self, cand: tuple[int, float, float, float], weight: float, r: int | None = None) -> None:
         """Accept a QRS; ``r``, its R peak, is located here unless given (it is stored with the candidate)."""
         r = self._locate(cand[0]) if r is None else r
-        self._beats = (self._beats + [(self._shape(r), cand[1:4])])[-8:]
+        shape = self._shape(r)
+        if self._last_is_artifact(cand, shape):
+            self._retract_last()
+        self._undo = (self._last_qrs, self._prev_qrs, self._spk, self._last_qrs is not None)
+        self._beats = (self._beats + [(shape, cand[1:4])])[-8:]
         cand = (*cand[:4], r)
         if self._last_qrs is not None:
             self._prev_qrs = self._last_qrs[0]
@@ -273,6 +286,35 @@ class EcgPeakDetector:
         self._qrs.append(cand)
         self._last_qrs = cand
         self._noise = []
+
+    def _last_is_artifact(self, cand: tuple[int, float, float, float], shape: np.ndarray) -> bool:
+        """Whether the last QRS, judged now that the next one ``cand`` (with its beat ``shape``) is known, was
+        an artifact: it came early (under 70 % of the median RR), the rhythm ignored it (``cand`` lies within
+        15 % of one median RR after the QRS before it, with the shape and size of the recent beats), and it
+        is over twice as large as those beats in all three features while keeping their polarity (template
+        correlation >= 0.5). Premature supraventricular beats keep the beats' size and reset the rhythm;
+        ventricular ones have their own (wide) shape; an electrode pop or a motion spike between two beats
+        towers over them and leaves the rhythm as it was."""
+        last, before = self._last_qrs, self._undo[0] if self._undo is not None else None
+        if last is None or before is None or len(self._rr) < 5 or len(self._beats) < 5 or last not in self._qrs:
+            return False
+        rr = float(np.median(self._rr[:-1]))
+        if last[0] - before[0] >= 0.7 * rr or abs(cand[0] - before[0] - rr) >= _ON_TIME_RR * rr:
+            return False
+        shapes, feats = zip(*self._beats[:-1], strict=True)
+        template, typical = np.median(shapes[-8:], axis=0), tuple(np.median(feats[-8:], axis=0))
+        return (_smaller(typical, last[1:4], every=True) and _corr(self._beats[-1][0], template) >= 0.5
+                and _corr(shape, template) >= _MATCH and not _smaller(cand[1:4], typical)
+                and not _smaller(typical, cand[1:4]))
+
+    def _retract_last(self) -> None:
+        """Take back the last accepted QRS (not yet emitted): the state returns to before it was accepted."""
+        self._qrs.remove(self._last_qrs)
+        self._last_qrs, self._prev_qrs, self._spk, had_interval = self._undo
+        self._beats = self._beats[:-1]
+        if had_interval:
+            self._rr = self._rr[:-1]
+        self._undo = None
 
     def _process(self, final: bool) -> np.ndarray:
         if self._spk is None:
@@ -374,9 +416,11 @@ class EcgPeakDetector:
             self._start += drop
 
 
-def _smaller(f: tuple, ref: tuple) -> bool:
-    """Features ``(MWI, slope^2, |HF|)`` of a T wave against those of a QRS."""
-    return f[1] < 0.25 * ref[1] or f[0] < 0.5 * ref[0] or f[2] < 0.5 * ref[2]
+def _smaller(f: tuple, ref: tuple, every: bool = False) -> bool:
+    """Features ``(MWI, slope^2, |HF|)`` of a T wave against those of a QRS: under half the QRS's in any of
+    them (squared slope: a quarter), or in every one of them when ``every``."""
+    below = (f[1] < 0.25 * ref[1], f[0] < 0.5 * ref[0], f[2] < 0.5 * ref[2])
+    return all(below) if every else any(below)
 
 
 def ecg_peaks(x: np.ndarray, *, sampling_rate: float) -> np.ndarray:
