@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,20 @@ def test_standardized_error_weighs_every_dimension_alike() -> None:
     assert cosines[1] < 0.02 * cosines[0]
     _, parts = embedding_distill_loss(shifted, t, DistillConfig(standardized_weight=1.0))
     assert parts["standardized"].item() == pytest.approx(costs[1])
+
+
+def test_lognorm_term_follows_the_teachers_relative_norms() -> None:
+    """Zero when the student's norms are one common multiple of the teacher's (whatever the directions: the
+    cosine's job), log(3)^2 / 4 when half the windows are 3x too large relative to the rest."""
+    g = torch.Generator().manual_seed(4)
+    t = torch.randn(8, 32, generator=g) * torch.logspace(-2, 2, 8)[:, None]  # norms over four decades
+    s = F.normalize(torch.randn(8, 32, generator=g), dim=1) * t.norm(dim=1, keepdim=True) * 7.0
+    _, parts = embedding_distill_loss(s, t, DistillConfig())
+    assert parts["lognorm"].item() == pytest.approx(0.0, abs=1e-9)
+    s[:4] *= 3.0
+    loss, parts = embedding_distill_loss(s, t, DistillConfig(cosine_weight=0, relational_weight=0, lognorm_weight=2))
+    assert parts["lognorm"].item() == pytest.approx(math.log(3.0) ** 2 / 4, rel=1e-5)
+    assert loss.item() == pytest.approx(2 * math.log(3.0) ** 2 / 4, rel=1e-5)
 
 
 def test_encoder_students_learn_every_activity_teachers_stay_at_rest(ppg_teacher: Path) -> None:

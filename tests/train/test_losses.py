@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from wearsdk import ShapeError
+from wearsdk import ConfigError, ShapeError
 from wearsdk.train import (
     AugmentConfig,
     Augmenter,
@@ -18,7 +18,7 @@ from wearsdk.train import (
     make_target,
     pearson_r,
 )
-from wearsdk.train.augment import channel_collapse, channel_permutation, cutout, time_warp
+from wearsdk.train.augment import channel_collapse, channel_permutation, cutout, low_rate, time_warp
 from wearsdk.train.losses import zscore_mse
 
 
@@ -125,3 +125,34 @@ def test_channel_collapse_leaves_the_random_stream_of_configs_without_it() -> No
     assert (z == z[0]).all() and any(torch.equal(z[0], row) for row in x)
     single = torch.randn(1, 64)
     torch.testing.assert_close(always(single, torch.Generator().manual_seed(0)), single)
+
+
+def test_low_rate_reads_a_slower_jittery_device_and_interpolates_back() -> None:
+    """Shape, mean and SD kept; every channel read at the same instants; a 1.2 Hz pulse passes through a
+    16 Hz device, 12 Hz content (above its 8 Hz Nyquist) does not; a pure function of the seed."""
+    t = torch.arange(640) / 64.0
+    pulse = torch.sin(2 * math.pi * 1.2 * t)
+    x = torch.stack([pulse, 3 * pulse + 1, torch.sin(2 * math.pi * 12.0 * t)])
+    y = low_rate(x, 0.25, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    torch.testing.assert_close(y.mean(-1), x.mean(-1), atol=1e-5, rtol=0)
+    torch.testing.assert_close(y.std(-1), x.std(-1), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(y[1], 3 * y[0] + 1, atol=1e-4, rtol=0)  # one clock for every channel
+    assert (y[0] - x[0]).abs().max() < 0.1
+    assert abs(float(torch.corrcoef(torch.stack([y[2], x[2]]))[0, 1])) < 0.5
+    torch.testing.assert_close(low_rate(x, 0.25, torch.Generator().manual_seed(0)), y)
+    assert not torch.equal(low_rate(x, 0.25, torch.Generator().manual_seed(1)), y)
+
+
+def test_low_rate_coins_only_when_enabled_and_its_range_is_checked() -> None:
+    x = torch.randn(4, 256)
+    off = {k: 0.0 for k in ("p_cutout", "p_magnitude_warp", "p_time_warp", "p_noise", "p_channel_permutation")}
+    g = torch.Generator().manual_seed(3)
+    Augmenter(AugmentConfig(**off))(x, g)
+    reference = torch.Generator().manual_seed(3)
+    torch.rand(5, generator=reference)
+    torch.testing.assert_close(torch.rand(4, generator=g), torch.rand(4, generator=reference))
+    z = Augmenter(AugmentConfig(**off, p_low_rate=1.0))(x, torch.Generator().manual_seed(0))
+    assert z.shape == x.shape and not torch.equal(z, x)
+    with pytest.raises(ConfigError, match="low_rate_min_fraction"):
+        AugmentConfig(low_rate_min_fraction=0.6, low_rate_max_fraction=0.5)

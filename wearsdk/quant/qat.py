@@ -40,6 +40,7 @@ class QATLoss:
     relational_weight: float = 0.0
     relational_temperature: float = 0.1
     standardized_weight: float = 1.0
+    lognorm_weight: float = 0.0
 
 
 def _outputs(module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,7 @@ __all__ = [
     "gaussian_noise",
     "channel_permutation",
     "channel_collapse",
+    "low_rate",
 ]
 
 
@@ -74,12 +75,35 @@ def channel_collapse(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return x[k : k + 1].expand_as(x).clone()
 
 
+def low_rate(x: torch.Tensor, fraction: float, gen: torch.Generator) -> torch.Tensor:
+    """A slower device with a jittery clock, resampled to the model rate: every channel is read at the same
+    ``round(fraction * samples)`` instants (a regular grid, each instant moved by up to +-30% of its spacing),
+    then linearly interpolated back onto the model grid (what :func:`wearsdk.io.read` does with a 20 Hz
+    smartwatch CSV for a 64 Hz model, ``fraction`` 0.31). Each channel keeps its mean and SD."""
+    t = x.shape[-1]
+    k = max(4, round(fraction * t))
+    step = (t - 1) / (k - 1)
+    at = (torch.arange(k) + 0.6 * (torch.rand(k, generator=gen) - 0.5)) * step
+    at = at.clamp(0.0, float(t - 1))
+    at[0], at[-1] = 0.0, float(t - 1)
+    lo = at.floor().long().clamp(0, t - 2)
+    frac = at - lo
+    read = x[:, lo] * (1 - frac) + x[:, lo + 1] * frac  # (channels, k): the device's samples
+    grid = torch.arange(t, dtype=at.dtype)
+    j = (torch.searchsorted(at, grid, right=True) - 1).clamp(0, k - 2)
+    w = ((grid - at[j]) / (at[j + 1] - at[j]).clamp_min(1e-6)).clamp(0, 1)
+    y = read[:, j] * (1 - w) + read[:, j + 1] * w
+    mean = y.mean(-1, keepdim=True)
+    gain = x.std(-1, keepdim=True) / y.std(-1, keepdim=True).clamp_min(1e-6)
+    return (y - mean) * gain + x.mean(-1, keepdim=True)
+
+
 class Augmenter:
     """The augmentation module: ``augmenter(x, gen)`` with ``x`` of shape ``(channels, samples)``.
 
-    Order: time warp, magnitude warp, cut-out, Gaussian noise, channel permutation, channel collapse; each
-    applied with its probability from :class:`~wearsdk.train.config.AugmentConfig`. The channel augmentations
-    only when ``channels > 1``.
+    Order: time warp, magnitude warp, cut-out, Gaussian noise, channel permutation, channel collapse, low rate;
+    each applied with its probability from :class:`~wearsdk.train.config.AugmentConfig`. The channel
+    augmentations only when ``channels > 1``.
     """
 
     def __init__(self, config: AugmentConfig) -> None:
@@ -89,8 +113,8 @@ class Augmenter:
         if x.ndim != 2:
             raise ShapeError(f"Augmenter: expected one window (channels, samples), got {tuple(x.shape)}.")
         c = self.config
-        # one coin per augmentation, always drawn: a stable random stream (the collapse coin only when enabled,
-        # so that configs without it draw exactly the stream they drew before it existed)
+        # one coin per augmentation, always drawn: a stable random stream (the collapse and low-rate coins only
+        # when enabled, so that configs without them draw exactly the stream they drew before they existed)
         u = torch.rand(6 if c.p_channel_collapse > 0 else 5, generator=gen)
         if u[0] < c.p_time_warp:
             x = time_warp(x, c.time_warp_sigma, c.time_warp_knots, gen)
@@ -104,4 +128,7 @@ class Augmenter:
             x = channel_permutation(x, gen)
         if len(u) > 5 and u[5] < c.p_channel_collapse and x.shape[0] > 1:
             x = channel_collapse(x, gen)
+        if c.p_low_rate > 0 and float(torch.rand((), generator=gen)) < c.p_low_rate:
+            span = c.low_rate_max_fraction - c.low_rate_min_fraction
+            x = low_rate(x, c.low_rate_min_fraction + span * float(torch.rand((), generator=gen)), gen)
         return x

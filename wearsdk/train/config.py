@@ -69,6 +69,11 @@ class AugmentConfig:
             device does when it feeds its one PPG channel to all four inputs (0 in every preset: at 0.25 it
             did not bring the PPG student closer to its teacher on real single-channel records). Its coin is
             drawn only when this is > 0, so runs configured without it keep their random stream.
+        p_low_rate: probability of reading the window as a slower device with a jittery clock does and
+            interpolating it back to the model rate (:func:`wearsdk.train.augment.low_rate`; smartwatches log PPG
+            at 20-25 Hz). Its coins are drawn only when this is > 0.
+        low_rate_min_fraction, low_rate_max_fraction: the device's rate as a fraction of the model's, drawn
+            uniformly in this range (0.25-0.5: 16-32 Hz for a 64 Hz model).
     """
 
     p_cutout: float = 0.4
@@ -83,6 +88,9 @@ class AugmentConfig:
     noise_sigma: float = 0.1
     p_channel_permutation: float = 0.25
     p_channel_collapse: float = 0.0
+    p_low_rate: float = 0.0
+    low_rate_min_fraction: float = 0.25
+    low_rate_max_fraction: float = 0.5
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -101,6 +109,12 @@ class AugmentConfig:
             )
         if self.time_warp_sigma >= 1:
             raise ConfigError(f"AugmentConfig.time_warp_sigma: expected < 1, got {self.time_warp_sigma!r}.")
+        if not 0 < self.low_rate_min_fraction <= self.low_rate_max_fraction <= 1:
+            raise ConfigError(
+                "AugmentConfig.low_rate_min_fraction / low_rate_max_fraction: expected 0 < min <= max <= 1 (the "
+                f"device's rate as a fraction of the model's), got {self.low_rate_min_fraction!r} / "
+                f"{self.low_rate_max_fraction!r}."
+            )
 
 
 @dataclass(frozen=True)
@@ -205,6 +219,7 @@ class DistillConfig:
         L = w_cos * mean(1 - cos(e_s, e_t)) + w_mse * mean(|e_s - e_t|^2) / mean(|e_t|^2)
             + w_rel * KL(softmax(S_t / tau) || softmax(S_s / tau))
             + w_std * mean_d(((u_s - u_t)_d / sd_d(u_t))^2)
+            + w_lognorm * var_batch(log|e_s| - log|e_t|)
 
     where ``S`` are the in-batch cosine similarities (diagonal excluded): the relational term keeps the
     teacher's neighbourhood structure; ``u = e / |e|`` and ``sd_d`` is the teacher's SD of dim ``d`` over the
@@ -226,6 +241,10 @@ class DistillConfig:
             (encoders). The cosine is dominated by the few high-variance dimensions; the ones a linear head reads
             for heart rate vary little, and a student matched by cosine alone kept its teacher's heart-rate
             readout on simulated windows but not on real ones. Scale-free like the cosine.
+        lognorm_weight: weight of the batch variance of ``log|e_s| - log|e_t|`` (encoders): the student's norms
+            follow the teacher's up to one common factor (still scale-free). A teacher's norm is its confidence:
+            on windows unlike its training data (a one-channel 20 Hz smartwatch) its norm falls 100x and a linear
+            head returns about its intercept; cosine and relational terms leave the student's norm free.
         teacher_weight: weight of the error to the teacher's reconstruction (VAE).
         truth_weight: weight of the error to the true 12 leads (VAE).
     """
@@ -236,6 +255,7 @@ class DistillConfig:
     relational_weight: float = 1.0
     relational_temperature: float = 0.1
     standardized_weight: float = 0.0
+    lognorm_weight: float = 0.0
     teacher_weight: float = 1.0
     truth_weight: float = 1.0
 
@@ -245,6 +265,7 @@ class DistillConfig:
             "mse_weight",
             "relational_weight",
             "standardized_weight",
+            "lognorm_weight",
             "teacher_weight",
             "truth_weight",
         ):

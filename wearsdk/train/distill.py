@@ -95,18 +95,21 @@ def embedding_distill_loss(
     student: torch.Tensor, teacher: torch.Tensor, config: Any
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The encoder distillation loss of :class:`~wearsdk.train.config.DistillConfig` on ``(n, d)`` embeddings;
-    returns ``(loss, {"cosine", "mse", "relational", "standardized"})``."""
+    returns ``(loss, {"cosine", "mse", "relational", "standardized", "lognorm"})``."""
     cosine = (1.0 - F.cosine_similarity(student, teacher, dim=1)).mean()
     mse = (student - teacher).square().sum(1).mean() / teacher.square().sum(1).mean().clamp_min(1e-12)
     relational = relational_kl(student, teacher, config.relational_temperature)
     standardized = standardized_error(student, teacher)
+    log_ratio = student.norm(dim=1).clamp_min(1e-12).log() - teacher.norm(dim=1).clamp_min(1e-12).log()
+    lognorm = (log_ratio - log_ratio.mean()).square().mean()
     loss = (
         config.cosine_weight * cosine
         + config.mse_weight * mse
         + config.relational_weight * relational
         + config.standardized_weight * standardized
+        + config.lognorm_weight * lognorm
     )
-    parts = {"cosine": cosine, "mse": mse, "relational": relational, "standardized": standardized}
+    parts = {"cosine": cosine, "mse": mse, "relational": relational, "standardized": standardized, "lognorm": lognorm}
     return loss, {k: v.detach() for k, v in parts.items()}
 
 
