@@ -1,6 +1,10 @@
 """Fit the linear heads of a distilled compact encoder, compare it with its teacher and its int8 self, and
 write the bundled weights file (encoder + heads) and its report.
 
+The student is a distillation run's ``model.pt``, or the quantization-aware fine-tuned weights of ``wearsdk
+quantize --qat-steps N --out DIR`` (``DIR/<name>_qat.pt``, with ``--run`` naming the distillation run; the
+report then carries the fine-tuning's ``qat`` section from ``DIR/quant_report.json``).
+
 On held-out simulated participants (a cohort unseen by the SSL and distillation runs, AF prevalence 0.3; each
 participant at rest, walking, moving the arm and running), heads are fitted on frozen embeddings of the
 training participants (wearsdk.train.heads; L2 strength by participant-grouped CV) for the teacher and for the
@@ -65,7 +69,9 @@ def run_record(run: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--name", required=True, choices=["ppg_encoder_compact", "ecg_encoder_compact"])
-    p.add_argument("--student", required=True, help="the student's model.pt or checkpoint (wearsdk distill)")
+    p.add_argument("--student", required=True, help="the student's model.pt or checkpoint (wearsdk distill), or "
+                   "the <model>_qat.pt of 'wearsdk quantize --qat-steps' (give --run then)")
+    p.add_argument("--run", help="the student's distillation run folder (default: the folder of --student)")
     p.add_argument("--teacher", required=True, help="the teacher's model.pt (wearsdk train)")
     p.add_argument("--weights", required=True, help="where to write the bundled weights (+ heads)")
     p.add_argument("--report", required=True)
@@ -107,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     weights = Path(args.weights)
     weights.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": student.state_dict(), "heads": heads["student"].to_payload()}, weights)
-    student_run, teacher_run = run_dir(args.student), run_dir(args.teacher)
+    student_run, teacher_run = Path(args.run) if args.run else run_dir(args.student), run_dir(args.teacher)
+    qat = Path(args.student).parent / "quant_report.json"  # written beside <model>_qat.pt by wearsdk quantize
     report = {
         "what": f"{args.name}: distilled student vs teacher (linear heads on frozen embeddings) and int8 vs fp32",
         "weights_file": weights.name,
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "int8_vs_fp32": quant,
         "teacher_run": run_record(teacher_run),
         "student_run": {**run_record(student_run), "weights_from": Path(args.student).name},
+        **({"qat": json.loads(qat.read_text()).get("qat")} if qat.is_file() else {}),
         "seconds": round(time.time() - t0, 1),
     }
     Path(args.report).write_text(json.dumps(report, indent=1, default=float) + "\n")
