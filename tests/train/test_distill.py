@@ -111,15 +111,17 @@ def test_encoder_students_learn_every_activity_teachers_stay_at_rest(ppg_teacher
 
 
 def test_ecg_students_learn_every_lead_with_the_standardized_term(ppg_teacher: Path) -> None:
-    """The recipe of the bundled ECG student lives in its preset (its card's command adds nothing); the PPG
-    preset keeps the watch's inputs and the scale-free pair only."""
+    """The recipes of the bundled students live in their presets (their cards' commands add nothing): the ECG
+    student on every lead with the standardized term, the PPG student on the watch's inputs, one-channel and
+    low-rate windows among them, with the log-norm term."""
     from wearsdk.sim import LEADS
 
     ecg = get_config("ecg_distill", "cpu", {"distill.teacher": str(ppg_teacher)})
     assert ecg.data.ecg_leads == LEADS and ecg.distill.standardized_weight == 1.0
     assert ecg.distill.teacher == str(ppg_teacher)
     ppg = get_config("ppg_distill", "cpu", {"distill.teacher": str(ppg_teacher)})
-    assert ppg.distill.standardized_weight == 0.0 and ppg.augment.p_channel_collapse == 0.0
+    assert ppg.distill.standardized_weight == 0.0 and ppg.distill.lognorm_weight == 1.0
+    assert ppg.augment.p_channel_collapse == 0.25 and ppg.augment.p_low_rate == 0.25
     assert get_config("ecg_distill", "cpu", {"distill.teacher": str(ppg_teacher),
                                              "distill.standardized_weight": 0.5}).distill.standardized_weight == 0.5
 

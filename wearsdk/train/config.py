@@ -66,9 +66,10 @@ class AugmentConfig:
         noise_sigma: noise SD relative to each channel's SD.
         p_channel_permutation: probability of permuting the channels (PPG only; 0 for single-lead ECG).
         p_channel_collapse: probability of copying one random channel onto every channel, as a single-sensor
-            device does when it feeds its one PPG channel to all four inputs (0 in every preset: at 0.25 it
-            did not bring the PPG student closer to its teacher on real single-channel records). Its coin is
-            drawn only when this is > 0, so runs configured without it keep their random stream.
+            device does when it feeds its one PPG channel to all four inputs (0.25 in the PPG distillation
+            presets, with ``p_low_rate`` and the log-norm term; alone it did not bring the student closer to
+            its teacher on real single-channel records). Its coin is drawn only when this is > 0, so runs
+            configured without it keep their random stream.
         p_low_rate: probability of reading the window as a slower device with a jittery clock does and
             interpolating it back to the model rate (:func:`wearsdk.train.augment.low_rate`; smartwatches log PPG
             at 20-25 Hz). Its coins are drawn only when this is > 0.
@@ -515,6 +516,13 @@ def _distill_preset(recipe: str, preset: str) -> dict[str, Any]:
             # all 12 leads alone did not change that, the standardized term with them did (2026-11-29)
             base["data"] = replace_checked(base["data"], {"ecg_leads": LEADS})
             base["distill"] = DistillConfig(standardized_weight=1.0)
+        else:
+            # and device-like windows (one channel on all four inputs, a 16-32 Hz jittery clock) with its
+            # teacher's relative norms: on such windows the teacher's norm falls ~20x (its heads then return
+            # about their intercept) and a student matched by cosine alone read a 20 Hz smartwatch 2x worse
+            # than it; with both, its real-record HR error came within 1.2x of the teacher's (2026-11-29)
+            base["augment"] = replace_checked(base["augment"], {"p_channel_collapse": 0.25, "p_low_rate": 0.25})
+            base["distill"] = DistillConfig(lognorm_weight=1.0)
     if preset == "cpu":
         base.update(steps=1000, global_batch=64, eval_every=250, ckpt_every=250)
         base["optim"] = replace_checked(base["optim"], {"lr": 2e-3, "warmup_steps": 50})
