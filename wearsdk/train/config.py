@@ -518,9 +518,10 @@ def _distill_preset(recipe: str, preset: str) -> dict[str, Any]:
             base["distill"] = DistillConfig(standardized_weight=1.0)
         else:
             # and device-like windows (one channel on all four inputs, a 16-32 Hz jittery clock) with its
-            # teacher's relative norms: on such windows the teacher's norm falls ~20x (its heads then return
-            # about their intercept) and a student matched by cosine alone read a 20 Hz smartwatch 2x worse
-            # than it; with both, its real-record HR error came within 1.2x of the teacher's (2026-11-29)
+            # teacher's relative norms: on such simulated windows the teacher's norm falls ~20x, on a real 20 Hz
+            # smartwatch ~100x (its heads then return about their intercept), and a student matched by cosine
+            # alone read that watch 3x worse than it; with both, its real-record HR error came within 1.25x of
+            # the teacher's (2026-11-29)
             base["augment"] = replace_checked(base["augment"], {"p_channel_collapse": 0.25, "p_low_rate": 0.25})
             base["distill"] = DistillConfig(lognorm_weight=1.0)
     if preset == "cpu":
