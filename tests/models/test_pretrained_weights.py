@@ -83,7 +83,7 @@ def test_bundled_encoders_load_with_their_heads_and_honest_cards(model) -> None:
     assert "wearsdk distill" in card.reproduce and "examples/bundle_encoder.py" in card.reproduce
     m = card.metrics
     assert 0 < m["param_ratio_vs_teacher"] <= 0.10
-    assert m["int8_embedding_cosine_mean"] >= (0.99 if model.startswith("ecg") else 0.9)  # PPG misses 0.99: card
+    assert m["int8_embedding_cosine_mean"] >= 0.99 and m["int8_head_score_abs_diff_max"] <= 0.01
     out = heads.predict(encoder(torch.zeros(1, len(card.input_channels), card.window_samples)))
     assert set(out) == set(HEADS) and 0.0 <= float(out["af_prob"][0]) <= 1.0
 
@@ -109,3 +109,30 @@ def test_bundled_ecg_encoder_reads_heart_rate_on_a_real_holter_lead(real_data_di
         predicted = heads.predict(encoder(torch.from_numpy(win.x)))["hr_bpm"]
     mae = float(np.mean(np.abs(np.asarray(predicted, np.float64) - reference)))
     assert len(win.x) >= 60 and mae < 5.0, mae
+
+
+def test_bundled_ppg_encoder_reads_heart_rate_on_a_real_finger_ppg(real_data_dir) -> None:
+    """The shipped PPG student and its HR head on Challenge 2015 v102s (PLETH at 250 Hz on all four inputs;
+    never used in training) against the simultaneous ECG (lead II, ``wearsdk.ecg_peaks``), windows where
+    neither has a gap. Measured 3.9 bpm, its teacher 5.0 (docs/reports/encoders_real_records.json)."""
+    import numpy as np
+
+    from wearsdk import ecg_peaks, heart_rate
+    from wearsdk.io import read
+    from wearsdk.windows import bridge_short_gaps, recording_windows
+
+    encoder = create_model("ppg_encoder_compact", pretrained=True).eval()
+    card, heads = encoder.card, load_heads(encoder.card)
+    rec = read(real_data_dir / "challenge2015" / "v102s")
+    fs, ii = rec.sampling_rate, rec.channels.index("II")
+    win = recording_windows(rec, card, channels=["PLETH"] * 4, hop=card.window_samples)
+    ecg, ok = bridge_short_gaps(rec.signals[ii], rec.valid[ii], fs)
+    rates = heart_rate(ecg_peaks(np.nan_to_num(ecg), sampling_rate=fs), sampling_rate=fs,
+                       window_s=card.window_seconds, duration_s=rec.duration_s)
+    span = int(card.window_seconds * fs)
+    index = np.round(win.t_start_s / card.window_seconds).astype(int)
+    keep = np.array([ok[k * span:(k + 1) * span].all() for k in index])
+    with torch.no_grad():
+        predicted = heads.predict(encoder(torch.from_numpy(win.x[keep])))["hr_bpm"]
+    mae = float(np.mean(np.abs(np.asarray(predicted, np.float64) - rates[index[keep]])))
+    assert keep.sum() >= 4 and mae < 6.0, mae
