@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     weights.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": student.state_dict(), "heads": heads["student"].to_payload()}, weights)
     student_run, teacher_run = Path(args.run) if args.run else run_dir(args.student), run_dir(args.teacher)
-    qat = Path(args.student).parent / "quant_report.json"  # written beside <model>_qat.pt by wearsdk quantize
+    quant_report = Path(args.student).parent / "quant_report.json"  # beside <model>_qat.pt (wearsdk quantize)
+    qat = json.loads(quant_report.read_text()).get("qat") if quant_report.is_file() else None
     report = {
         "what": f"{args.name}: distilled student vs teacher (linear heads on frozen embeddings) and int8 vs fp32",
         "weights_file": weights.name,
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         "int8_vs_fp32": quant,
         "teacher_run": run_record(teacher_run),
         "student_run": {**run_record(student_run), "weights_from": Path(args.student).name},
-        **({"qat": json.loads(qat.read_text()).get("qat")} if qat.is_file() else {}),
+        **({"qat": qat} if qat else {}),
         "seconds": round(time.time() - t0, 1),
     }
     Path(args.report).write_text(json.dumps(report, indent=1, default=float) + "\n")

@@ -275,7 +275,7 @@ class EcgPeakDetector:
         shape = self._shape(r)
         if self._last_is_artifact(cand, shape):
             self._retract_last()
-        self._undo = (self._last_qrs, self._prev_qrs, self._spk, self._last_qrs is not None)
+        self._undo = (self._last_qrs, self._prev_qrs, self._spk)
         self._beats = (self._beats + [(shape, cand[1:4])])[-8:]
         cand = (*cand[:4], r)
         if self._last_qrs is not None:
@@ -308,12 +308,11 @@ class EcgPeakDetector:
                 and not _smaller(typical, cand[1:4]))
 
     def _retract_last(self) -> None:
-        """Take back the last accepted QRS (not yet emitted): the state returns to before it was accepted."""
+        """Take back the last accepted QRS (not yet emitted, and not the first: its RR interval is dropped
+        too): the state returns to before it was accepted."""
         self._qrs.remove(self._last_qrs)
-        self._last_qrs, self._prev_qrs, self._spk, had_interval = self._undo
-        self._beats = self._beats[:-1]
-        if had_interval:
-            self._rr = self._rr[:-1]
+        self._last_qrs, self._prev_qrs, self._spk = self._undo
+        self._beats, self._rr = self._beats[:-1], self._rr[:-1]
         self._undo = None
 
     def _process(self, final: bool) -> np.ndarray:
