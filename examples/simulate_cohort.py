@@ -26,7 +26,9 @@ def main() -> None:
     p = ppg_peaks(rec.ppg[0], sampling_rate=rec.sampling_rates["ppg"])
     hr_ecg = heart_rate(r, sampling_rate=rec.sampling_rates["ecg"], window_s=10.0, duration_s=60.0)
     hr_ppg = heart_rate(p, sampling_rate=rec.sampling_rates["ppg"], window_s=10.0, duration_s=60.0)
-    quality = ppg_quality(rec.ppg[0], p, sampling_rate=rec.sampling_rates["ppg"])
+    # template matching, plus the accelerometer: windows whose pulses follow the arm swing get quality 0
+    quality = ppg_quality(rec.ppg[0], p, sampling_rate=rec.sampling_rates["ppg"], acc=rec.acc,
+                          acc_sampling_rate=rec.sampling_rates["acc"])
     truth = rec.truth.hr_per_s.reshape(6, 10).mean(axis=1)
     print("10 s windows  true HR | ECG HR | PPG HR | PPG quality | activity")
     for w in range(6):

@@ -40,33 +40,43 @@ def test_sim_ppg_peaks_match_truth_at_rest():
 
 def test_hr_error_grows_with_motion_and_quality_flags():
     """PPG HR error vs the true HR per 10 s window at rest, arm gestures, walking and running (green and IR
-    channels), and the template-matching quality that flags the corrupted windows."""
-    err, qual, flagged_err, clean_err = {}, {}, [], []
+    channels), and the template-matching quality that flags the corrupted windows: on its own it misses
+    windows locked onto the running cadence (regular, alike pulses); with the wrist's accelerometer it
+    flags them too."""
+    err, qual, errs, flagged, blind = {}, {}, {}, {}, {}
     people = [p for p in Cohort(6, seed=8) if not {"af", "pvc"} & p.traits.conditions]
     for activity in ("rest", "arm", "walk", "run"):
-        e_all, q_all = {0: [], 3: []}, {0: [], 3: []}
+        e_all, q_all, q_acc = {0: [], 3: []}, {0: [], 3: []}, []
         for p in people:
-            rec = p.record(60.0, activity=activity, streams=("ppg",))
+            rec = p.record(60.0, activity=activity, streams=("ppg", "acc"))
             truth = rec.truth.hr_per_s.reshape(6, 10).mean(axis=1)
             for channel in (0, 3):
                 det = ppg_peaks(rec.ppg[channel], sampling_rate=64.0)
-                e = np.abs(heart_rate(det, sampling_rate=64.0, window_s=10.0, duration_s=60.0) - truth)
-                q = ppg_quality(rec.ppg[channel], det, sampling_rate=64.0)
-                e_all[channel].append(e)
-                q_all[channel].append(q)
-                if activity != "run":
-                    flagged_err += list(e[q < GOOD_QUALITY])
-                    clean_err += list(e[q >= GOOD_QUALITY])
+                e_all[channel].append(np.abs(heart_rate(det, sampling_rate=64.0, window_s=10.0, duration_s=60.0)
+                                             - truth))
+                q_all[channel].append(ppg_quality(rec.ppg[channel], det, sampling_rate=64.0))
+                q_acc.append(ppg_quality(rec.ppg[channel], det, sampling_rate=64.0, acc=rec.acc,
+                                         acc_sampling_rate=rec.sampling_rates["acc"]))
         for channel in (0, 3):
             err[activity, channel] = float(np.nanmean(np.concatenate(e_all[channel])))
             qual[activity, channel] = float(np.nanmean(np.concatenate(q_all[channel])))
+        e = np.concatenate([np.concatenate(e_all[c]) for c in (0, 3)])
+        q = np.concatenate([np.concatenate(q_all[c]) for c in (0, 3)])
+        flagged[activity] = np.concatenate(q_acc) < GOOD_QUALITY
+        blind[activity] = float(np.mean(q[e > 10.0] >= GOOD_QUALITY)) if np.any(e > 10.0) else 0.0
+        errs[activity] = e
     assert err["rest", 0] < 2.0 and err["rest", 3] < 2.0
     assert err["walk", 3] > 10.0 and err["run", 0] > 10.0  # IR suffers first; running defeats green too
     assert err["walk", 0] < err["walk", 3]  # green is the motion-robust wavelength
     assert qual["rest", 0] > 0.95 and qual["arm", 0] < GOOD_QUALITY and qual["walk", 3] < GOOD_QUALITY
-    # Flagged windows are far worse. Running is left out: windows locked onto the running cadence look
-    # regular and pass the template check (a limitation: catching them needs the accelerometer).
-    assert np.nanmean(flagged_err) > 3 * np.nanmean(clean_err)
+    assert blind["run"] > 0.3  # without the accelerometer, many cadence-locked windows pass
+    # with it: the acc check adds no flag at rest, and every window off by > 10 bpm is flagged
+    assert np.mean(flagged["rest"]) < 0.15
+    for activity in ("arm", "walk", "run"):
+        e = errs[activity]
+        assert np.all(flagged[activity][e > 10.0]), activity
+    e, f = np.concatenate(list(errs.values())), np.concatenate(list(flagged.values()))
+    assert np.nanmean(e[f]) > 5 * np.nanmean(e[~f])
 
 
 def test_heart_rate_values():

@@ -1,5 +1,5 @@
 """Reference heart-beat algorithms: R peaks, PPG systolic peaks, heart rate (offline and streaming),
-PPG pulse quality and PPG polarity.
+PPG pulse quality (accelerometer-aware), wrist motion and PPG polarity.
 
 >>> from wearsdk.peaks import ecg_peaks, ppg_peaks, heart_rate
 >>> r = ecg_peaks(ecg_lead, sampling_rate=500.0)  # doctest: +SKIP
@@ -7,6 +7,7 @@ PPG pulse quality and PPG polarity.
 """
 
 from wearsdk.peaks.ecg import EcgPeakDetector, ecg_peaks
+from wearsdk.peaks.motion import MOVING_G, WristMotion, wrist_motion
 from wearsdk.peaks.polarity import POLARITY_THRESHOLD, ppg_asymmetry, ppg_polarity
 from wearsdk.peaks.ppg import PpgPeakDetector, ppg_peaks
 from wearsdk.peaks.quality import GOOD_QUALITY, ppg_quality
@@ -14,5 +15,5 @@ from wearsdk.peaks.rate import heart_rate
 
 __all__ = [
     "ecg_peaks", "ppg_peaks", "heart_rate", "ppg_quality", "ppg_polarity", "ppg_asymmetry", "POLARITY_THRESHOLD",
-    "GOOD_QUALITY", "EcgPeakDetector", "PpgPeakDetector",
+    "GOOD_QUALITY", "EcgPeakDetector", "PpgPeakDetector", "wrist_motion", "WristMotion", "MOVING_G",
 ]
