@@ -8,7 +8,9 @@ What runs, end to end, on the same code a device would run:
 - each stream feeds two sessions on the same packets:
 
   - heart rate from the reference beat detectors (:func:`wearsdk.ppg_peaks`, :func:`wearsdk.ecg_peaks`) on
-    10 s windows every 2 s;
+    10 s windows every 2 s; the watch's accelerometer (64 Hz packets) goes through a third session, the wrist's
+    motion over the same windows (:func:`wearsdk.peaks.wrist_motion`), and a PPG window whose beat rate follows
+    the arm swing while the wrist moves is flagged ``motion_locked`` (:func:`wearsdk.peaks.follows_motion`);
   - the bundled compact encoder's **int8 ExecuTorch artifact** (``ppg_encoder_compact``: 60 s of 4-channel PPG
     at 64 Hz; ``ecg_encoder_compact``: 30 s of lead I at 128 Hz; one window every 10 s, preprocessed as the
     model card says), whose 256-d embedding goes through the linear heads bundled with the weights (on the host):
@@ -48,7 +50,7 @@ import numpy as np
 import torch
 
 from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError, ShapeError
-from wearsdk.peaks import ecg_peaks, heart_rate, ppg_peaks
+from wearsdk.peaks import WristMotion, ecg_peaks, follows_motion, heart_rate, ppg_peaks, wrist_motion
 from wearsdk.quant.config import CALIBRATION_WINDOWS
 from wearsdk.signal import PreprocessSpec
 from wearsdk.stream import StreamingSession
@@ -246,6 +248,63 @@ class _HeartRate:
         return float(np.median(hr)) if len(hr) else float("nan")
 
 
+class _Motion:
+    """The per-window "model" of the accelerometer session: the wrist's motion over the whole window."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+
+    def __call__(self, x: torch.Tensor) -> WristMotion:
+        return wrist_motion(x[0].numpy(), sampling_rate=self.rate, window_s=x.shape[-1] / self.rate)
+
+
+def _motion_session(rate: float, channels: int) -> StreamingSession:
+    """Raw g (no filter, no normalisation) in the beat sessions' windows: 10 s every 2 s."""
+    spec = PreprocessSpec(sampling_rate=rate, low=None, high=None, norm="none")
+    return StreamingSession(_Motion(rate), spec=spec, window=int(round(WINDOW_S * rate)),
+                            hop=int(round(HOP_S * rate)), channels=channels, jitter_s=0.02)
+
+
+class _MotionMatch:
+    """Pairs each PPG beat window with the accelerometer window that ends at the same time (the two streams'
+    packets interleave, so either may come first) and hands the completed row to ``ready``. A row whose
+    accelerometer window will not come (lost packets, end of stream) gets NaN motion and no flag."""
+
+    def __init__(self, ready: Callable[[dict[str, Any]], None]):
+        self.ready = ready
+        self.motions: list[tuple[float, WristMotion]] = []  # recent accelerometer windows: (t_end, motion)
+        self.pending: list[dict[str, Any]] = []
+
+    def motion(self, t_end: float, motion: WristMotion) -> None:
+        self.motions = (self.motions + [(t_end, motion)])[-8:]
+        self._match()
+
+    def row(self, row: dict[str, Any]) -> None:
+        self.pending.append(row)
+        self._match()
+
+    def flush(self) -> None:
+        for row in self.pending:
+            self._complete(row, None)
+        self.pending = []
+
+    def _match(self) -> None:
+        newest = self.motions[-1][0] if self.motions else -np.inf
+        for row in list(self.pending):
+            hit = next((m for t, m in self.motions if abs(t - row["t_end_s"]) < HOP_S / 2), None)
+            if hit is not None or newest > row["t_end_s"] + HOP_S:
+                self.pending.remove(row)
+                self._complete(row, hit)
+
+    def _complete(self, row: dict[str, Any], m: WristMotion | None) -> None:
+        if m is None:
+            row.update(motion_g=float("nan"), motion_hz=float("nan"), motion_locked=False)
+        else:
+            row.update(motion_g=float(m.rms_g[0]), motion_hz=float(m.frequency_hz[0]),
+                       motion_locked=bool(follows_motion(np.array([row["hr_bpm"]]), m)[0]))
+        self.ready(row)
+
+
 def _participant(cfg: DemoConfig):
     from wearsdk.sim import Cohort
 
@@ -309,14 +368,29 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     encoder_rows: list[dict[str, Any]] = []
     latest_hr: dict[str, float] = {}
+    motion_session: StreamingSession | None = None
     raw: dict[str, list[np.ndarray]] = {"ppg": [], "ecg": []}
     packets = watch.packets(cfg.duration_s)
     start = time.monotonic()
     bar = tqdm(packets, desc="streaming", unit="pkt", disable=not progress, leave=False)
+
+    def show(row: dict[str, Any]) -> None:
+        if progress:
+            flags = ",".join([k for k in ("saturated", "flatline", "motion_locked") if row.get(k)] + row["events"])
+            bar.write(f"t={row['t_end_s']:6.1f}s {row['stream']:>3}  HR {row['hr_bpm']:5.1f} bpm (truth "
+                      f"{row['true_hr_bpm']:5.1f})  rhythm {row['rhythm']}  latency {row['latency_ms']:6.1f} ms  "
+                      f"{flags or 'ok'}")
+
+    with_motion = _MotionMatch(show)
     for packet in bar:
         if cfg.realtime:
             time.sleep(max(0.0, packet.arrival - (time.monotonic() - start)))
         stream = packet.stream
+        if stream == "acc":
+            motion_session = motion_session or _motion_session(packet.sampling_rate, packet.data.shape[0])
+            for r in motion_session.push(packet.data, packet.timestamp):
+                with_motion.motion(r.t_end, r.output)
+            continue
         if stream not in raw:
             continue
         raw[stream].append(packet.data)
@@ -334,10 +408,10 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> dict[str, Any]:
                    "activity_name": _episode(truth, r.t_start, r.t_end)}
             rows.append(row)
             latest_hr[stream] = r.output
-            if progress:
-                flags = ",".join([k for k in ("saturated", "flatline") if row[k]] + row["events"])
-                bar.write(f"t={r.t_end:6.1f}s {stream:>3}  HR {r.output:5.1f} bpm (truth {true_hr:5.1f})  "
-                          f"rhythm {row['rhythm']}  latency {row['latency_ms']:6.1f} ms  {flags or 'ok'}")
+            if stream == "ppg":
+                with_motion.row(row)  # shown once its accelerometer window is in
+            else:
+                show(row)
         if stream not in embedders:
             continue
         for r in embedders[stream].push(packet.data, packet.timestamp):
@@ -360,6 +434,7 @@ def run_demo(cfg: DemoConfig, *, progress: bool = True) -> dict[str, Any]:
                           f"AF {row['head_af_prob']:.2f} (truth {'AF' if row['true_af'] else 'no AF'})  "
                           f"quality {row['head_quality_prob']:.2f}  "
                           f"compute {row['compute_ms']:5.1f} ms  {flags or 'ok'}")
+    with_motion.flush()
     bar.close()
     summary = _summarise(cfg, rows, sessions, person)
     summary["encoders"] = _summarise_encoders(cfg, encoders, encoder_rows, embedders)
@@ -551,10 +626,20 @@ def _summarise(cfg: DemoConfig, rows, sessions, person) -> dict[str, Any]:
                        **_hr_by_activity(mine, "hr_bpm"),
                        "latency_ms_p50": float(np.percentile(lat, 50)), "latency_ms_p95": float(np.percentile(lat, 95)),
                        "saturated_windows": sum(r["saturated"] for r in mine),
+                       **(_motion_locked_summary(mine) if stream == "ppg" else {}),
                        "samples_received": stats.received, "samples_processed": stats.processed,
                        "samples_dropped": stats.dropped, "samples_missing": stats.missing,
                        "events": [e.kind for e in stats.events]}
     return out
+
+
+def _motion_locked_summary(rows) -> dict[str, Any]:
+    """PPG beat windows flagged ``motion_locked`` and the heart-rate MAE (bpm) in and out of them."""
+    locked = [r["motion_locked"] for r in rows]
+    err = np.array([abs(r["hr_bpm"] - r["true_hr_bpm"]) for r in rows])
+    return {"motion_locked_windows": int(sum(locked)),
+            "hr_mae_bpm_motion_locked": float(np.nanmean(err[locked])) if any(locked) else float("nan"),
+            "hr_mae_bpm_not_locked": float(np.nanmean(err[~np.array(locked)])) if not all(locked) else float("nan")}
 
 
 def _hr_by_activity(rows, key: str) -> dict[str, Any]:
@@ -598,6 +683,10 @@ def comparison_lines(summary: dict[str, Any]) -> list[str]:
                 lines.append(f"{name} with motion: MAE {e[f'{prefix}hr_mae_bpm_motion']:.1f} bpm over "
                              f"{e[f'{prefix}windows_motion']} windows (per activity, bpm (windows): {per}; "
                              "reported, no target)")
+            if e.get("motion_locked_windows"):
+                lines.append(f"{name}: {e['motion_locked_windows']} windows flagged motion_locked (the rate follows "
+                             f"the arm swing): MAE {e['hr_mae_bpm_motion_locked']:.1f} bpm there vs "
+                             f"{e['hr_mae_bpm_not_locked']:.1f} bpm in the others")
     av = summary.get("af_vs_sinus", {})
     for stream in ("ppg", "ecg"):
         e = av.get(stream)
@@ -687,13 +776,17 @@ def _figure(cfg: DemoConfig, truth, raw, rows, encoder_rows, summary) -> None:
         mine = [r for r in rows if r["stream"] == stream]
         axes[2].plot([r["t_end_s"] for r in mine], [r["hr_bpm"] for r in mine], "o-", ms=3, color=color,
                      label=f"{stream.upper()} HR (beats, 10 s)")
+        locked = [r for r in mine if r.get("motion_locked")]
+        if locked:
+            axes[2].plot([r["t_end_s"] for r in locked], [r["hr_bpm"] for r in locked], "x", ms=9, mew=2,
+                         color="tab:orange", label=f"{stream.upper()} rate follows the arm swing (motion_locked)")
         enc = [r for r in encoder_rows if r["stream"] == stream]
         if enc:
             axes[2].plot([r["t_end_s"] for r in enc], [r["head_hr_bpm"] for r in enc], "s--", ms=5, color=color,
                          mfc="none", label=f"{stream.upper()} HR (int8 encoder head)")
     axes[2].plot(np.arange(len(truth.hr_per_s)) + 0.5, truth.hr_per_s, color="k", lw=1, label="simulator truth")
     axes[2].set_ylabel("heart rate (bpm)")
-    axes[2].legend(loc="upper right", fontsize=8)
+    axes[2].legend(loc="upper left", fontsize=8)
     ax = axes[3]
     seconds = np.arange(len(truth.rhythm_per_s))
     ax.fill_between(seconds, 0, 1, where=truth.rhythm_per_s == "AF", step="post", color="tab:red", alpha=0.12,

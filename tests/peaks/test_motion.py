@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from wearsdk.errors import ConfigError, DTypeError, SamplingRateError, ShapeError
 from wearsdk.io import read
-from wearsdk.peaks import GOOD_QUALITY, MOVING_G, ppg_peaks, ppg_quality, wrist_motion
+from wearsdk.peaks import GOOD_QUALITY, MOVING_G, WristMotion, follows_motion, ppg_peaks, ppg_quality, wrist_motion
 
 FS = 64.0
 
@@ -62,6 +62,16 @@ def test_wrist_motion_holds_dropouts_and_rejects_bad_input():
         wrist_motion(acc.astype(str), sampling_rate=25.0)
     with pytest.raises(ConfigError):
         wrist_motion(acc, sampling_rate=25.0, window_s=0.0)
+
+
+def test_follows_motion_on_hand_checked_windows():
+    motion = WristMotion(frequency_hz=np.array([1.3, 1.3, 1.3, 1.3, 1.3, np.nan]),
+                         rms_g=np.array([0.5, 0.5, 0.5, 0.05, 0.5, 0.5]))
+    rate = np.array([78.0 * 1.07, 156.0, 100.0, 78.0, np.nan, 78.0])  # within 8 %, 2x, other, still, no rate, NaN
+    np.testing.assert_array_equal(follows_motion(rate, motion), [True, True, False, False, False, False])
+    assert not follows_motion(np.array([78.0 * 1.09]), WristMotion(np.array([1.3]), np.array([0.5])))[0]
+    with pytest.raises(ShapeError):
+        follows_motion(rate[:3], motion)
 
 
 @pytest.mark.parametrize("swing_hz, amp_g, locked", [

@@ -7,7 +7,7 @@ PPG pulse quality (accelerometer-aware), wrist motion and PPG polarity.
 """
 
 from wearsdk.peaks.ecg import EcgPeakDetector, ecg_peaks
-from wearsdk.peaks.motion import MOVING_G, WristMotion, wrist_motion
+from wearsdk.peaks.motion import MOVING_G, WristMotion, follows_motion, wrist_motion
 from wearsdk.peaks.polarity import POLARITY_THRESHOLD, ppg_asymmetry, ppg_polarity
 from wearsdk.peaks.ppg import PpgPeakDetector, ppg_peaks
 from wearsdk.peaks.quality import GOOD_QUALITY, ppg_quality
@@ -15,5 +15,6 @@ from wearsdk.peaks.rate import heart_rate
 
 __all__ = [
     "ecg_peaks", "ppg_peaks", "heart_rate", "ppg_quality", "ppg_polarity", "ppg_asymmetry", "POLARITY_THRESHOLD",
-    "GOOD_QUALITY", "EcgPeakDetector", "PpgPeakDetector", "wrist_motion", "WristMotion", "MOVING_G",
+    "GOOD_QUALITY", "EcgPeakDetector", "PpgPeakDetector", "wrist_motion", "follows_motion", "WristMotion",
+    "MOVING_G",
 ]

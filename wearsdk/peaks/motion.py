@@ -15,13 +15,15 @@ import numpy as np
 from wearsdk.errors import ConfigError, DTypeError, ShapeError
 from wearsdk.peaks._checks import check_rate, hold_last_finite
 
-__all__ = ["wrist_motion", "WristMotion", "MOVING_G", "MOTION_BAND_HZ"]
+__all__ = ["wrist_motion", "follows_motion", "WristMotion", "MOVING_G", "MOTION_BAND_HZ"]
 
 #: Band RMS (g) above which the wrist counts as moving: a still wrist shows ~0.002-0.02 g in the band
 #: (the E2E-PPG smartwatch at rest: 0.002-0.004 g), walking ~0.2-0.4 g, running ~0.8 g.
 MOVING_G = 0.1
 #: Frequency band of gait and gestures, Hz.
 MOTION_BAND_HZ = (0.5, 4.0)
+_LOCK_TOLERANCE = 0.08  # beat rate within 8 % of a multiple of the movement frequency
+_LOCK_MULTIPLES = (0.5, 1.0, 2.0)  # arm swing is half the step cadence; either may dominate either signal
 
 
 class WristMotion(NamedTuple):
@@ -81,3 +83,22 @@ def wrist_motion(acc: np.ndarray, *, sampling_rate: float, window_s: float = 10.
     spec = (np.abs(np.fft.rfft(segs * np.hanning(n), nfft, axis=2)[..., bz]) ** 2).sum(axis=0)
     freq = fz[bz][np.argmax(spec, axis=1)] if n_win else np.zeros(0)
     return WristMotion(frequency_hz=freq, rms_g=rms)
+
+
+def follows_motion(rate_bpm: np.ndarray, motion: WristMotion) -> np.ndarray:
+    """Whether each window's beat rate may be the wrist's movement rather than the pulse: the wrist moves
+    (``rms_g >= MOVING_G``) and ``rate_bpm`` lies within 8 % of 0.5, 1 or 2 times its movement frequency.
+
+    Args:
+        rate_bpm: ``(windows,)`` beat rate per window, bpm (NaN: no rate).
+        motion: the same windows' :class:`WristMotion`.
+
+    Returns:
+        ``(windows,)`` bool; False where the rate or the motion is NaN.
+    """
+    rate = np.asarray(rate_bpm, dtype=np.float64)
+    freq, rms = (np.asarray(v, dtype=np.float64) for v in motion)
+    if not rate.shape == freq.shape == rms.shape:
+        raise ShapeError(f"rate_bpm {rate.shape} and motion {freq.shape} must cover the same windows.")
+    off = np.min([np.abs(rate - m * 60.0 * freq) for m in _LOCK_MULTIPLES], axis=0)
+    return (off <= _LOCK_TOLERANCE * rate) & (rms >= MOVING_G)

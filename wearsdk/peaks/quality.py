@@ -7,8 +7,8 @@ Motion artifacts, arrhythmia and wrong peaks all lower it.
 
 One failure it cannot see: during walking or running the detector may lock onto the arm swing, whose
 pulses are regular and alike. Given the wrist's accelerometer, a window whose beat rate matches the
-movement rhythm (within 8 % of 0.5, 1 or 2 times its dominant frequency) while the wrist moves (band
-RMS >= :data:`~wearsdk.peaks.motion.MOVING_G`) gets quality 0: its pulses cannot be told from the motion
+movement rhythm (:func:`~wearsdk.peaks.motion.follows_motion`: within 8 % of 0.5, 1 or 2 times its
+dominant frequency while the wrist moves) gets quality 0: its pulses cannot be told from the motion
 (the cadence check of accelerometer-aided wrist HR trackers, e.g. Zhang et al., IEEE TBME 62:522-531,
 2015).
 """
@@ -20,15 +20,13 @@ import numpy as np
 from wearsdk.errors import ConfigError, ShapeError
 from wearsdk.peaks._checks import as_signal, check_rate
 from wearsdk.peaks._filter import _Bandpass
-from wearsdk.peaks.motion import MOVING_G, wrist_motion
+from wearsdk.peaks.motion import WristMotion, follows_motion, wrist_motion
 from wearsdk.peaks.rate import heart_rate
 
 __all__ = ["ppg_quality", "GOOD_QUALITY"]
 
 #: Template correlation above which a window counts as clean (Orphanidou et al. 2015).
 GOOD_QUALITY = 0.86
-_LOCK_TOLERANCE = 0.08  # beat rate within 8 % of a multiple of the movement frequency
-_LOCK_MULTIPLES = (0.5, 1.0, 2.0)  # arm swing is half the step cadence; either may dominate either signal
 
 
 def ppg_quality(x: np.ndarray, peaks: np.ndarray, *, sampling_rate: float, window_s: float = 10.0,
@@ -94,5 +92,4 @@ def _motion_locked(acc: np.ndarray, acc_rate: float | None, peaks: np.ndarray, f
     if peaks.size > 1:
         hr = heart_rate(peaks, sampling_rate=fs, window_s=window_s, duration_s=duration_s)[:n_win]
         rate[: hr.size] = hr
-    near = np.min([np.abs(rate - m * 60.0 * freq) for m in _LOCK_MULTIPLES], axis=0) <= _LOCK_TOLERANCE * rate
-    return near & (rms >= MOVING_G)
+    return follows_motion(rate, WristMotion(freq, rms))
