@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wearsdk.errors import ConfigError, DTypeError, SamplingRateError, ShapeError
+from wearsdk.errors import ConfigError, DTypeError, SamplingRateError, ShapeError, SignalSpecError
 from wearsdk.io import read
 from wearsdk.peaks import GOOD_QUALITY, MOVING_G, WristMotion, follows_motion, ppg_peaks, ppg_quality, wrist_motion
 
@@ -60,6 +60,11 @@ def test_wrist_motion_holds_dropouts_and_rejects_bad_input():
         wrist_motion(acc, sampling_rate=5.0)
     with pytest.raises(DTypeError):
         wrist_motion(acc.astype(str), sampling_rate=25.0)
+    with pytest.raises(DTypeError, match="from_adc"):  # raw ADC counts
+        wrist_motion(np.round(np.nan_to_num(acc) * 4096).astype(np.int16), sampling_rate=25.0)
+    with pytest.raises(SignalSpecError, match="9.80665"):  # m/s^2
+        wrist_motion(acc * 9.80665, sampling_rate=25.0)
+    assert wrist_motion(acc[:2], sampling_rate=25.0).rms_g.size == 3  # no gravity axis: fine (linear acceleration)
     with pytest.raises(ConfigError):
         wrist_motion(acc, sampling_rate=25.0, window_s=0.0)
 

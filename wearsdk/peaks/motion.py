@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from wearsdk.errors import ConfigError, DTypeError, ShapeError
+from wearsdk.errors import ConfigError, DTypeError, ShapeError, SignalSpecError
 from wearsdk.peaks._checks import check_rate, hold_last_finite
 
 __all__ = ["wrist_motion", "follows_motion", "WristMotion", "MOVING_G", "MOTION_BAND_HZ"]
@@ -20,6 +20,7 @@ __all__ = ["wrist_motion", "follows_motion", "WristMotion", "MOVING_G", "MOTION_
 #: Band RMS (g) above which the wrist counts as moving: a still wrist shows ~0.002-0.02 g in the band
 #: (the E2E-PPG smartwatch at rest: 0.002-0.004 g), walking ~0.2-0.4 g, running ~0.8 g.
 MOVING_G = 0.1
+_MAX_MEDIAN_G = 4.0  # a wrist never sits at 4 g for half the time: such data are m/s^2 or raw counts
 #: Frequency band of gait and gestures, Hz.
 MOTION_BAND_HZ = (0.5, 4.0)
 _LOCK_TOLERANCE = 0.08  # beat rate within 8 % of a multiple of the movement frequency
@@ -38,7 +39,8 @@ def wrist_motion(acc: np.ndarray, *, sampling_rate: float, window_s: float = 10.
     """Dominant movement frequency and movement strength per window of an accelerometer.
 
     Args:
-        acc: ``(axes, samples)`` acceleration in g (1-3 axes; divide m/s^2 by 9.80665). Gravity and slow
+        acc: ``(axes, samples)`` float acceleration in g (1-3 axes; divide m/s^2 by 9.80665); integer ADC
+            counts and data whose median magnitude exceeds 4 g (m/s^2, counts) are refused. Gravity and slow
             posture changes fall below the band and do not count. NaN dropouts hold the last value.
         sampling_rate: Hz of ``acc``, at least 8 (twice the band's top).
         window_s: window length, s; windows are consecutive, the last partial one is dropped.
@@ -56,14 +58,21 @@ def wrist_motion(acc: np.ndarray, *, sampling_rate: float, window_s: float = 10.
     if not np.isfinite(window_s) or window_s <= 0:
         raise ConfigError(f"window_s={window_s!r} must be a positive number of seconds.")
     a = np.asarray(acc)
-    if a.dtype.kind not in "fiu":
-        raise DTypeError(f"acc must be numeric (g), got dtype {a.dtype}.")
+    if a.dtype.kind in "iub":
+        raise DTypeError(f"acc has integer dtype {a.dtype}: raw ADC counts are not g. Convert first, e.g. "
+                         "wearsdk.signal.from_adc(acc, gain=<counts per g from the sensor's datasheet>).")
+    if a.dtype.kind != "f":
+        raise DTypeError(f"acc must be floating-point acceleration in g, got dtype {a.dtype}.")
     if a.ndim == 1:
         a = a[None]
     if a.ndim != 2 or not 1 <= a.shape[0] <= 3:
         raise ShapeError(f"acc must be shaped (axes, samples) with 1-3 axes, got {np.shape(acc)}; "
                          "a (samples, 3) array needs .T.")
     a = np.stack([hold_last_finite(axis, 0.0)[0] for axis in a.astype(np.float64)])
+    norm = np.linalg.norm(a, axis=0)
+    if norm.size and np.median(norm) > _MAX_MEDIAN_G:
+        raise SignalSpecError(f"acc has a median magnitude of {np.median(norm):.3g}, not g (gravity alone is 1 g): "
+                              "divide m/s^2 by 9.80665, or raw counts by the sensor's counts per g.")
     n = int(round(window_s * fs))
     if n < 2:
         raise ConfigError(f"window_s={window_s} s holds under two samples at {fs} Hz.")
