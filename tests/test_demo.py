@@ -129,11 +129,13 @@ def test_heart_rate_with_motion_is_reported_per_activity(tmp_path):
         assert s["hr_mae_bpm_rest"] == pytest.approx(np.mean(rest))
         assert s["hr_mae_bpm_rest"] <= HR_REST_TARGET_BPM
     assert any(x.startswith("PPG HR (beats) with motion") and "run " in x for x in summary["comparisons"])
-    # the accelerometer session: PPG windows whose rate follows the arm swing are flagged (measured: 7 of the 8
-    # running windows, MAE 64.9 bpm there vs 0.6 elsewhere), never a rest window
+    # the accelerometer session: PPG windows whose rate follows the arm swing are flagged (measured: the 8 running
+    # windows and the one 3 s into the run, off by 9-100 bpm, MAE 70.7 bpm vs 0.5 elsewhere); the windows before
+    # the run read a still wrist and are not flagged
     ppg = [r for r in rows if r["stream"] == "ppg"]
-    assert not any(r["motion_locked"] for r in ppg if r["activity_name"] == "rest")
-    assert all(r["motion_g"] < 0.1 for r in ppg if r["activity_name"] == "rest" and r["t_end_s"] < 20)
+    still = [r for r in ppg if r["t_end_s"] < 21.0]
+    assert still and all(r["motion_g"] < 0.1 and not r["motion_locked"] for r in still)
+    assert all(abs(r["hr_bpm"] - r["true_hr_bpm"]) > 5.0 for r in ppg if r["motion_locked"])
     s = summary["ppg"]
     assert s["motion_locked_windows"] >= s["windows_motion"] // 2
     assert s["hr_mae_bpm_motion_locked"] > 10 * s["hr_mae_bpm_not_locked"]
