@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.errors import DTypeError, NonFiniteInputError, SamplingRateError, ShapeError
+from wearsdk.errors import ConfigError, DTypeError, NonFiniteInputError, SamplingRateError, ShapeError
 from wearsdk.signal._validate import check_rate as signal_check_rate
 
-__all__ = ["as_signal", "check_rate", "hold_last_finite"]
+__all__ = ["as_signal", "check_rate", "check_window", "hold_last_finite"]
 
 
 def check_rate(sampling_rate: float, *, minimum: float, what: str) -> float:
@@ -19,6 +19,13 @@ def check_rate(sampling_rate: float, *, minimum: float, what: str) -> float:
             "(wearsdk.signal.resample) or pass the true rate."
         )
     return fs
+
+
+def check_window(window_s: float) -> float:
+    """A window length in seconds: a positive finite number."""
+    if not np.isfinite(window_s) or window_s <= 0:
+        raise ConfigError(f"window_s={window_s!r} must be a positive number of seconds.")
+    return float(window_s)
 
 
 def as_signal(x: np.ndarray, *, allow_nan: bool) -> np.ndarray:

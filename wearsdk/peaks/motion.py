@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from wearsdk.errors import ConfigError, DTypeError, ShapeError, SignalSpecError
-from wearsdk.peaks._checks import check_rate, hold_last_finite
+from wearsdk.peaks._checks import check_rate, check_window, hold_last_finite
 
 __all__ = ["wrist_motion", "follows_motion", "WristMotion", "MOVING_G", "MOTION_BAND_HZ"]
 
@@ -55,8 +55,7 @@ def wrist_motion(acc: np.ndarray, *, sampling_rate: float, window_s: float = 10.
         (1.3, 0.28)
     """
     fs = check_rate(sampling_rate, minimum=2.0 * MOTION_BAND_HZ[1], what="wrist_motion")
-    if not np.isfinite(window_s) or window_s <= 0:
-        raise ConfigError(f"window_s={window_s!r} must be a positive number of seconds.")
+    window_s = check_window(window_s)
     a = np.asarray(acc)
     if a.dtype.kind in "iub":
         raise DTypeError(f"acc has integer dtype {a.dtype}: raw ADC counts are not g. Convert first, e.g. "

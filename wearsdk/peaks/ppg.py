@@ -81,7 +81,7 @@ class PpgPeakDetector:
         half = w // 2
         a, b = lo - half, hi - half + w - 1
         z = self._z[max(a, self._start) - self._start: min(b, self._n) - self._start]
-        z = np.pad(z, (max(self._start - a, 0), max(b - self._n, 0)), mode="edge") if z.size else np.zeros(b - a)
+        z = np.pad(z, (max(self._start - a, 0), max(b - self._n, 0)), mode="edge")  # lo < n: never empty
         return np.lib.stride_tricks.sliding_window_view(z, w).mean(axis=1)
 
     def _process(self, final: bool) -> np.ndarray:

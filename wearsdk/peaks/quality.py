@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from wearsdk.errors import ConfigError, ShapeError
-from wearsdk.peaks._checks import as_signal, check_rate
+from wearsdk.peaks._checks import as_signal, check_rate, check_window
 from wearsdk.peaks._filter import _Bandpass
 from wearsdk.peaks.motion import WristMotion, follows_motion, wrist_motion
 from wearsdk.peaks.rate import heart_rate
@@ -48,8 +48,7 @@ def ppg_quality(x: np.ndarray, peaks: np.ndarray, *, sampling_rate: float, windo
     """
     fs = check_rate(sampling_rate, minimum=16.0, what="ppg_quality")
     sig = as_signal(x, allow_nan=True)
-    if not np.isfinite(window_s) or window_s <= 0:
-        raise ConfigError(f"window_s={window_s!r} must be a positive number of seconds.")
+    window_s = check_window(window_s)
     sig = np.where(np.isfinite(sig), sig, np.nanmedian(sig) if np.isfinite(sig).any() else 0.0)
     y = _Bandpass(sampling_rate=fs, low=0.5, high=8.0, order=2)(sig)
     peaks = np.asarray(peaks, dtype=np.int64)
@@ -89,7 +88,6 @@ def _motion_locked(acc: np.ndarray, acc_rate: float | None, peaks: np.ndarray, f
     freq, rms, rate = np.full(n_win, np.nan), np.full(n_win, np.nan), np.full(n_win, np.nan)
     k = min(n_win, motion.rms_g.size)  # an accelerometer up to 1 s short leaves the last window unchecked
     freq[:k], rms[:k] = motion.frequency_hz[:k], motion.rms_g[:k]
-    if peaks.size > 1:
-        hr = heart_rate(peaks, sampling_rate=fs, window_s=window_s, duration_s=duration_s)[:n_win]
-        rate[: hr.size] = hr
+    hr = heart_rate(peaks, sampling_rate=fs, window_s=window_s, duration_s=duration_s)[:n_win]  # NaN: no beats
+    rate[: hr.size] = hr
     return follows_motion(rate, WristMotion(freq, rms))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.errors import ConfigError, DTypeError, ShapeError
-from wearsdk.peaks._checks import check_rate
+from wearsdk.errors import DTypeError, ShapeError
+from wearsdk.peaks._checks import check_rate, check_window
 
 __all__ = ["heart_rate"]
 
@@ -42,8 +42,7 @@ def heart_rate(peaks: np.ndarray, *, sampling_rate: float, window_s: float | Non
     inst = 60.0 / rr
     if window_s is None:
         return inst
-    if not np.isfinite(window_s) or window_s <= 0:
-        raise ConfigError(f"window_s={window_s!r} must be a positive number of seconds.")
+    window_s = check_window(window_s)
     end_s = p[-1] / fs if duration_s is None else float(duration_s)
     n_win = int(np.floor(end_s / window_s)) if end_s > 0 else 0
     out = np.full(n_win, np.nan)
