@@ -84,16 +84,16 @@ def test_sim_datasets_when_the_simulator_is_there() -> None:
 def test_sim_windows_cycle_through_the_configured_activities() -> None:
     pytest.importorskip("wearsdk.sim", reason="the simulator (issue 3) is not in this tree")
     from wearsdk.train import build_datasets, get_config
-    from wearsdk.train.sim_data import encoder_window
+    from wearsdk.sim import model_window
 
     overrides = {"data.num_participants": 1, "data.val_participants": 1, "data.cache": False}
     config = get_config("ppg_ssl", "cpu", {**overrides, "data.activities": ["rest", "run"]})
     train_ds, _ = build_datasets(config)
     assert tuple(config.data.activities) == ("rest", "run")
     rest, run = train_ds[0][0].numpy(), train_ds[1][0].numpy()  # segments 0 (rest) and 1 (run)
-    expected, _ = encoder_window(train_ds.cohort[0], "ppg", train_ds.card, segment=1, activity="run")
+    expected, _ = model_window(train_ds.cohort[0], train_ds.card, segment=1, activity="run")
     np.testing.assert_array_equal(run, expected)
-    at_rest, _ = encoder_window(train_ds.cohort[0], "ppg", train_ds.card, segment=1, activity="rest")
+    at_rest, _ = model_window(train_ds.cohort[0], train_ds.card, segment=1, activity="rest")
     assert not np.allclose(run, at_rest)
     default, _ = build_datasets(get_config("ppg_ssl", "cpu", overrides))
     np.testing.assert_array_equal(default[0][0].numpy(), rest)
@@ -102,16 +102,16 @@ def test_sim_windows_cycle_through_the_configured_activities() -> None:
 def test_sim_ecg_windows_rotate_through_the_configured_leads() -> None:
     pytest.importorskip("wearsdk.sim", reason="the simulator (issue 3) is not in this tree")
     from wearsdk.train import build_datasets, get_config
-    from wearsdk.train.sim_data import encoder_window
+    from wearsdk.sim import model_window
 
     overrides = {"data.num_participants": 2, "data.val_participants": 1, "data.cache": False}
     config = get_config("ecg_ssl", "cpu", {**overrides, "data.ecg_leads": ["II", "V5"]})
     train_ds, _ = build_datasets(config)
     # participant p, segment s -> lead (p + s) % 2: item 0 (p0 s0) II, item 1 (p0 s1) V5, item 4 (p1 s0) V5
     for item, (p, s, lead) in {0: (0, 0, "II"), 1: (0, 1, "V5"), 4: (1, 0, "V5")}.items():
-        expected, _ = encoder_window(train_ds.cohort[p], "ecg", train_ds.card, segment=s, lead=lead)
+        expected, _ = model_window(train_ds.cohort[p], train_ds.card, segment=s, channels=(lead,))
         np.testing.assert_array_equal(train_ds[item][0].numpy(), expected)
-    lead_i, _ = encoder_window(train_ds.cohort[0], "ecg", train_ds.card, segment=0)
+    lead_i, _ = model_window(train_ds.cohort[0], train_ds.card, segment=0)
     assert not np.allclose(train_ds[0][0].numpy(), lead_i)
     assert get_config("ecg_ssl", "cpu").data.ecg_leads == ("I",)  # the teacher: the watch's lead I
 

@@ -28,6 +28,7 @@ from wearsdk.models._config import replace_checked, to_plain_dict
 from wearsdk.models._registry import register_model
 from wearsdk.models.blocks import ACTIVATIONS, ConvBnAct1d, MBConv1d, static_padding
 from wearsdk.models.card import ModelCard, Preprocessing
+from wearsdk.signal import SignalSpec
 
 __all__ = ["EncoderConfig", "EfficientNet1d", "ProjectionHead", "count_params"]
 
@@ -458,6 +459,9 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
     ),
 }
 
+_MODALITY = {"ppg_encoder_full": "ppg", "ecg_encoder_full": "ecg", "ppg_encoder_compact": "ppg",
+             "ecg_encoder_compact": "ecg"}
+
 _PREPROCESSING = {
     "ppg": Preprocessing(band_hz=(0.5, 8.0), filter_order=4, normalisation="zscore_per_channel"),
     "ecg": Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="zscore_per_channel"),
@@ -473,16 +477,15 @@ def _published(variant: str) -> dict[str, Any] | None:
 def _create_encoder(variant: str, **overrides: Any) -> EfficientNet1d:
     config = replace_checked(EncoderConfig(**_DEFAULTS[variant]), overrides)
     model = EfficientNet1d(config)
-    modality = variant.split("_")[0]
+    modality = _MODALITY[variant]
     model.card = ModelCard(
         name=variant,
         version="0.1.0",
         task="embedding",
-        sampling_rate_hz=config.sampling_rate_hz,
+        signal=SignalSpec(modality=modality, sampling_rate_hz=config.sampling_rate_hz,
+                          channels=config.channel_names, units="z"),
         window_samples=config.window_samples,
         hop_samples=config.window_samples // 2,
-        input_channels=config.channel_names,
-        units="z",
         preprocessing=_PREPROCESSING[modality],
         embedding_dim=config.embed_dim,
         num_params=count_params(model),

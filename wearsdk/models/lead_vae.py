@@ -40,11 +40,12 @@ from wearsdk.models.blocks import (
 )
 from wearsdk.models.card import ModelCard, Preprocessing
 from wearsdk.models.encoder import count_params
+from wearsdk.signal import PATCH_LEADS, STANDARD_LEADS, SignalSpec
 
 __all__ = ["LeadVAEConfig", "LeadVAE", "STANDARD_LEADS", "INPUT_LEADS"]
 
-STANDARD_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-INPUT_LEADS: tuple[str, ...] = ("II", "V1", "V5")
+#: The VAE's measured input leads (a chest patch's).
+INPUT_LEADS: tuple[str, ...] = PATCH_LEADS
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,11 @@ _PRETRAINED: dict[str, dict[str, Any]] = {
         weights_file="lead_vae_compact.pt",
         weights_sha256="881c5eb8d688623f31f36ae93a5285a5872e7b341984257fbaead301e6825f5f",
         version="0.1.0",
-        units="z (each lead of each 10 s window z-scored after the band-pass); outputs are z-scored lead shapes",
-        preprocessing=Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="zscore_per_channel"),
+        signal=SignalSpec(modality="ecg", sampling_rate_hz=100.0, channels=PATCH_LEADS,
+                          units="z (each lead of each 10 s window z-scored after the band-pass); outputs are "
+                          "z-scored lead shapes"),
+        preprocessing=Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="zscore_per_channel",
+                                    phase="zero_phase"),
         recipe="simulator pre-training (MSE in mV, 200 steps) then per-lead scale-invariant MSE on z-scored "
         "PTB-XL records + KL annealed to 1e-4 (1400 steps, batch 32, AdamW lr 1e-3, cosine); "
         "record-level split (PTB-XL strat_fold 1-8 train, fold 9 held out; folds are patient-disjoint)",
@@ -273,13 +277,12 @@ def _create_lead_vae(variant: str, **overrides: Any) -> LeadVAE:
         name=variant,
         version="0.1.0",
         task="lead_reconstruction",
-        sampling_rate_hz=config.sampling_rate_hz,
+        signal=SignalSpec(modality="ecg", sampling_rate_hz=config.sampling_rate_hz, channels=config.in_leads,
+                          units="mV (simulated/raw) or z (per-lead z-scored records); outputs share the input units"),
         window_samples=config.window_samples,
         hop_samples=config.window_samples,
-        input_channels=config.in_leads,
         output_channels=config.out_leads,
-        units="mV (simulated/raw) or z (per-lead z-scored records); outputs share the input units",
-        preprocessing=Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="none"),
+        preprocessing=Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="none", phase="zero_phase"),
         embedding_dim=config.latent_chs,
         num_params=count_params(model),
         recipe="MSE (or per-lead scale-invariant MSE on z-scored records) + KL annealed to 1e-4; "

@@ -2,7 +2,8 @@
 
 Every function takes arrays or tensors shaped ``(..., channels, samples)`` (numpy in -> numpy out,
 torch in -> torch out), computes in float32, and requires ``sampling_rate`` in Hz where it matters.
-All filtering is causal, so the same code streams on a device (see :class:`Preprocessor`).
+Filtering is causal, so the same code streams on a device (see :class:`Preprocessor`); ``bandpass(...,
+zero_phase=True)`` is the offline exception, for records filtered that way at their source.
 
 >>> import numpy as np, wearsdk.signal as ws
 >>> x = np.random.default_rng(0).standard_normal((4, 3840)).astype(np.float32)
@@ -16,6 +17,7 @@ from wearsdk.signal.filters import bandpass, from_adc, resample, sosfilt
 from wearsdk.signal.normalize import zscore
 from wearsdk.signal.preprocess import NORMS, Preprocessor, PreprocessSpec, preprocess
 from wearsdk.signal.quality import QualityReport, quality
+from wearsdk.signal.spec import MODALITIES, PATCH_LEADS, STANDARD_LEADS, SignalSpec
 
 __all__ = [
     "bandpass",
@@ -32,4 +34,8 @@ __all__ = [
     "design_bandpass",
     "design_resampler",
     "ResamplerDesign",
+    "SignalSpec",
+    "MODALITIES",
+    "STANDARD_LEADS",
+    "PATCH_LEADS",
 ]

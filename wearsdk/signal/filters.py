@@ -44,16 +44,28 @@ def _as_state(zi: Any) -> torch.Tensor:
     return src.to(torch.float64).contiguous().reshape(t.shape)
 
 
-def bandpass(x: Any, *, sampling_rate: float, low: float, high: float, order: int = 4) -> Any:
-    """Causal Butterworth band-pass ``low``–``high`` Hz of ``x`` ``(..., channels, samples)`` sampled at
+def bandpass(x: Any, *, sampling_rate: float, low: float, high: float, order: int = 4,
+             zero_phase: bool = False) -> Any:
+    """Butterworth band-pass ``low``–``high`` Hz of ``x`` ``(..., channels, samples)`` sampled at
     ``sampling_rate`` Hz, from rest (zero state). Same shape, float32; numpy in, numpy out.
 
-    Causal (no ``filtfilt``), so it streams and matches the on-device pipeline; it delays the signal by
-    the filter's group delay. For chunked streams use :class:`wearsdk.signal.Preprocessor` or :func:`sosfilt`.
+    Causal by default, so it streams and matches the on-device pipeline; it delays the signal by the filter's
+    group delay. For chunked streams use :class:`wearsdk.signal.Preprocessor` or :func:`sosfilt`.
+    ``zero_phase=True`` runs the same filter forward and backward over the whole record (odd-reflection padded
+    by up to 3 s; squared magnitude, no delay), as 12-lead archives such as PTB-XL were filtered: offline only.
     """
     sos = design_bandpass(sampling_rate=sampling_rate, low=low, high=high, order=order)
-    y, _ = sosfilt(x, sos)
-    return y
+    if not zero_phase:
+        y, _ = sosfilt(x, sos)
+        return y
+    t, restore = as_signal(x)
+    m = t.shape[-1]
+    pad = min(m - 1, int(3 * sampling_rate))
+    head = 2 * t[..., :1] - t[..., 1 : pad + 1].flip(-1)
+    tail = 2 * t[..., -1:] - t[..., m - pad - 1 : m - 1].flip(-1)
+    forward, _ = sosfilt(torch.cat([head, t, tail], dim=-1), sos)
+    backward, _ = sosfilt(forward.flip(-1).contiguous(), sos)
+    return restore(backward.flip(-1)[..., pad : pad + m].contiguous())
 
 
 def resample(x: Any, *, sampling_rate: float, target_rate: float) -> Any:

@@ -19,6 +19,7 @@ from wearsdk.sim.noise import Noise
 from wearsdk.sim.ppg import PPG_CHANNELS
 from wearsdk.sim.record import ACC_AXES, SimRecording, Truth
 from wearsdk.sim.traits import CONDITIONS, Traits
+from wearsdk.sim.windows import device_rate, model_window, model_windows, window_activity
 
 __all__ = [
     "Cohort",
@@ -39,4 +40,8 @@ __all__ = [
     "LEADS",
     "PPG_CHANNELS",
     "ACC_AXES",
+    "model_window",
+    "model_windows",
+    "window_activity",
+    "device_rate",
 ]

@@ -25,6 +25,7 @@ from wearsdk.sim.cohort import Participant
 from wearsdk.sim.leads import LEADS
 from wearsdk.sim.motion import Plan
 from wearsdk.sim.noise import Noise
+from wearsdk.signal.spec import PATCH_LEADS
 from wearsdk.sim.ppg import PPG_CHANNELS
 from wearsdk.sim.record import ACC_AXES, SimRecording
 
@@ -48,7 +49,7 @@ DEVICES: dict[str, tuple[StreamSpec, ...]] = {
         StreamSpec("acc", 64.0, ACC_AXES, 32),
         StreamSpec("ecg", 512.0, ("I",), 256),
     ),
-    "patch": (StreamSpec("ecg", 500.0, ("II", "V1", "V5"), 250),),
+    "patch": (StreamSpec("ecg", 500.0, PATCH_LEADS, 250),),
 }
 
 

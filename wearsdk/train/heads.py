@@ -18,7 +18,6 @@ from torch import nn
 
 from wearsdk.errors import ConfigError
 from wearsdk.models import HEADS, LinearHeads, ModelCard
-from wearsdk.sim.motion import ACTIVITY_CYCLE
 from wearsdk.train.probes import auroc, fit_linear
 
 __all__ = ["labelled_windows", "embed", "fit_heads", "head_scores"]
@@ -42,8 +41,7 @@ def labelled_windows(
     """
     from tqdm.auto import tqdm
 
-    from wearsdk.sim import Cohort
-    from wearsdk.train.sim_data import encoder_window
+    from wearsdk.sim import Cohort, model_window, window_activity
 
     if segments < 1 or len(participants) < 1:
         raise ConfigError("labelled_windows: need at least one participant and one segment.")
@@ -55,8 +53,7 @@ def labelled_windows(
         participant = cohort[pid]
         traits = participant.traits
         for s in range(segments):
-            x, truth = encoder_window(participant, modality, card, segment=s,
-                                      activity=ACTIVITY_CYCLE[s % len(ACTIVITY_CYCLE)])
+            x, truth = model_window(participant, card, segment=s, activity=window_activity(card, s))
             last = slice(-int(round(n / fs)), None)  # the whole seconds inside the window
             xs.append(x)
             ids.append(f"sim{pid}")

@@ -22,9 +22,10 @@ from torch.utils.data import Dataset
 
 from wearsdk.errors import ConfigError
 from wearsdk.models import ModelCard
+from wearsdk.sim import model_window
 from wearsdk.train.data import prepare_12lead
 
-__all__ = ["SimWindows", "SimLeads", "build", "encoder_window"]
+__all__ = ["SimWindows", "SimLeads", "build"]
 
 _PREROLL_S = 2.0
 
@@ -61,29 +62,9 @@ class SimWindows(Dataset):
         pid = self.participants[p]
         activity = self.activities[s % len(self.activities)]
         lead = self.leads[(pid + s) % len(self.leads)]
-        x, _ = encoder_window(self.cohort[pid], self.modality, self.card, segment=s, activity=activity, lead=lead)
+        x, _ = model_window(self.cohort[pid], self.card, segment=s, activity=activity,
+                            channels=(lead,) if self.modality == "ecg" else None)
         return torch.from_numpy(x), f"sim{pid}"
-
-
-def encoder_window(
-    participant: Any, modality: str, card: ModelCard, *, segment: int = 0, activity: str = "rest", lead: str = "I"
-) -> tuple[np.ndarray, Any]:
-    """One encoder input of a simulated participant, as on the device: ``(channels, window_samples)`` float32
-    (4-ch PPG at 64 Hz or ECG ``lead`` at 128 Hz; the watch records lead I) after the card's causal band-pass
-    (2 s pre-roll dropped) and a per-channel z-score, with the recording's :class:`~wearsdk.sim.Truth` (times
-    from the pre-roll's start)."""
-    import wearsdk.signal as ws
-
-    fs, n = card.sampling_rate_hz, card.window_samples
-    rec = participant.record(
-        n / fs + _PREROLL_S, sampling_rates={modality: fs}, segment=segment, activity=activity, streams=(modality,)
-    )
-    x = rec.ppg if modality == "ppg" else rec.ecg[[rec.leads.index(lead)]]
-    lo, hi = card.preprocessing.band_hz
-    x = ws.bandpass(
-        np.ascontiguousarray(x, np.float32), sampling_rate=fs, low=lo, high=hi, order=card.preprocessing.filter_order
-    )[:, -n:]
-    return np.ascontiguousarray(ws.zscore(np.ascontiguousarray(x)), np.float32), rec.truth
 
 
 class SimLeads(Dataset):
