@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     teacher = load_teacher(args.teacher)
     card, modality = student.card, args.name.split("_")[0]
     n_tr, n_te = args.train_participants, args.test_participants
-    x_tr, y_tr, ids = labelled_windows(modality, card, range(n_tr), len(ACTIVITY_CYCLE), args.cohort_seed,
+    x_tr, y_tr, ids = labelled_windows(card, range(n_tr), len(ACTIVITY_CYCLE), args.cohort_seed,
                                        {"af": 0.3})
-    x_te, y_te, _ = labelled_windows(modality, card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), args.cohort_seed,
+    x_te, y_te, _ = labelled_windows(card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), args.cohort_seed,
                                      {"af": 0.3})
     rest = np.arange(len(x_te)) % len(ACTIVITY_CYCLE) == 0
     calibration = simulated_windows(card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED)  # as wearsdk export does

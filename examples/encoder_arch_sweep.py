@@ -123,7 +123,7 @@ def main() -> None:
     runs = dict(item.split("=", 1) for item in args.run)
     held_out = None
     if runs:
-        held_out, _, _ = labelled_windows(args.modality, card, range(args.participants), len(ACTIVITY_CYCLE), 12,
+        held_out, _, _ = labelled_windows(card, range(args.participants), len(ACTIVITY_CYCLE), 12,
                                           prevalence={"af": 0.3}, progress=False)
     teacher_params = count_params(create_model(f"{args.modality}_encoder_full"))
     rows: dict[str, Any] = {}

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         x, ref, source = windows(real, student.card)
         keep = np.isfinite(ref)
         x, ref, source = x[keep], ref[keep], [s for s, k in zip(source, keep, strict=True) if k]
-        x_tr, y_tr, ids = labelled_windows(modality, student.card, range(args.head_participants),
+        x_tr, y_tr, ids = labelled_windows(student.card, range(args.head_participants),
                                            len(ACTIVITY_CYCLE), 1, {"af": 0.3}, progress=False)
         teacher_heads = fit_heads(embed(teacher, x_tr), y_tr, groups=ids)
         preds = {"student": load_heads(student.card).predict(embed(student, x).astype(np.float32))["hr_bpm"],

@@ -67,7 +67,7 @@ def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
     heads = load_heads(encoder.card)
     # the program wearsdk export builds (its calibration windows), on windows of other simulated participants
     calibration = simulated_windows(encoder.card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED)
-    x, labels, _ = labelled_windows(name.split("_")[0], encoder.card, range(participants), len(ACTIVITY_CYCLE),
+    x, labels, _ = labelled_windows(encoder.card, range(participants), len(ACTIVITY_CYCLE),
                                     seed + 1, prevalence={"af": 0.3}, progress=False)
     rest = np.arange(len(x)) % len(ACTIVITY_CYCLE) == 0
     agreement = encoder_int8_agreement(encoder, heads, calibration, x, labels, rest)

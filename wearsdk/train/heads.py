@@ -26,7 +26,6 @@ _QUALITY_MAX_ACTIVITY = 0.2
 
 
 def labelled_windows(
-    modality: str,
     card: ModelCard,
     participants: range,
     segments: int,
@@ -49,7 +48,7 @@ def labelled_windows(
     xs, ids = [], []
     labels: dict[str, list[float]] = {name: [] for name in HEADS}
     fs, n = card.sampling_rate_hz, card.window_samples
-    for pid in tqdm(participants, desc=f"simulating labelled {modality} windows", disable=not progress):
+    for pid in tqdm(participants, desc=f"simulating labelled {card.modality} windows", disable=not progress):
         participant = cohort[pid]
         traits = participant.traits
         for s in range(segments):
