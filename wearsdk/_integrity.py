@@ -5,9 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["ARTIFACT_FORMAT", "sha256_file"]
+__all__ = ["ARTIFACT_FORMAT", "sha256_bytes", "sha256_file"]
 
 ARTIFACT_FORMAT = "wearsdk-artifact/1"  # the "format" key of every manifest.json
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of an in-memory byte string (e.g. a serialised program before it is written)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: str | Path) -> str:
