@@ -7,7 +7,7 @@ from wearsdk.cli import main
 from wearsdk.errors import ShapeError, SignalPolarityError
 from wearsdk.export import export_model
 from wearsdk.io import read
-from wearsdk.run import run_artifact
+from wearsdk.runtime import run_artifact
 
 
 @pytest.fixture(scope="module")

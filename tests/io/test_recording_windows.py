@@ -9,7 +9,7 @@ from wearsdk.errors import ShapeError
 from wearsdk.io import Recording
 from wearsdk.models import create_model
 from wearsdk.sim import Cohort
-from wearsdk.windows import bridge_short_gaps, recording_windows
+from wearsdk.stream import bridge_short_gaps, recording_windows
 
 
 @settings(max_examples=40, deadline=None)

@@ -32,19 +32,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from wearsdk.run import run_artifact
+    from wearsdk.runtime import run_artifact
 
     options = {} if args.fs is None else {"sampling_rate": args.fs}
     result = run_artifact(args.artifact, args.input, channels=args.channels.split(",") if args.channels else None,
                           invert=args.invert.split(",") if args.invert else None, read_options=options)
+    card = result["card"]
     n = len(result["t_start_s"])
-    print(f"{n} window(s) of {result['card']['name']} on {args.input} (channels {', '.join(result['channels'])}); "
+    print(f"{n} window(s) of {card.name} on {args.input} (channels {', '.join(result['channels'])}); "
           f"output shape {tuple(result['outputs'].shape)}")
-    if result["card"].get("trained") is False:
+    if not result["trained"]:
         print("WARNING: this artifact holds an UNTRAINED model (--allow-untrained): its outputs mean nothing.")
     if result["resampled_from_hz"]:
         print(f"note: the recording was resampled from {result['resampled_from_hz']:g} Hz to "
-              f"{result['card']['sampling_rate_hz']:g} Hz for the model")
+              f"{card.sampling_rate_hz:g} Hz for the model")
     if result["inverted"]:
         print(f"note: channel(s) {', '.join(result['inverted'])} were negated (--invert)")
     if result["bridged_samples"]:

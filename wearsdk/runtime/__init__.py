@@ -3,5 +3,6 @@
 from wearsdk.runtime.artifact import Artifact, load
 from wearsdk.runtime.coreml import inspect, verify_coreml
 from wearsdk.runtime.executorch import ExecutorchProgram, load_program
+from wearsdk.runtime.run import run_artifact
 
-__all__ = ["Artifact", "load", "inspect", "verify_coreml", "ExecutorchProgram", "load_program"]
+__all__ = ["Artifact", "load", "inspect", "verify_coreml", "ExecutorchProgram", "load_program", "run_artifact"]

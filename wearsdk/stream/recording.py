@@ -1,31 +1,37 @@
 """A recording's model windows: the one path from a file's samples to a model's input windows.
 
-``wearsdk run`` (:func:`wearsdk.run.run_artifact`), the real-record evaluations and the tests all cut recordings
-with :func:`recording_windows`:
+``wearsdk run`` (:func:`wearsdk.runtime.run_artifact`), the real-record evaluations and the tests all cut
+recordings with :func:`recording_windows`:
 
 1. the channels the model card names are picked (case-insensitive; ``channels=`` maps the recording's names,
    and may repeat one, e.g. a single PPG channel given to all four inputs); ``invert`` negates some;
-2. PPG models refuse channels whose pulses point down (:class:`~wearsdk.errors.SignalPolarityError`);
+2. PPG models (``card.modality == "ppg"``) refuse channels whose pulses point down
+   (:class:`~wearsdk.errors.SignalPolarityError`);
 3. short dropouts (at most ``max_bridge_s``, e.g. the single lost samples of a bedside monitor) are linearly
    interpolated and counted; longer gaps stay missing;
-4. the card's band-pass and resampling run on the C++ core through the whole record, over held values in the
-   gaps and from each channel's first valid sample (the band-pass ignores DC; starting at 0 would put a step
+4. the card's filter (:meth:`Preprocessing.filter <wearsdk.models.Preprocessing.filter>`: band-pass and
+   resampling, causal or zero-phase as the card says) runs through the whole record, over held values in the gaps
+   and from each channel's first valid sample (the band-pass ignores DC; starting at 0 would put a step
    transient into the first window);
 5. windows of ``window_samples`` every ``hop`` samples are kept unless they touch a missing sample (those are
-   listed, never filled in), and normalised as the card says.
+   listed, never filled in), and normalised as the card says (:meth:`Preprocessing.normalise`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wearsdk.errors import ShapeError, SignalPolarityError
 
-__all__ = ["RecordingWindows", "recording_windows", "bridge_short_gaps"]
+if TYPE_CHECKING:
+    from wearsdk.io import Recording
+    from wearsdk.models.card import ModelCard
+
+__all__ = ["RecordingWindows", "recording_windows", "bridge_short_gaps", "MAX_BRIDGE_S"]
 
 #: Longest dropout bridged by linear interpolation, s (Challenge 2015 v102s PLETH drops one sample every ~20 s).
 MAX_BRIDGE_S = 0.05
@@ -50,8 +56,9 @@ class RecordingWindows:
 
 def bridge_short_gaps(x: np.ndarray, valid: np.ndarray, sampling_rate: float,
                       max_gap_s: float = MAX_BRIDGE_S) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, valid)`` of one channel ``(samples,)`` with missing runs of at most ``max_gap_s`` seconds between
-    valid samples linearly interpolated and marked valid; longer runs, and runs at either end, stay missing."""
+    """``(x, valid)`` of one channel ``(samples,)`` at ``sampling_rate`` Hz with missing runs of at most
+    ``max_gap_s`` seconds between valid samples linearly interpolated and marked valid; longer runs, and runs at
+    either end, stay missing."""
     x, valid = np.array(x, np.float64), np.array(valid, bool)
     bad = np.flatnonzero(~valid)
     if bad.size == 0 or not valid.any():
@@ -64,38 +71,34 @@ def bridge_short_gaps(x: np.ndarray, valid: np.ndarray, sampling_rate: float,
     return x, valid
 
 
-def _card_dict(card: Any) -> Mapping[str, Any]:
-    return card.to_dict() if hasattr(card, "to_dict") else card
-
-
-def recording_windows(rec: Any, card: Any, *, channels: Sequence[str] | None = None,
+def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str] | None = None,
                       invert: Sequence[str] | None = None, hop: int | None = None,
                       max_bridge_s: float = MAX_BRIDGE_S) -> RecordingWindows:
-    """Model windows of ``rec`` (a :class:`wearsdk.io.Recording`) for ``card`` (a :class:`ModelCard` or its
-    dict, e.g. an artifact manifest's); ``hop`` in model samples (default the card's). See the module docstring.
+    """Model windows of ``rec`` (a :class:`wearsdk.io.Recording`, any rate) for ``card``: ``x`` is
+    ``(windows, len(card.input_channels), card.window_samples)`` float32 at ``card.sampling_rate_hz``; ``hop`` in
+    model samples (default the card's). See the module docstring.
 
     Raises:
-        ShapeError: a channel the model needs is missing, ``invert`` names a channel not fed, or the recording is
-            shorter than one window.
+        ShapeError: the recording has no channels, a channel the model needs is missing, ``invert`` names a
+            channel not fed, or the recording is shorter than one window.
         SignalPolarityError: a PPG model's channel points down (pass it in ``invert``).
     """
-    from wearsdk.models.card import Preprocessing
-    from wearsdk.signal import PreprocessSpec, preprocess, zscore
-
-    c = _card_dict(card)
     src = rec.metadata.get("path", "the recording")
-    wanted = list(channels or c["input_channels"])
+    if not rec.channels:
+        raise ShapeError(f"{src} has no channels; the model needs {list(card.input_channels)}. Read a record that "
+                         "holds them.")
+    wanted = list(channels or card.input_channels)
     lowered = [name.lower() for name in rec.channels]
     missing = [name for name in wanted if name.lower() not in lowered]
     if missing:
         raise ShapeError(f"{src} has no channel(s) {missing} (it has {list(rec.channels)}); "
-                         f"the model needs {list(c['input_channels'])}. Pass channels (--channels) to map the "
+                         f"the model needs {list(card.input_channels)}. Pass channels (--channels) to map the "
                          "recording's names in that order.")
     flip = {name.lower() for name in invert or ()}
     unknown = sorted(flip - {name.lower() for name in wanted})
     if unknown:
         raise ShapeError(f"invert names {unknown}, which are not among the channels fed to the model {wanted}.")
-    fs = float(rec.sampling_rate)
+    fs, rate = float(rec.sampling_rate), float(card.sampling_rate_hz)
     rows, bridged = [], 0
     valid = np.ones(rec.signals.shape[-1], bool)
     for name in wanted:
@@ -105,46 +108,40 @@ def recording_windows(rec: Any, card: Any, *, channels: Sequence[str] | None = N
         rows.append(-x if name.lower() in flip else x)
         valid &= ok
     x = np.stack(rows)
-    if str(c.get("name", "")).startswith("ppg"):
+    if card.modality == "ppg":
         _check_ppg_polarity(x, valid, fs, wanted, src)
-    pre = c["preprocessing"]
-    spec = Preprocessing(band_hz=tuple(pre["band_hz"]), filter_order=int(pre["filter_order"]),
-                         normalisation=pre["normalisation"]).to_spec(sampling_rate=fs,
-                                                                     target_rate=float(c["sampling_rate_hz"]))
     held = np.zeros_like(x)
     if valid.any():  # each sample holds the last valid one (the first valid one before it), minus the first
         first = int(np.argmax(valid))
         idx = np.where(valid, np.arange(x.shape[1]), first)
         np.maximum.accumulate(idx, out=idx)
         held = x[:, idx] - x[:, first:first + 1]
-    y = preprocess(held.astype(np.float32), PreprocessSpec(**{**spec.to_dict(), "norm": "none"}))
-    ratio = spec.output_rate / spec.sampling_rate
-    window, hop = int(c["window_samples"]), int(hop or c["hop_samples"])
+    y = card.preprocessing.filter(held.astype(np.float32), sampling_rate=fs, target_rate=rate)
+    ratio = rate / fs
+    window, hop = card.window_samples, int(hop or card.hop_samples)
     if y.shape[-1] < window:
-        raise ShapeError(f"{src} lasts {rec.duration_s:.1f} s; the model needs windows "
-                         f"of {window / spec.output_rate:.1f} s.")
+        raise ShapeError(f"{src} lasts {rec.duration_s:.1f} s; the model needs windows of {window / rate:.1f} s.")
     out, starts, skipped = [], [], []
     for s in range(0, y.shape[-1] - window + 1, hop):
         a, b = int(s / ratio), int(np.ceil((s + window) / ratio))
         if not valid[a:b].all():
-            skipped.append(round(s / spec.output_rate, 3))
+            skipped.append(round(s / rate, 3))
             continue
-        w = np.ascontiguousarray(y[:, s:s + window])
-        out.append(w if spec.norm == "none" else zscore(w, robust=spec.norm == "robust", eps=spec.eps))
-        starts.append(s / spec.output_rate)
-    n_ch = len(wanted)
+        out.append(np.ascontiguousarray(y[:, s:s + window]))
+        starts.append(s / rate)
     return RecordingWindows(
-        x=np.stack(out).astype(np.float32) if out else np.zeros((0, n_ch, window), np.float32),
+        x=(card.preprocessing.normalise(np.stack(out)).astype(np.float32) if out
+           else np.zeros((0, len(wanted), window), np.float32)),
         t_start_s=np.asarray(starts, np.float64),
         skipped_s=skipped,
         channels=wanted,
         inverted=list(dict.fromkeys(name for name in wanted if name.lower() in flip)),
         bridged_samples=bridged,
-        resampled_from_hz=None if fs == spec.output_rate else fs,
+        resampled_from_hz=None if fs == rate else fs,
     )
 
 
-def _check_ppg_polarity(x: np.ndarray, valid: np.ndarray, fs: float, names: list[str], source: Any) -> None:
+def _check_ppg_polarity(x: np.ndarray, valid: np.ndarray, fs: float, names: list[str], source: object) -> None:
     """Raise if a PPG channel's pulses point down (:func:`wearsdk.peaks.ppg_polarity` on its valid samples)."""
     from wearsdk.peaks import ppg_polarity
 
