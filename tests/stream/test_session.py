@@ -2,9 +2,12 @@
 accounted for."""
 
 import numpy as np
+import pytest
 import torch
 
 import wearsdk.signal as ws
+from wearsdk.errors import ConfigError
+from wearsdk.models import get_model_card
 from wearsdk.stream import StreamingSession
 
 FS, CH, WINDOW, HOP = 256, 2, 128, 32  # model side: 64 Hz, 2 s windows every 0.5 s
@@ -132,3 +135,24 @@ def test_dropouts_clock_resets_and_saturation():
     clipped = np.clip(signal(6, seed=5) * 2, -1.0, 1.0)
     res = feed(session(), clipped, [256] * 6)
     assert res and all(r.saturated for r in res)
+
+
+def test_from_card_streams_the_cards_one_path():
+    """A session built from a card emits, window by window, what the card's filter + normalise give offline."""
+    card = get_model_card("ecg_encoder_compact")
+    x = np.random.default_rng(5).standard_normal((1, 500 * 70)).astype(np.float32)
+    sess = StreamingSession.from_card(lambda w: w.clone(), card, input_rate=500.0)
+    assert (sess.window, sess.hop, sess.channels) == (card.window_samples, card.hop_samples, 1)
+    results = [r for p in range(0, x.shape[1], 250) for r in sess.push(x[:, p : p + 250], p / 500.0)]
+    y = card.preprocessing.filter(x, sampling_rate=500.0, target_rate=card.sampling_rate_hz)
+    starts = range(0, y.shape[-1] - card.window_samples + 1, card.hop_samples)
+    want = [card.preprocessing.normalise(y[:, s : s + card.window_samples]) for s in starts]
+    assert len(results) == len(want) == 3
+    assert all(np.array_equal(r.output[0].numpy(), w) for r, w in zip(results, want, strict=True))
+
+
+def test_from_card_refuses_zero_phase_models_and_bad_models():
+    with pytest.raises(ConfigError, match="streaming needs a causal model"):
+        StreamingSession.from_card(lambda w: w, get_model_card("lead_vae_compact"), input_rate=500.0)
+    with pytest.raises(ConfigError, match="expected a torch.nn.Module"):
+        StreamingSession(42, spec=SPEC, window=WINDOW, hop=HOP, channels=CH)

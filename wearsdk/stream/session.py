@@ -23,15 +23,18 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from wearsdk.errors import SamplingRateError, ShapeError
+from wearsdk.errors import ConfigError, SamplingRateError, ShapeError
 from wearsdk.signal import Preprocessor, PreprocessSpec, quality, zscore
 from wearsdk.signal._validate import as_signal
 from wearsdk.stream.windower import Windower
+
+if TYPE_CHECKING:
+    from wearsdk.models.card import ModelCard
 
 __all__ = ["StreamingSession", "StreamResult", "StreamEvent", "StreamStats"]
 
@@ -90,7 +93,8 @@ def _as_model(model: Any) -> Callable[[torch.Tensor], Any]:
         return run
     if callable(model):
         return model
-    raise TypeError(f"model must be a torch.nn.Module, an ExecutorchProgram or a callable, got {type(model)}.")
+    raise ConfigError(f"model: expected a torch.nn.Module, an ExecutorchProgram or another callable taking a "
+                      f"(1, channels, window) float32 tensor, got {type(model).__name__}; pass the model itself.")
 
 
 class StreamingSession:
@@ -127,6 +131,26 @@ class StreamingSession:
         # Input samples per step so that one step completes at most one window (quality stays aligned).
         rs = self._stream_spec.resampler
         self._step = max(1, hop * rs.down // rs.up)
+
+    @classmethod
+    def from_card(cls, model: Any, card: ModelCard, *, input_rate: float, hop: int | None = None,
+                  jitter_s: float | None = None, clock_reset_s: float = 5.0) -> StreamingSession:
+        """The session that feeds ``model`` as ``card`` says: raw ``len(card.input_channels)`` channels at
+        ``input_rate`` Hz through ``card.preprocess_spec(input_rate)``, windows of ``card.window_samples`` every
+        ``hop`` model samples (default ``card.hop_samples``).
+
+        Raises:
+            ConfigError: the card's preprocessing is zero-phase (offline only): streaming needs a causal model.
+        """
+        if card.preprocessing.phase != "causal":
+            raise ConfigError(
+                f"{card.name}: streaming needs a causal model, but its preprocessing is {card.preprocessing.phase!r} "
+                "(forward-backward over whole records). Cut whole records with wearsdk.stream.recording_windows "
+                "instead, or stream a model whose card says phase='causal'."
+            )
+        return cls(model, spec=card.preprocess_spec(input_rate), window=card.window_samples,
+                   hop=int(hop or card.hop_samples), channels=len(card.input_channels), jitter_s=jitter_s,
+                   clock_reset_s=clock_reset_s)
 
     # -- public ---------------------------------------------------------------------------------
 
