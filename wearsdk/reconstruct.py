@@ -3,12 +3,13 @@ leads in mV at the same rate and length (DESIGN.md sections 2 and 6).
 
 Pipeline, per record ``(3, n)`` at ``sampling_rate`` Hz:
 
-1. resample to the model's rate (100 Hz) with :func:`wearsdk.signal.resample` (zero-phase polyphase FIR);
-2. band-pass as the model card says (4th-order Butterworth 0.5-40 Hz on the C++ core), run forward and
-   backward (zero phase, as the PTB-XL training records were filtered), with odd-reflection padding;
+1-2. the model card's preprocessing (:meth:`~wearsdk.models.card.Preprocessing.filter`, phase
+   ``"zero_phase"``): resample to the model's rate (100 Hz, zero-phase polyphase FIR), then the card's
+   band-pass (4th-order Butterworth 0.5-40 Hz on the C++ core) forward and backward, as the PTB-XL training
+   records were filtered (:func:`wearsdk.signal.bandpass` with ``zero_phase=True``);
 3. cut 10 s windows (1000 samples) with 50 % overlap, the last one ending at the last sample (a record
-   shorter than 10 s is one zero-padded window); z-score each input lead over the window when the card's
-   normalisation is ``"zscore_per_channel"`` (the bundled weights); run the model;
+   shorter than 10 s is one zero-padded window); normalise each input lead over the window as the card says
+   (:meth:`~wearsdk.models.card.Preprocessing.normalise`: a z-score for the bundled weights); run the model;
 4. amplitude: a model trained on z-scored leads predicts lead *shapes* (unit SD); each reconstructed lead
    of each window is z-scored again and multiplied by the SD of the least-squares linear estimate of that
    lead in mV, ``AMPLITUDE_MAP_MV @ [II, V1, V5]`` over the same window (the VAE keeps shape and polarity,
@@ -45,6 +46,8 @@ from wearsdk.errors import (
     SignalSpecError,
     UnknownNameError,
 )
+from wearsdk.models.card import ModelCard
+from wearsdk.signal import PATCH_LEADS, STANDARD_LEADS, bandpass, resample, zscore
 
 __all__ = [
     "reconstruct_12lead",
@@ -56,8 +59,10 @@ __all__ = [
     "MIN_RATE_HZ",
 ]
 
-OUTPUT_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-INPUT_LEADS: tuple[str, ...] = ("II", "V1", "V5")
+#: The reconstructed leads, in order: :data:`wearsdk.signal.STANDARD_LEADS`.
+OUTPUT_LEADS: tuple[str, ...] = STANDARD_LEADS
+#: The measured leads reconstruction starts from: :data:`wearsdk.signal.PATCH_LEADS`.
+INPUT_LEADS: tuple[str, ...] = PATCH_LEADS
 MIN_SECONDS = 2.0  # shortest record accepted, in seconds
 MIN_RATE_HZ = 50.0  # below this a QRS complex is not representable
 
@@ -83,19 +88,15 @@ AMPLITUDE_MAP_MV: np.ndarray = np.array(
 )
 AMPLITUDE_MAP_MV.setflags(write=False)
 
-_EPS = 1e-6
+_EPS = 1e-6  # floor of a reconstructed lead's SD before it is scaled to mV
 
 
 @dataclass(frozen=True)
 class _Runner:
-    """A model reduced to what reconstruction needs: its input contract and ``fn(windows) -> leads``."""
+    """A model reduced to what reconstruction needs: its card (input contract) and ``fn(windows) -> leads``."""
 
     name: str
-    rate: float
-    window: int
-    band: tuple[float, float]
-    order: int
-    zscore: bool
+    card: ModelCard
     fn: Callable[[torch.Tensor], torch.Tensor]  # (k, 3, window) float32 -> (k, 12, window)
 
 
@@ -170,10 +171,15 @@ def _as_records(x: Any) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype == object or arr.dtype.kind not in "fiu":
         raise SignalSpecError(f"x must be a numeric array in mV, got dtype {arr.dtype}.")
-    if arr.ndim not in (2, 3) or arr.shape[-2] != 3 or arr.shape[-1] == 0 or (arr.ndim == 3 and arr.shape[0] == 0):
+    if arr.ndim not in (2, 3) or arr.shape[-2] != 3:
         raise ShapeError(
             f"x must be (3, samples) or (batch, 3, samples) holding leads II, V1, V5 in mV, got shape "
             f"{arr.shape}. Stack the three leads along the second-to-last axis."
+        )
+    if arr.size == 0:
+        raise ShapeError(
+            f"x is empty (shape {arr.shape}): expected (3, samples) or (batch, 3, samples) with at least one "
+            f"record of at least {MIN_SECONDS:g} s of leads II, V1, V5 in mV."
         )
     arr = arr.astype(np.float64)
     finite = np.isfinite(arr)
@@ -232,6 +238,12 @@ def _resolve_model(model: Any) -> _Runner:
         path = Path(model)
         if path.is_dir() or path.name == "manifest.json":
             return _artifact_runner(str(path.resolve()))
+        if path.exists():
+            raise ConfigError(
+                f"model {str(model)!r} is a file; expected an exported artifact folder (the folder holding "
+                "manifest.json, or that manifest.json itself) or a registered model name. A checkpoint file "
+                "loads with wearsdk.models.create_model(..., checkpoint_path=...) and is passed as the module."
+            )
         raise UnknownNameError(
             f"model {str(model)!r} is neither a registered model ({list_models('lead_vae*')}) nor an exported "
             "artifact folder (with manifest.json)."
@@ -252,12 +264,12 @@ def _named_runner(name: str) -> _Runner:
 
 def _module_runner(module: Any, name: str) -> _Runner:
     card = getattr(module, "card", None)
-    if card is None or getattr(card, "task", None) != "lead_reconstruction":
+    if not isinstance(card, ModelCard) or card.task != "lead_reconstruction":
         raise ConfigError(
             f"model {name!r} has no lead-reconstruction ModelCard (.card.task == 'lead_reconstruction'); build it "
             "with wearsdk.models.create_model('lead_vae_compact', ...)."
         )
-    _check_leads(name, tuple(card.input_channels), tuple(card.output_channels))
+    _check_leads(name, card)
 
     def fn(windows: torch.Tensor) -> torch.Tensor:
         was_training = module.training
@@ -268,9 +280,7 @@ def _module_runner(module: Any, name: str) -> _Runner:
         finally:
             module.train(was_training)
 
-    return _Runner(name, float(card.sampling_rate_hz), int(card.window_samples),
-                   tuple(card.preprocessing.band_hz), int(card.preprocessing.filter_order),
-                   card.preprocessing.normalisation == "zscore_per_channel", fn)
+    return _Runner(name, card, fn)
 
 
 @functools.lru_cache(maxsize=4)
@@ -281,13 +291,12 @@ def _artifact_runner(folder: str) -> _Runner:
 
 
 def _artifact_from(artifact: Any) -> _Runner:
-    card = artifact.card
-    name = str(card.get("name", artifact.folder))
-    if card.get("task") != "lead_reconstruction":
-        raise ConfigError(f"artifact {artifact.folder} holds a {card.get('task')!r} model; expected a lead VAE.")
-    _check_leads(name, tuple(card["input_channels"]), tuple(card["output_channels"]))
+    card = _card_of(artifact)
+    if card.task != "lead_reconstruction":
+        raise ConfigError(f"artifact {artifact.folder} holds a {card.task!r} model; expected a lead VAE.")
+    _check_leads(card.name, card)
     shape = list(artifact.inputs[0]["shape"])
-    window, batch = int(card["window_samples"]), int(shape[0])
+    window, batch = card.window_samples, int(shape[0])
     if shape[1:] != [3, window]:
         raise ConfigError(
             f"artifact {artifact.folder} takes input {shape}; expected (batch, 3, {window}) windows of "
@@ -304,38 +313,30 @@ def _artifact_from(artifact: Any) -> _Runner:
             outs.append(artifact(chunk.contiguous())[0][:k])
         return torch.cat(outs)
 
-    pre = card["preprocessing"]
-    return _Runner(name, float(card["sampling_rate_hz"]), window, tuple(pre["band_hz"]), int(pre["filter_order"]),
-                   pre["normalisation"] == "zscore_per_channel", fn)
+    return _Runner(card.name, card, fn)
 
 
-def _check_leads(name: str, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> None:
-    if inputs != INPUT_LEADS or outputs != OUTPUT_LEADS:
+def _card_of(artifact: Any) -> ModelCard:
+    """The artifact's :class:`ModelCard` (decoded from its manifest until ``Artifact.card`` is one)."""
+    card = artifact.card
+    if isinstance(card, ModelCard):
+        return card
+    return ModelCard.from_dict({k: v for k, v in card.items() if k != "trained"})
+
+
+def _check_leads(name: str, card: ModelCard) -> None:
+    if card.input_channels != INPUT_LEADS or card.output_channels != OUTPUT_LEADS:
         raise ConfigError(
-            f"model {name!r} maps {list(inputs)} -> {list(outputs)}; reconstruct_12lead needs "
-            f"{list(INPUT_LEADS)} -> {list(OUTPUT_LEADS)}."
+            f"model {name!r} maps {list(card.input_channels)} -> {list(card.output_channels)}; reconstruct_12lead "
+            f"needs {list(INPUT_LEADS)} -> {list(OUTPUT_LEADS)}."
         )
-
-
-def _zero_phase_bandpass(y: np.ndarray, rate: float, band: tuple[float, float], order: int) -> np.ndarray:
-    """Forward-backward causal Butterworth on the C++ core, odd-reflection padded: ``(c, m)`` -> ``(c, m)``."""
-    from wearsdk.signal import bandpass
-
-    m = y.shape[-1]
-    pad = min(m - 1, int(3 * rate))
-    ext = np.concatenate([2 * y[:, :1] - y[:, pad:0:-1], y, 2 * y[:, -1:] - y[:, -2 : -pad - 2 : -1]], axis=1)
-    f = bandpass(ext.astype(np.float32), sampling_rate=rate, low=band[0], high=band[1], order=order)
-    b = bandpass(np.ascontiguousarray(f[:, ::-1]), sampling_rate=rate, low=band[0], high=band[1], order=order)
-    return np.ascontiguousarray(b[:, ::-1][:, pad : pad + m], dtype=np.float64)
 
 
 def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner) -> np.ndarray:
     """``(3, n)`` mV at ``fs`` -> ``(12, n)`` mV at ``fs`` (measured rows overwritten by the caller)."""
-    from wearsdk.signal import resample
-
-    n, w = rec.shape[-1], runner.window
-    low = resample(rec.astype(np.float32), sampling_rate=fs, target_rate=runner.rate).astype(np.float64)
-    y = _zero_phase_bandpass(low, runner.rate, runner.band, runner.order)
+    card = runner.card
+    pre, rate, n, w = card.preprocessing, card.sampling_rate_hz, rec.shape[-1], card.window_samples
+    y = pre.filter(rec.astype(np.float32), sampling_rate=fs, target_rate=rate).astype(np.float64)
     m = y.shape[-1]
     if m <= w:
         starts = [0]
@@ -346,22 +347,21 @@ def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner) -> np.ndarray:
     batch = np.zeros((len(starts), 3, w), np.float32)
     for i, s in enumerate(starts):
         seg = y[:, s : s + w]
-        if runner.zscore:
-            seg = (seg - seg.mean(-1, keepdims=True)) / np.maximum(seg.std(-1, keepdims=True), _EPS)
-        batch[i, :, : seg.shape[-1]] = seg
+        batch[i, :, : seg.shape[-1]] = pre.normalise(seg.astype(np.float32))
     pred = runner.fn(torch.from_numpy(batch)).detach().cpu().numpy().astype(np.float64)
+    shapes = pre.normalisation != "none"  # a model fed normalised leads predicts shapes: scale them to mV
     num, den = np.zeros((12, m)), np.zeros(m)
     ramp = np.minimum(np.arange(1, w + 1), np.arange(w, 0, -1)).astype(np.float64)
     for i, s in enumerate(starts):
         v = min(w, m - s)
         out = pred[i, :, :v]
-        if runner.zscore:
+        if shapes:
             scale = (AMPLITUDE_MAP_MV @ y[:, s : s + v]).std(-1, keepdims=True)
-            out = (out - out.mean(-1, keepdims=True)) / np.maximum(out.std(-1, keepdims=True), _EPS) * scale
+            out = zscore(out.astype(np.float32), eps=_EPS).astype(np.float64) * scale
         num[:, s : s + v] += out * ramp[:v]
         den[s : s + v] += ramp[:v]
     full = num / den
-    back = resample(full.astype(np.float32), sampling_rate=runner.rate, target_rate=fs).astype(np.float64)
+    back = resample(full.astype(np.float32), sampling_rate=rate, target_rate=fs).astype(np.float64)
     if back.shape[-1] >= n:
         return back[:, :n]
     return np.pad(back, ((0, 0), (0, n - back.shape[-1])), mode="edge")
@@ -369,9 +369,11 @@ def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner) -> np.ndarray:
 
 def lead_correlations(y: np.ndarray, truth: np.ndarray, *, sampling_rate: float) -> dict[str, float]:
     """Pearson r per lead of ``y`` against ``truth`` (both ``(12, n)`` mV at ``sampling_rate`` Hz), after the
-    same zero-phase 0.5-40 Hz band-pass of both (so baseline wander and noise outside the model's band do
-    not count). Keys in :data:`OUTPUT_LEADS` order."""
-    band = (0.5, min(40.0, 0.45 * sampling_rate))
-    t = _zero_phase_bandpass(np.nan_to_num(np.asarray(truth, np.float64)), sampling_rate, band, 4)
-    p = _zero_phase_bandpass(np.asarray(y, np.float64), sampling_rate, band, 4)
+    same zero-phase 0.5-40 Hz band-pass of both (:func:`wearsdk.signal.bandpass`, ``zero_phase=True``), so
+    baseline wander and noise outside the model's band do not count. Keys in :data:`OUTPUT_LEADS` order."""
+    low, high = 0.5, min(40.0, 0.45 * sampling_rate)
+    t = bandpass(np.nan_to_num(np.asarray(truth, np.float32)), sampling_rate=sampling_rate, low=low, high=high,
+                 order=4, zero_phase=True)
+    p = bandpass(np.asarray(y, np.float32), sampling_rate=sampling_rate, low=low, high=high, order=4,
+                 zero_phase=True)
     return {k: float(np.corrcoef(p[i], t[i])[0, 1]) for i, k in enumerate(OUTPUT_LEADS)}

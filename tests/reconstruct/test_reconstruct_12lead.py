@@ -12,8 +12,10 @@ from wearsdk.errors import (
     ShapeError,
     SignalSpecError,
     UnknownNameError,
+    WearError,
 )
-from wearsdk.reconstruct import INPUT_LEADS, OUTPUT_LEADS, _zero_phase_bandpass, reconstruct_12lead
+from wearsdk.reconstruct import INPUT_LEADS, OUTPUT_LEADS, reconstruct_12lead
+from wearsdk.signal import bandpass
 
 MEASURED = [OUTPUT_LEADS.index(k) for k in INPUT_LEADS]
 
@@ -115,6 +117,21 @@ def test_bad_input_is_refused_precisely(kwargs, error, match) -> None:
         reconstruct_12lead(x, **args)
 
 
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3, 1000), (0, 3, 0)])
+def test_empty_input_is_refused_saying_what_was_expected(shape) -> None:
+    with pytest.raises(ShapeError, match=r"empty .*expected \(3, samples\)"):
+        reconstruct_12lead(np.zeros(shape, np.float32), sampling_rate=100)
+
+
+def test_a_file_where_an_artifact_folder_is_expected_is_refused(tmp_path) -> None:
+    weights = tmp_path / "lead_vae.pt"
+    weights.write_bytes(b"not an artifact")
+    with pytest.raises(ConfigError, match="is a file; expected an exported artifact folder"):
+        reconstruct_12lead(np.zeros((3, 1000), np.float32), sampling_rate=100, model=weights)
+    with pytest.raises(WearError, match="manifest.json"):  # a folder that is not an artifact
+        reconstruct_12lead(np.zeros((3, 1000), np.float32), sampling_rate=100, model=tmp_path)
+
+
 def test_nan_is_refused_with_its_position() -> None:
     x = _ecg_like(100, 1000)
     x[2, 17] = np.nan
@@ -148,8 +165,8 @@ def test_beats_the_linear_map_on_real_cinc2021_records(real_data_dir) -> None:
     for hea in sorted((real_data_dir / "cinc2021").glob("*.hea")):
         rec = read(hea.with_suffix(""))
         x = rec.signals[[rec.channels.index(k) for k in INPUT_LEADS]]
-        true = _zero_phase_bandpass(rec.signals[[rec.channels.index(k) for k in OUTPUT_LEADS]],
-                                    rec.sampling_rate, (0.5, 40.0), 4)
+        true = bandpass(rec.signals[[rec.channels.index(k) for k in OUTPUT_LEADS]],
+                        sampling_rate=rec.sampling_rate, low=0.5, high=40.0, order=4, zero_phase=True)
         for name, model in (("vae", None), ("linear", baseline)):
             y = reconstruct_12lead(x, sampling_rate=rec.sampling_rate, model=model)
             np.testing.assert_array_equal(y[MEASURED], x.astype(np.float32))

@@ -51,3 +51,20 @@ def test_bad_records_name_the_problem(real_data_dir, tmp_path, capsys, record, e
     assert match in err
     if record == "mitdb/100":
         assert "'V1'" in err
+
+
+def test_wrong_path_kinds_and_empty_input_say_what_was_expected(tmp_path, capsys) -> None:
+    src = tmp_path / "x.npy"
+    np.save(src, np.zeros((3, 1250), np.float32))
+    assert main(["reconstruct", str(tmp_path), "--out", str(tmp_path / "y.npy")]) == 2  # a folder as the record
+    assert "is a folder; expected a WFDB record" in capsys.readouterr().err
+    assert main(["reconstruct", str(src), "--fs", "250", "--out", str(tmp_path)]) == 2  # a folder as the output
+    assert "--out" in (err := capsys.readouterr().err) and "is a folder; expected a file name" in err
+    assert main(["reconstruct", str(src), "--fs", "250", "--out", str(tmp_path / "y.npy"), "--png", str(tmp_path)]) == 2
+    assert "--png" in (err := capsys.readouterr().err) and "is a folder; expected a file name" in err
+    empty = tmp_path / "empty.npy"
+    np.save(empty, np.zeros((3, 0), np.float32))
+    assert main(["reconstruct", str(empty), "--fs", "250", "--out", str(tmp_path / "y.npy")]) == 2
+    err = capsys.readouterr().err
+    assert "WearError" not in err and ("empty" in err or "no samples" in err) and "expected" in err
+    assert not (tmp_path / "y.npy").exists()

@@ -31,8 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", type=Path, help="WFDB record (name, .hea, .dat or .mat) or a (3, n) .npy in mV")
-    p.add_argument("--leads", default="II,V1,V5",
-                   help="comma-separated names of the three input leads, in the .npy's row order (default II,V1,V5)")
+    p.add_argument("--leads", default=None,
+                   help="comma-separated names of the three input leads, in the .npy's row order (default: the "
+                   "patch leads II,V1,V5)")
     p.add_argument("--fs", type=float, default=None, help="sampling rate of a .npy input, Hz (required for .npy)")
     p.add_argument("--out", "-o", type=Path, required=True, help="output .npy: (12, n) float32 mV")
     p.add_argument("--png", type=Path, default=None, help="optional figure of the 12 leads")
@@ -48,11 +49,20 @@ def run(args: argparse.Namespace) -> int:
     from wearsdk.io import read
     from wearsdk.io.units import normalise_channel
     from wearsdk.reconstruct import OUTPUT_LEADS, lead_correlations, reconstruct_12lead
+    from wearsdk.signal import PATCH_LEADS
 
-    leads = tuple(normalise_channel(s) for s in args.leads.split(",") if s.strip())
+    leads = tuple(normalise_channel(s) for s in (args.leads or ",".join(PATCH_LEADS)).split(",") if s.strip())
     if len(leads) != 3:
-        raise ConfigError(f"--leads: expected three comma-separated lead names (e.g. II,V1,V5), got {args.leads!r}.")
+        raise ConfigError(f"--leads: expected three comma-separated lead names (e.g. {','.join(PATCH_LEADS)}), got "
+                          f"{args.leads!r}.")
     path: Path = args.input
+    if path.is_dir():
+        raise DataFormatError(f"input {path} is a folder; expected a WFDB record (its name, .hea, .dat or .mat) or a "
+                              "(3, n) .npy file in mV.")
+    for flag, target in (("--out", args.out), ("--png", args.png)):
+        if target is not None and target.is_dir():
+            raise ConfigError(f"{flag} {target} is a folder; expected a file name to write (e.g. "
+                              f"{target / ('12lead.npy' if flag == '--out' else '12lead.png')}).")
     truth = None
     if path.suffix.lower() == ".npy":
         if args.fs is None:
@@ -86,13 +96,13 @@ def run(args: argparse.Namespace) -> int:
           f"({', '.join(OUTPUT_LEADS)})")
     if truth is not None:
         r = lead_correlations(y, truth, sampling_rate=fs)
-        recon = [k for k in OUTPUT_LEADS if k not in ("II", "V1", "V5")]
+        recon = [k for k in OUTPUT_LEADS if k not in PATCH_LEADS]
         print("Pearson r vs the record's own leads (both band-passed 0.5-40 Hz): "
               + ", ".join(f"{k} {r[k]:.2f}" for k in recon) + f"; mean {np.mean([r[k] for k in recon]):.3f}")
     if args.png is not None:
         from wearsdk.plot import plot_12lead
 
-        plot_12lead(y, args.png, sampling_rate=fs, truth=truth, measured=("II", "V1", "V5"),
+        plot_12lead(y, args.png, sampling_rate=fs, truth=truth, measured=PATCH_LEADS,
                     title=f"wearsdk reconstruct: {source}, 12 leads (mV) from II, V1, V5 at {fs:g} Hz"
                     + ("; grey: the record's own leads" if truth is not None else ""))
         print(f"wrote {args.png}")
