@@ -6,8 +6,9 @@ Usage: python examples/simulate_cohort.py
 
 from __future__ import annotations
 
+from wearsdk.bench import bench_simulate
 from wearsdk.peaks import ecg_peaks, heart_rate, ppg_peaks, ppg_quality
-from wearsdk.sim import Cohort, Device, Noise, benchmark
+from wearsdk.sim import Cohort, Device, Noise
 
 
 def main() -> None:
@@ -43,7 +44,7 @@ def main() -> None:
                       - {q.seq for q in packets if q.stream == s}) for s in ("ppg", "acc", "ecg")}
     print("lost packet seqs per stream:", lost)
 
-    result = benchmark(duration_s=60.0, participants=2, repeats=2)
+    result = bench_simulate(duration_s=60.0, participants=2, repeats=2)
     print(f"simulator speed: {result['realtime_factor']:.0f}x real time (12-lead 500 Hz + 4-ch PPG + acc)")
 
 

@@ -70,3 +70,23 @@ def test_peak_functions_are_part_of_the_top_level_api():
     peaks = wearsdk.ecg_peaks(np.convolve(x, np.hanning(9), "same"), sampling_rate=fs)
     assert 8 <= len(peaks) <= 10
     assert callable(wearsdk.ppg_peaks) and callable(wearsdk.heart_rate)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["preprocess", "--batch", "0"], "batch"),
+        (["preprocess", "--samples", "0"], "samples"),
+        (["preprocess", "--repeats", "0"], "repeats"),
+        (["simulate", "--participants", "0"], "participants"),
+        (["simulate", "--duration", "0"], "duration_s"),
+        (["runtime", "--repeats", "0"], "--repeats must be >= 1"),
+        (["stream", "--hours", "0"], "--hours must be >= 0.02"),
+        (["stream", "--hop", "0"], "--hop must be >= 1"),
+        (["quant", "--participants", "0"], "--participants must be >= 1"),
+    ],
+)
+def test_bench_options_of_an_empty_run_are_clean_errors(argv, expected, capsys):
+    assert main(["bench", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "ConfigError" in err and expected in err

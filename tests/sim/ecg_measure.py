@@ -11,7 +11,6 @@ import numpy as np
 
 from wearsdk.peaks import ecg_peaks
 
-LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 _INDEPENDENT = [0, 1, 6, 7, 8, 9, 10, 11]  # I, II, V1..V6
 PRE_S, POST_S = 0.35, 0.65
 

@@ -7,10 +7,11 @@ import json
 import numpy as np
 import pytest
 
+from wearsdk.bench.simulate import bench_simulate
 from wearsdk.cli import main
 from wearsdk.errors import ConfigError, UnknownNameError
 from wearsdk.io import read
-from wearsdk.sim import Cohort, Device, benchmark
+from wearsdk.sim import Cohort, Device
 
 
 @pytest.fixture(scope="module")
@@ -96,5 +97,27 @@ def test_cli_bad_condition_is_a_clean_error(tmp_path, capsys):
 
 
 def test_benchmark_reports_realtime_factor():
-    r = benchmark(10.0, participants=1, repeats=1)
+    r = bench_simulate(10.0, participants=1, repeats=1)
     assert r["seconds_simulated"] == 10.0 and r["realtime_factor"] > 50
+
+
+def test_cli_out_pointing_at_a_file_is_a_clean_error(tmp_path, capsys):
+    target = tmp_path / "cohort.npz"
+    target.write_bytes(b"not a folder")
+    assert main(["simulate", "-n", "1", "-d", "4", "--no-plot", "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "ConfigError" in err and "expected an output folder" in err and target.read_bytes() == b"not a folder"
+
+
+def test_cli_empty_cohort_and_zero_duration_are_clean_errors(tmp_path, capsys):
+    assert main(["simulate", "-n", "0", "--no-plot", "--out", str(tmp_path / "a")]) == 2
+    assert "ConfigError" in capsys.readouterr().err
+    assert main(["simulate", "-n", "1", "-d", "0", "--no-plot", "--out", str(tmp_path / "b")]) == 2
+    assert "seconds >= 2" in capsys.readouterr().err
+
+
+def test_benchmark_rejects_empty_runs():
+    with pytest.raises(ConfigError, match="participants=0"):
+        bench_simulate(10.0, participants=0)
+    with pytest.raises(ConfigError, match="duration_s"):
+        bench_simulate(0.0)

@@ -6,12 +6,17 @@ import statistics
 import time
 from collections.abc import Callable
 
+from wearsdk.errors import ConfigError
+
 
 def interleaved_medians_ms(fns: dict[str, Callable[[], object]], *, repeats: dict[str, int],
                            warmup: int = 2) -> dict[str, float]:
     """Median milliseconds per call of each function. The calls are interleaved round by round (A, B, C,
     A, B, C, ...) so that load from other processes hits every pipeline alike and the ratios stay fair;
     ``repeats[name]`` rounds include that function (slow references may take part in fewer)."""
+    if set(repeats) != set(fns) or min(repeats.values(), default=0) < 1:
+        raise ConfigError(f"interleaved_medians_ms needs repeats >= 1 for each of {sorted(fns)}; got {repeats}. "
+                          "Pass repeats >= 1.")
     for fn in fns.values():
         for _ in range(warmup):
             fn()

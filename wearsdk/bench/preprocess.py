@@ -14,6 +14,7 @@ import scipy.signal
 import torch
 
 from wearsdk.bench._timing import interleaved_medians_ms
+from wearsdk.errors import ConfigError
 from wearsdk.signal import PreprocessSpec
 from wearsdk.signal._ops import ops
 
@@ -38,8 +39,13 @@ def bench_preprocess(
     repeats: int = 15,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Times the three pipelines on one thread, interleaved; returns medians (ms), ratios and the C++ vs
-    SciPy error."""
+    """Times the three pipelines on a ``(batch, channels, samples)`` batch at ``sampling_rate`` Hz on one thread,
+    interleaved; returns medians (ms), ratios and the C++ vs SciPy error."""
+    sizes = {"batch": batch, "channels": channels, "samples": samples, "repeats": repeats}
+    small = {k: v for k, v in sizes.items() if not v >= 1}
+    if small:
+        raise ConfigError(f"bench_preprocess needs batch, channels, samples and repeats >= 1; got {small}. "
+                          "Pass larger values.")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from wearsdk.cli._format import print_table
+from wearsdk.errors import ConfigError
 
 TARGETS = {"ratio_vs_scipy": 5.0, "ratio_vs_torch_fir": 20.0}
 
@@ -86,6 +87,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     qt.set_defaults(func=_run_quant)
 
 
+def _check_at_least(args: argparse.Namespace, **minimums: float) -> None:
+    """ConfigError naming the first option below its minimum (``None`` = the default, always fine)."""
+    for name, least in minimums.items():
+        value = getattr(args, name)
+        if value is not None and not value >= least:
+            raise ConfigError(f"wearsdk bench {args.bench}: --{name} must be >= {least:g}, got {value}; pass a "
+                              f"larger value or leave it out for the default.")
+
+
 def _report(args: argparse.Namespace, result: dict, summary: Callable[[dict], None]) -> int:
     """One JSON object with ``--json``, else the human summary."""
     if args.json:
@@ -96,7 +106,7 @@ def _report(args: argparse.Namespace, result: dict, summary: Callable[[dict], No
 
 
 def _run_preprocess(args: argparse.Namespace) -> int:
-    from wearsdk.bench import bench_preprocess
+    from wearsdk.bench.preprocess import bench_preprocess
 
     result = bench_preprocess(batch=args.batch, channels=args.channels, samples=args.samples, repeats=args.repeats)
     result["targets"] = TARGETS
@@ -119,13 +129,14 @@ def _print_preprocess(r: dict) -> None:
 
 
 def _run_simulate(args: argparse.Namespace) -> int:
-    from wearsdk.sim import benchmark
+    from wearsdk.bench.simulate import bench_simulate
 
-    return _report(args, benchmark(args.duration, participants=args.participants, repeats=args.repeats),
-                   _print_simulate)
+    return _report(args, bench_simulate(args.duration, participants=args.participants, repeats=args.repeats),
+                   print_simulate)
 
 
-def _print_simulate(r: dict) -> None:
+def print_simulate(r: dict) -> None:
+    """The human summary of :func:`wearsdk.bench.bench_simulate` (also ``wearsdk simulate --bench``)."""
     print(f"simulated {r['seconds_simulated']:.0f} s of 12-lead ECG (500 Hz) + 4-ch PPG + accelerometer in "
           f"{r['wall_s']:.3f} s: realtime_factor {r['realtime_factor']:.0f}x (target >= 500)")
 
@@ -133,6 +144,7 @@ def _print_simulate(r: dict) -> None:
 def _run_runtime(args: argparse.Namespace) -> int:
     from wearsdk.bench.runtime import bench_runtime
 
+    _check_at_least(args, repeats=1)
     return _report(args, bench_runtime(args.model, repeats=args.repeats), _print_runtime)
 
 
@@ -166,7 +178,12 @@ def _print_runtime(r: dict) -> None:
 def _run_stream(args: argparse.Namespace) -> int:
     from wearsdk.bench.stream import bench_stream
 
+    _check_at_least(args, hours=_MIN_STREAM_HOURS, hop=1)
     return _report(args, bench_stream(args.model, hours=args.hours, hop=args.hop), _print_stream)
+
+
+# 72 s: one 60 s window of the PPG encoder after the warm-up (the first 1/24 of the packets).
+_MIN_STREAM_HOURS = 0.02
 
 
 def _print_stream(r: dict) -> None:
@@ -178,6 +195,7 @@ def _print_stream(r: dict) -> None:
 def _run_quant(args: argparse.Namespace) -> int:
     from wearsdk.bench.quant import bench_quant
 
+    _check_at_least(args, participants=1)
     return _report(args, bench_quant(args.model, participants=args.participants), _print_quant)
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wearsdk.sim import Participant, Traits
 
 _EPILOG = """\
 examples:
@@ -53,7 +57,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--clean", action="store_true", help="no noise, no artifacts besides motion")
     p.add_argument("--dropouts", type=float, default=0.0, help="dropouts per minute per stream (default 0)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG figures")
-    p.add_argument("--bench", action="store_true", help="only measure the simulator's real-time factor")
+    p.add_argument("--bench", action="store_true",
+                   help="only measure the simulator's real-time factor (= wearsdk bench simulate)")
     p.add_argument("--json", action="store_true", help="with --bench: print the result as JSON")
     p.set_defaults(func=run)
 
@@ -62,13 +67,18 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from wearsdk.errors import ConfigError
-    from wearsdk.sim import Cohort, Noise, benchmark
-    from wearsdk.sim.write import write_recording
+    from wearsdk.sim import Cohort, Noise
+    from wearsdk.sim.write import output_folder, write_recording
 
     if args.bench:
-        result = benchmark(verbose=not args.json)
+        from wearsdk.bench.simulate import bench_simulate
+        from wearsdk.cli.bench import print_simulate
+
+        result = bench_simulate()
         if args.json:
             print(json.dumps(result))
+        else:
+            print_simulate(result)
         return 0
     if args.segments < 1:
         raise ConfigError(f"--segments must be >= 1, got {args.segments}.")
@@ -77,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     noise = replace(noise, dropouts_per_min=args.dropouts)
     rates = {"ecg": args.ecg_rate, "ppg": args.ppg_rate, "acc": args.acc_rate}
     cohort = Cohort(args.participants, seed=args.seed)
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out)
     from tqdm import tqdm
 
     traits_all = []
@@ -94,16 +103,17 @@ def run(args: argparse.Namespace) -> int:
             name = f"p{p.pid:03d}" + (f"_s{seg}" if args.segments > 1 else "")
             write_recording(rec, out, name, args.format)
             if p.pid == 0 and seg == 0 and not args.no_plot:
-                from wearsdk.sim.plot import plot_ecg_12lead, plot_wrist
+                from wearsdk.plot import plot_12lead, plot_wrist
 
-                plot_ecg_12lead(rec, out / f"{name}_ecg.png", title=f"participant 0: {_describe(p.traits)}")
+                plot_12lead(rec.ecg, out / f"{name}_ecg.png", sampling_rate=rec.sampling_rates["ecg"],
+                            title=f"participant 0: {_describe(p.traits)}")
                 plot_wrist(rec, out / f"{name}_wrist.png")
     (out / "cohort.json").write_text(json.dumps({"seed": args.seed, "participants": traits_all}, indent=1))
     print(f"wrote {len(cohort)} participant(s) x {args.segments} segment(s) of {args.duration:g} s to {out}/")
     return 0
 
 
-def _hr_for(forced: frozenset[str], p) -> dict[str, float]:
+def _hr_for(forced: frozenset[str], p: Participant) -> dict[str, float]:
     """Resting HR consistent with a forced brady/tachy condition."""
     if "brady" in forced and p.traits.resting_hr >= 55:
         return {"resting_hr": 48.0}
@@ -112,6 +122,6 @@ def _hr_for(forced: frozenset[str], p) -> dict[str, float]:
     return {}
 
 
-def _describe(traits) -> str:
+def _describe(traits: Traits) -> str:
     cond = ", ".join(sorted(traits.conditions)) or "no conditions"
     return f"{traits.sex}, {traits.age:.0f} y, HR {traits.resting_hr:.0f} bpm, axis {traits.axis_deg:.0f} deg, {cond}"

@@ -7,10 +7,10 @@
 Modules: :mod:`~wearsdk.sim.traits` (who), :mod:`~wearsdk.sim.rhythm` (when beats happen),
 :mod:`~wearsdk.sim.morphology` + :mod:`~wearsdk.sim.ecg` + :mod:`~wearsdk.sim.leads` (12-lead ECG from a 3D
 dipole), :mod:`~wearsdk.sim.ppg`, :mod:`~wearsdk.sim.motion`, :mod:`~wearsdk.sim.noise`,
-:mod:`~wearsdk.sim.device` (streaming watch / chest patch), :mod:`~wearsdk.sim.bench`.
+:mod:`~wearsdk.sim.device` (streaming watch / chest patch), :mod:`~wearsdk.sim.windows` (model input
+windows), :mod:`~wearsdk.sim.write` (NPZ / WFDB files). Its speed is measured by :mod:`wearsdk.bench.simulate`.
 """
 
-from wearsdk.sim.bench import benchmark
 from wearsdk.sim.cohort import DEFAULT_RATES, MIN_RATES, Cohort, Participant
 from wearsdk.sim.device import DEVICES, Device, Packet
 from wearsdk.sim.leads import LEADS
@@ -30,7 +30,6 @@ __all__ = [
     "Truth",
     "Device",
     "Packet",
-    "benchmark",
     "CONDITIONS",
     "ACTIVITIES",
     "ACTIVITY_CYCLE",

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from wearsdk.errors import ConfigError, UnknownNameError
+from wearsdk.signal.spec import PATCH_LEADS
 from wearsdk.sim.cohort import Participant
 from wearsdk.sim.leads import LEADS
 from wearsdk.sim.motion import Plan
 from wearsdk.sim.noise import Noise
-from wearsdk.signal.spec import PATCH_LEADS
 from wearsdk.sim.ppg import PPG_CHANNELS
 from wearsdk.sim.record import ACC_AXES, SimRecording
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from wearsdk.signal.spec import STANDARD_LEADS
+
 __all__ = [
     "LEADS", "DOWER", "PROJECTION", "limb_leads_from_i_ii", "dipole_to_leads", "individual_projection",
 ]
 
-#: Standard 12-lead order used everywhere in wearsdk.
-LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+#: The simulator's 12 leads: :data:`wearsdk.signal.STANDARD_LEADS` (defined there, once).
+LEADS: tuple[str, ...] = STANDARD_LEADS
 
 #: Dower matrix: rows I, II, V1..V6; columns Frank X, Y, Z.
 DOWER = np.array(

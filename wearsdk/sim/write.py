@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from wearsdk.errors import UnknownNameError
+from wearsdk.errors import ConfigError, UnknownNameError
 from wearsdk.sim.record import SimRecording
 
-__all__ = ["FORMATS", "write_recording"]
+__all__ = ["FORMATS", "output_folder", "write_recording"]
 
 #: Output formats of :func:`write_recording`.
 FORMATS = ("npz", "wfdb")
@@ -33,8 +33,19 @@ def _truth_json(rec: SimRecording) -> dict[str, object]:
     }
 
 
+def output_folder(path: str | Path) -> Path:
+    """The folder ``path``, created with its parents if missing; a ConfigError if ``path`` is a file."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"expected an output folder, got the file {str(out)!r}; pass a folder path (it is "
+                          "created if missing) or move the file away.")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def write_recording(rec: SimRecording, out_dir: str | Path, name: str, fmt: str = "npz") -> list[Path]:
-    """Write ``rec`` as ``<name>_<stream>`` files plus ``<name>_truth.json``; returns the paths written.
+    """Write ``rec`` as ``<name>_<stream>`` files plus ``<name>_truth.json`` into the folder ``out_dir``
+    (created if missing; a ConfigError if it is a file); returns the paths written.
 
     ``npz``: one ``.npz`` per stream with ``signals (channels, samples)``, ``sampling_rate``, ``channels``,
     ``units`` (what :func:`wearsdk.io.read` expects). ``wfdb``: one record per stream (format 16; ECG at
@@ -43,8 +54,7 @@ def write_recording(rec: SimRecording, out_dir: str | Path, name: str, fmt: str 
     """
     if fmt not in FORMATS:
         raise UnknownNameError(f"unknown output format {fmt!r}; expected one of {FORMATS}.")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     written: list[Path] = []
     for stream, (x, channels) in _streams(rec).items():
         fs = rec.sampling_rates[stream]
