@@ -27,6 +27,7 @@ import torch
 
 from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.manifest import write_manifest
+from wearsdk.models.card import ModelCard
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, sosfilt
 from wearsdk.signal._ops import ops
 
@@ -248,7 +249,7 @@ def _write_reference(out: Path, mlmodel: Any, inputs: np.ndarray, outputs: np.nd
 
 
 def _manifest(out: Path, mlmodel: Any, package: Path, reference: tuple[Path, dict[str, Any]], *, precision: str,
-              streaming: bool, model_card: dict[str, Any], coreml: dict[str, Any],
+              streaming: bool, model_card: ModelCard | None, trained: bool, coreml: dict[str, Any],
               extra: dict[str, Any] | None = None) -> Path:
     from wearsdk.runtime.coreml import describe
 
@@ -264,6 +265,7 @@ def _manifest(out: Path, mlmodel: Any, package: Path, reference: tuple[Path, dic
         inputs=info["inputs"],
         outputs=info["outputs"],
         model_card=model_card,
+        trained=trained,
         quantization={"scheme": "coreml_linear_symmetric_int8_weights"} if precision == "int8" else None,
         parity={"status": "not measured: CoreML predicts only on Apple platforms; run examples/ios/verify_coreml.py "
                           f"on a Mac to compare with {REFERENCE_FILE}"},
@@ -282,7 +284,8 @@ def _preprocessing_spec(model: torch.nn.Module) -> PreprocessSpec | None:
 
 def export_coreml(model: torch.nn.Module, out_dir: str | Path, *, name: str,
                   example_inputs: tuple[torch.Tensor, ...], precision: str = "fp16",
-                  reference_windows: torch.Tensor | None = None, model_card: dict[str, Any] | None = None) -> Path:
+                  reference_windows: torch.Tensor | None = None, model_card: ModelCard | None = None,
+                  trained: bool = True) -> Path:
     """Exports ``model`` for ``example_inputs`` (one tensor, batch 1) to ``<name>_coreml_<precision>.mlpackage``
     and returns the manifest path.
 
@@ -307,7 +310,7 @@ def export_coreml(model: torch.nn.Module, out_dir: str | Path, *, name: str,
     if spec is not None:
         coreml["preprocessing_fir_vs_iir"] = fir_vs_iir(windows.numpy(), spec, fir_taps(spec.sos))
     return _manifest(out, mlmodel, package, reference, precision=precision, streaming=False,
-                     model_card=model_card or {"name": name}, coreml=coreml)
+                     model_card=model_card, trained=trained, coreml=coreml)
 
 
 def _streaming_reference(module: CoreMLStreamingModule, stream: torch.Tensor, hop: int) -> tuple[np.ndarray, ...]:
@@ -322,7 +325,7 @@ def _streaming_reference(module: CoreMLStreamingModule, stream: torch.Tensor, ho
 def export_coreml_streaming(model: torch.nn.Module, out_dir: str | Path, *, name: str, spec: PreprocessSpec,
                             window: int, hop: int, channels: int, raw_stream: torch.Tensor,
                             precision: str = "fp16", with_preprocessing: bool = False,
-                            model_card: dict[str, Any] | None = None) -> Path:
+                            model_card: ModelCard | None = None, trained: bool = True) -> Path:
     """Exports the stateful package ``<name>_coreml_<precision>_stream.mlpackage`` (iOS 18) and returns the
     manifest path.
 
@@ -359,7 +362,7 @@ def export_coreml_streaming(model: torch.nn.Module, out_dir: str | Path, *, name
         coreml["preprocessing_fir_vs_iir"] = fir_vs_iir(windows, spec, taps)
     chunk = "raw" if with_preprocessing else "band-passed on the host (norm='none')"
     return _manifest(out, mlmodel, package, reference, precision=precision, streaming=True,
-                     model_card=model_card or {"name": name}, coreml=coreml,
+                     model_card=model_card, trained=trained, coreml=coreml,
                      extra={"stream": {"preprocess": spec.to_dict(), "window": window, "hop": hop, "hop_in": hop,
                                        "channels": channels, "warmup_calls": window // hop - 1,
                                        "chunk": f"{chunk} samples at {spec.output_rate:g} Hz",

@@ -11,6 +11,7 @@ import torch
 
 from wearsdk.errors import ConfigError, ExportError
 from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.models.card import ModelCard
 from wearsdk.quant import Int8StaticConfig, int8_config_for, output_cosine, quantize
 
 __all__ = ["export_executorch", "PRECISIONS"]
@@ -50,7 +51,8 @@ def _parity(pte: Path, model: torch.nn.Module, windows: torch.Tensor) -> dict[st
 def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
                       example_inputs: tuple[torch.Tensor, ...], precision: str = "fp32",
                       calibration: torch.Tensor | None = None, quant_config: Int8StaticConfig | None = None,
-                      parity_windows: torch.Tensor | None = None, model_card: dict[str, Any] | None = None) -> Path:
+                      parity_windows: torch.Tensor | None = None, model_card: ModelCard | None = None,
+                      trained: bool = True) -> Path:
     """Exports ``model`` for ``example_inputs`` (batch 1) and returns the manifest path.
 
     ``precision="int8"`` needs ``calibration`` windows ``(n, channels, samples)``; ``quant_config`` defaults to
@@ -97,7 +99,8 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
         streaming=False,
         inputs=[tensor_spec(f"input_{i}", t) for i, t in enumerate(example_inputs)],
         outputs=[tensor_spec(f"output_{i}", t) for i, t in enumerate(outputs)],
-        model_card=model_card or {"name": name},
+        model_card=model_card,
+        trained=trained,
         quantization=quant,
         parity=_parity(pte, model, windows),
     )

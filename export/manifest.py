@@ -1,12 +1,12 @@
 """``manifest.json``: what an artifact folder holds, how to feed it, and how it was checked.
 
 Written by every exporter; read back by :func:`wearsdk.runtime.load`, which refuses a folder whose
-files do not match their sha256 and sizes.
+files do not match their sha256 and sizes. ``"model_card"`` holds :meth:`ModelCard.to_dict` (``None`` for a
+plain module exported without a card) and ``"trained"`` says whether the weights were trained.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from pathlib import Path
 from typing import Any
@@ -14,28 +14,20 @@ from typing import Any
 import torch
 
 from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
+from wearsdk.models.card import ModelCard
+from wearsdk.quant.versions import tool_versions
 
-__all__ = ["tensor_spec", "write_manifest", "tool_versions"]
+__all__ = ["tensor_spec", "write_manifest"]
 
 
 def tensor_spec(name: str, t: torch.Tensor) -> dict[str, Any]:
     return {"name": name, "shape": list(t.shape), "dtype": str(t.dtype).removeprefix("torch.")}
 
 
-def tool_versions() -> dict[str, str | None]:
-    out = {}
-    for pkg in ("wearsdk", "torch", "executorch", "torchao", "coremltools", "onnx", "onnxruntime"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
 def write_manifest(folder: Path, *, files: list[Path], backend: str, precision: str, streaming: bool,
-                   inputs: list[dict[str, Any]], outputs: list[dict[str, Any]], model_card: dict[str, Any],
-                   quantization: dict[str, Any] | None, parity: dict[str, Any], extra: dict[str, Any] | None = None,
-                   root: Path | None = None) -> Path:
+                   inputs: list[dict[str, Any]], outputs: list[dict[str, Any]], model_card: ModelCard | None,
+                   trained: bool, quantization: dict[str, Any] | None, parity: dict[str, Any],
+                   extra: dict[str, Any] | None = None, root: Path | None = None) -> Path:
     """Writes ``folder/manifest.json``. File names are relative to ``root`` (default ``folder``), so a
     package directory lists every file inside it."""
     root = root or folder
@@ -44,7 +36,8 @@ def write_manifest(folder: Path, *, files: list[Path], backend: str, precision: 
         "backend": backend,
         "precision": precision,
         "streaming": streaming,
-        "model_card": model_card,
+        "model_card": None if model_card is None else model_card.to_dict(),
+        "trained": bool(trained),
         "inputs": inputs,
         "outputs": outputs,
         "quantization": quantization,

@@ -88,7 +88,6 @@ def export_model(name: str, out: str | Path, *, backend: str = "executorch", pre
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
     card = model.card
     trained = bool(pretrained or checkpoint)
-    card_dict = {**card.to_dict(), "trained": trained}
     x = simulated_windows(card, max(calibration, 8), seed=seed)
     tag = f"{name}" if trained else f"{name}_untrained"
     if streaming:
@@ -102,10 +101,10 @@ def export_model(name: str, out: str | Path, *, backend: str = "executorch", pre
             return export_coreml_streaming(model, out, name=tag, spec=spec, window=card.window_samples, hop=hop,
                                            channels=len(card.input_channels), raw_stream=stream.contiguous(),
                                            precision="int8" if precision == "int8" else "fp16",
-                                           with_preprocessing=with_preprocessing, model_card=card_dict)
+                                           with_preprocessing=with_preprocessing, model_card=card, trained=trained)
         return export_executorch_streaming(model, out, name=tag, spec=spec, window=card.window_samples, hop=hop,
                                            channels=len(card.input_channels), parity_stream=stream.contiguous(),
-                                           precision=precision, calibration=x, model_card=card_dict)
+                                           precision=precision, calibration=x, model_card=card, trained=trained)
     example = (x[:1],)
     parity = x[: min(8, len(x))]
     if with_preprocessing:
@@ -122,10 +121,11 @@ def export_model(name: str, out: str | Path, *, backend: str = "executorch", pre
     if backend == "executorch":
         return export_executorch(model, out, name=tag, example_inputs=example, precision=precision,
                                  calibration=x if precision == "int8" else None, parity_windows=parity,
-                                 model_card=card_dict)
+                                 model_card=card, trained=trained)
     if backend == "coreml":
         return export_coreml(model, out, name=tag, example_inputs=example, reference_windows=parity[:2],
-                             precision="int8" if precision == "int8" else "fp16", model_card=card_dict)
+                             precision="int8" if precision == "int8" else "fp16", model_card=card, trained=trained)
     if precision != "fp32":
         raise ConfigError("the ONNX export is fp32 (for comparison); use --quant fp32.")
-    return export_onnx(model, out, name=tag, example_inputs=example, parity_windows=parity, model_card=card_dict)
+    return export_onnx(model, out, name=tag, example_inputs=example, parity_windows=parity, model_card=card,
+                       trained=trained)

@@ -4,19 +4,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from wearsdk.errors import ExportError
 from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.models.card import ModelCard
 from wearsdk.quant import output_cosine
 
 __all__ = ["export_onnx"]
 
 
 def export_onnx(model: torch.nn.Module, out_dir: str | Path, *, name: str, example_inputs: tuple[torch.Tensor, ...],
-                parity_windows: torch.Tensor | None = None, model_card: dict[str, Any] | None = None) -> Path:
+                parity_windows: torch.Tensor | None = None, model_card: ModelCard | None = None,
+                trained: bool = True) -> Path:
     """Exports ``model`` to ONNX (opset of the dynamo exporter) and checks it with onnxruntime."""
     import onnxruntime as ort
 
@@ -49,7 +50,8 @@ def export_onnx(model: torch.nn.Module, out_dir: str | Path, *, name: str, examp
         streaming=False,
         inputs=[tensor_spec(n, t) for n, t in zip(names, example_inputs, strict=True)],
         outputs=[tensor_spec(o.name, t) for o, t in zip(session.get_outputs(), outputs, strict=True)],
-        model_card=model_card or {"name": name},
+        model_card=model_card,
+        trained=trained,
         quantization=None,
         parity={"reference": "eager fp32", "runtime": "onnxruntime", "windows": int(windows.shape[0]),
                 "cosine_mean": output_cosine(g, w), "max_abs_err": float((g - w).abs().max())},

@@ -12,13 +12,13 @@ Re-loading the program (or a fresh ``load``) starts a new stream.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.executorch import _lower
 from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.models.card import ModelCard
 from wearsdk.quant import int8_config_for, output_cosine, quantize
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, zscore
 from wearsdk.signal._ops import ops
@@ -72,7 +72,7 @@ def _offline_outputs(model: torch.nn.Module, raw: torch.Tensor, spec: Preprocess
 def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, name: str, spec: PreprocessSpec,
                                 window: int, hop: int, channels: int, parity_stream: torch.Tensor,
                                 precision: str = "fp32", calibration: torch.Tensor | None = None,
-                                model_card: dict[str, Any] | None = None) -> Path:
+                                model_card: ModelCard | None = None, trained: bool = True) -> Path:
     """Exports the streaming program ``<name>_executorch_<precision>_stream.pte``; parity is measured by
     streaming ``parity_stream`` (raw, ``(1, channels, n)``) through the written program against the
     offline pipeline on the eager fp32 model."""
@@ -115,7 +115,8 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
         streaming=True,
         inputs=[tensor_spec("chunk", example[0])],
         outputs=[tensor_spec("output_0", offline[0])],
-        model_card=model_card or {"name": name},
+        model_card=model_card,
+        trained=trained,
         quantization=quant,
         parity={"reference": "offline pipeline, eager fp32", "windows": int(got.shape[0]),
                 "cosine_mean": output_cosine(got, want), "max_abs_err": float((got - want).abs().max())},

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from wearsdk.cli import main
-from wearsdk.errors import CheckpointError, ConfigError
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError
 from wearsdk.export import export_model, simulated_windows
-from wearsdk.models import get_model_card
+from wearsdk.models import ModelCard, get_model_card
 from wearsdk.runtime import load
 
 
@@ -36,7 +36,20 @@ def test_cli_exports_a_registered_model(tmp_path):
                  "--out", str(out)])
     assert code == 0
     m = json.loads((out / "manifest.json").read_text())
-    assert m["model_card"]["trained"] is False and m["model_card"]["name"] == "ecg_encoder_compact"
+    assert m["trained"] is False and m["model_card"]["name"] == "ecg_encoder_compact"
     assert m["parity"]["max_abs_err"] < 1e-4
     art = load(out)
     assert art(torch.zeros(1, 1, 3840))[0].shape == (1, 256)
+    assert isinstance(art.card, ModelCard) and art.card == get_model_card("ecg_encoder_compact")
+    assert art.trained is False
+
+    old = {**m, "model_card": {**m["model_card"], "trained": False}}  # written by an older wearsdk
+    del old["trained"]
+    (out / "manifest.json").write_text(json.dumps(old))
+    with pytest.raises(ArtifactIntegrityError, match="[Rr]e-export"):
+        load(out)
+    (out / "manifest.json").write_text(json.dumps({**m, "model_card": {**m["model_card"], "trained": False}}))
+    with pytest.raises(ArtifactIntegrityError, match="model_card.*[Rr]e-export"):
+        load(out)
+    with pytest.raises(ArtifactIntegrityError, match="expected an artifact folder"):
+        load(out / "ecg_encoder_compact_untrained_executorch_fp32.pte")  # a file where the folder is expected

@@ -63,6 +63,6 @@ def _run(args: argparse.Namespace) -> int:
     files = ", ".join(f"{n} ({f['bytes'] / 1024:.0f} KiB)" for n, f in m["files"].items() if "/" not in n)
     print(f"wrote {manifest.parent}: {files or len(m['files'])} files")
     print(f"parity vs eager fp32: {json.dumps(m['parity'])}")
-    if not m["model_card"].get("trained", True):
+    if not m["trained"]:
         print("WARNING: exported an UNTRAINED model (--allow-untrained): its outputs mean nothing.")
     return 0

@@ -10,7 +10,6 @@ decide calibration and what stays in float.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -20,11 +19,14 @@ from typing import Any
 import numpy as np
 import torch
 
+from wearsdk._integrity import sha256_file
 from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, DTypeError, NonFiniteInputError, ShapeError
+from wearsdk.models.card import ModelCard
 from wearsdk.quant.config import CALIBRATION_WINDOWS, int8_config_for
 from wearsdk.quant.pt2e import output_cosine, quantize, run_batched
 from wearsdk.quant.qat import qat_finetune
 from wearsdk.quant.sensitivity import sensitivity_report
+from wearsdk.quant.versions import tool_versions
 
 __all__ = ["quantize_model", "load_calibration", "REPORT_FORMAT", "QAT_WINDOWS"]
 
@@ -33,7 +35,7 @@ QAT_WINDOWS = 512  # simulated windows for quantization-aware fine-tuning (32 pa
 REPORT_FORMAT = "wearsdk-quant-report/1"
 
 
-def load_calibration(path: str | Path, card: Any) -> torch.Tensor:
+def load_calibration(path: str | Path, card: ModelCard) -> torch.Tensor:
     """``(n, channels, samples)`` float32 model inputs from a ``.npy`` file, checked against ``card``
     (channels and window length; preprocessed as the card says, which a file cannot prove)."""
     path = Path(path)
@@ -101,7 +103,6 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
     and ``--checkpoint`` of ``wearsdk export`` / ``quantize`` load) and quantizes those; the report's ``qat``
     section holds the loss history and the held-out int8-vs-fp32 cosine of the weights before and after.
     """
-    from wearsdk.export.manifest import tool_versions
     from wearsdk.export.model import simulated_windows
     from wearsdk.models import create_model
     from wearsdk.models._registry import read_checkpoint
@@ -195,7 +196,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         "sensitivity": layers,
         "qat": qat,
         "program": {"file": program.name, "bytes": program.stat().st_size,
-                    "sha256": hashlib.sha256(program.read_bytes()).hexdigest(),
+                    "sha256": sha256_file(program),
                     "load": f"torch.export.load({program.name!r}).module()"},
         "seconds": round(time.perf_counter() - started, 1),
         "versions": tool_versions(),

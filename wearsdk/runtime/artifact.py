@@ -11,19 +11,23 @@ import torch
 
 from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
 from wearsdk.errors import ArtifactIntegrityError, BackendUnavailableError, ConfigError, DTypeError, ShapeError
+from wearsdk.models.card import ModelCard
 from wearsdk.runtime.executorch import ExecutorchProgram
 
 __all__ = ["Artifact", "load"]
 
 class Artifact:
-    """A verified artifact: ``manifest``, ``card`` (the model card dict), ``__call__`` for window programs
-    (ExecuTorch and ONNX via onnxruntime) and ``push`` / ``reset`` for streaming programs. CoreML packages
-    cannot run here (see :func:`wearsdk.runtime.inspect`). Not thread-safe: load one per thread."""
+    """A verified artifact: ``manifest``, ``card`` (the model's :class:`~wearsdk.models.ModelCard`; ``None`` for a
+    plain module exported without one), ``trained`` (``False``: random weights, exported with
+    ``--allow-untrained``), ``__call__`` for window programs (ExecuTorch and ONNX via onnxruntime) and
+    ``push`` / ``reset`` for streaming programs. CoreML packages cannot run here (see
+    :func:`wearsdk.runtime.inspect`). Not thread-safe: load one per thread."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]):
         self.folder = folder
         self.manifest = manifest
-        self.card: dict[str, Any] = manifest.get("model_card", {})
+        self.card: ModelCard | None = _card(folder, manifest)
+        self.trained: bool = _trained(folder, manifest)
         self.inputs = manifest["inputs"]
         self.backend = manifest["backend"]
         self.streaming = bool(manifest.get("streaming"))
@@ -83,9 +87,44 @@ class Artifact:
         self._pushes = 0
 
 
+def _card(folder: Path, manifest: dict[str, Any]) -> ModelCard | None:
+    """The manifest's ``model_card`` as a :class:`ModelCard` (``None`` when the exporter had none)."""
+    data = manifest.get("model_card")
+    if data is None:
+        return None
+    try:
+        return ModelCard.from_dict(data)
+    except (ConfigError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise ArtifactIntegrityError(
+            f"{folder / 'manifest.json'}: its model_card is not a card this version of wearsdk reads ({exc}); "
+            "expected ModelCard.to_dict(). Re-export the model with this version (wearsdk export)."
+        ) from exc
+
+
+def _trained(folder: Path, manifest: dict[str, Any]) -> bool:
+    trained = manifest.get("trained")
+    if not isinstance(trained, bool):
+        raise ArtifactIntegrityError(
+            f"{folder / 'manifest.json'}: expected a top-level 'trained' true/false, got {trained!r} (a manifest "
+            "written by an older wearsdk). Re-export the model with this version (wearsdk export)."
+        )
+    return trained
+
+
 def load(path: str | Path) -> Artifact:
-    """Loads the artifact folder (or its ``manifest.json``) after checking every file's size and sha256."""
+    """Loads the artifact folder (or its ``manifest.json``) after checking every file's size and sha256.
+
+    Raises:
+        ArtifactIntegrityError: ``path`` is another file (e.g. the ``.pte`` itself) or holds no manifest; a file
+            is missing or differs from its sha256; the manifest is from an older wearsdk (its card does not
+            parse, or it has no top-level ``trained``).
+    """
     path = Path(path)
+    if path.is_file() and path.name != "manifest.json":
+        raise ArtifactIntegrityError(
+            f"{path} is a file; expected an artifact folder written by wearsdk export (or its manifest.json). "
+            f"Pass the folder that holds it, e.g. {path.parent}."
+        )
     folder = path.parent if path.name == "manifest.json" else path
     manifest_path = folder / "manifest.json"
     try:
@@ -94,9 +133,10 @@ def load(path: str | Path) -> Artifact:
         raise ArtifactIntegrityError(f"no manifest.json in {folder}: not an exported wearsdk artifact.") from exc
     except json.JSONDecodeError as exc:
         raise ArtifactIntegrityError(f"{manifest_path} is not valid JSON ({exc}); re-export the model.") from exc
-    if manifest.get("format") != ARTIFACT_FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") != ARTIFACT_FORMAT:
         raise ArtifactIntegrityError(
-            f"{manifest_path} has format {manifest.get('format')!r}, expected {ARTIFACT_FORMAT!r}."
+            f"{manifest_path} has format {manifest.get('format') if isinstance(manifest, dict) else manifest!r}, "
+            f"expected {ARTIFACT_FORMAT!r}: not a manifest written by wearsdk export; re-export the model."
         )
     for key in ("backend", "files", "inputs", "outputs"):
         if key not in manifest:
