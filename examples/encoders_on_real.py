@@ -2,7 +2,7 @@
 
 The encoders and their heads were trained on simulated signals only. This script reads the real records of
 ``../shared/data/real`` (never copied into the project), cuts them into the encoders' non-overlapping windows
-(``wearsdk.windows.recording_windows``: the card's preprocessing, dropouts <= 50 ms bridged, windows over longer gaps
+(``wearsdk.stream.recording_windows``: the card's preprocessing, dropouts <= 50 ms bridged, windows over longer gaps
 skipped) and compares the HR head of the bundled compact student with the same head fitted on its teacher's embeddings
 (exactly as ``examples/bundle_encoder.py`` fits it: simulated cohort seed 1, participants 0-159 x rest/walk/arm/run).
 
@@ -38,9 +38,9 @@ from wearsdk import ecg_peaks, heart_rate
 from wearsdk.io import read
 from wearsdk.models import create_model, load_heads
 from wearsdk.sim import ACTIVITY_CYCLE
+from wearsdk.stream import bridge_short_gaps, recording_windows
 from wearsdk.train.distill import load_teacher
-from wearsdk.train.heads import embed, fit_heads, labelled_windows
-from wearsdk.windows import bridge_short_gaps, recording_windows
+from wearsdk.train.heads import HEAD_COHORT_SEED, HEAD_PREVALENCE, embed, fit_heads, labelled_windows
 
 ECG_RECORDS = (("mitdb/100", "MLII"), ("cpsc2021/data_35_4", "I"), ("cpsc2021/data_21_7", "I"))
 
@@ -52,7 +52,7 @@ def window_rates(beats: np.ndarray, fs: float, card, duration_s: float) -> np.nd
 
 
 def windows_of(rec, card, channels: list[str], invert: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Non-overlapping model windows of ``rec`` (``wearsdk.windows.recording_windows``) and their indices ``k``
+    """Non-overlapping model windows of ``rec`` (``wearsdk.stream.recording_windows``) and their indices ``k``
     (window ``k`` spans ``[k, k + 1)`` window lengths from the start)."""
     win = recording_windows(rec, card, channels=channels, invert=invert, hop=card.window_samples)
     return win.x, np.round(win.t_start_s / card.window_seconds).astype(int)
@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         x, ref, source = windows(real, student.card)
         keep = np.isfinite(ref)
         x, ref, source = x[keep], ref[keep], [s for s, k in zip(source, keep, strict=True) if k]
-        x_tr, y_tr, ids = labelled_windows(student.card, range(args.head_participants),
-                                           len(ACTIVITY_CYCLE), 1, {"af": 0.3}, progress=False)
+        x_tr, y_tr, ids = labelled_windows(student.card, range(args.head_participants), len(ACTIVITY_CYCLE),
+                                           HEAD_COHORT_SEED, HEAD_PREVALENCE, progress=False)
         teacher_heads = fit_heads(embed(teacher, x_tr), y_tr, groups=ids)
         preds = {"student": load_heads(student.card).predict(embed(student, x).astype(np.float32))["hr_bpm"],
                  "teacher": teacher_heads.predict(embed(teacher, x).astype(np.float32))["hr_bpm"],

@@ -45,6 +45,7 @@ def test_tampered_bundled_weights_are_refused(tmp_path, monkeypatch, damage, mod
     name = create_model(model).card.weights_file
     copy = tmp_path / name
     shutil.copyfile(WEIGHTS_DIR / name, copy)
+    shutil.copyfile(WEIGHTS_DIR / f"{model}.json", tmp_path / f"{model}.json")  # the record beside the weights
     if damage == "flip":
         data = bytearray(copy.read_bytes())
         data[len(data) // 2] ^= 0xFF
@@ -90,14 +91,14 @@ def test_bundled_encoders_load_with_their_heads_and_honest_cards(model) -> None:
 
 def test_bundled_ecg_encoder_reads_heart_rate_on_a_real_holter_lead(real_data_dir) -> None:
     """The shipped ECG student and its HR head on MIT-BIH 100 (MLII, 360 Hz; never used in training): 30 s
-    windows through the card's preprocessing (wearsdk.windows.recording_windows); reference 60 / median RR of
+    windows through the card's preprocessing (wearsdk.stream.recording_windows); reference 60 / median RR of
     the annotated beats. Its teacher reaches 3.4 bpm MAE here, the lead-I-only student before it 13.5
     (docs/reports/encoders_real_records.json)."""
     import numpy as np
 
     from wearsdk import heart_rate
     from wearsdk.io import read
-    from wearsdk.windows import recording_windows
+    from wearsdk.stream import recording_windows
 
     encoder = create_model("ecg_encoder_compact", pretrained=True).eval()
     card, heads = encoder.card, load_heads(encoder.card)
@@ -119,7 +120,7 @@ def test_bundled_ppg_encoder_reads_heart_rate_on_a_real_finger_ppg(real_data_dir
 
     from wearsdk import ecg_peaks, heart_rate
     from wearsdk.io import read
-    from wearsdk.windows import bridge_short_gaps, recording_windows
+    from wearsdk.stream import bridge_short_gaps, recording_windows
 
     encoder = create_model("ppg_encoder_compact", pretrained=True).eval()
     card, heads = encoder.card, load_heads(encoder.card)

@@ -8,7 +8,8 @@
 (64.0, 3840)
 
 The model files below are imported here so that their ``@register_model`` builders are registered as soon as
-``wearsdk.models`` is imported.
+``wearsdk.models`` is imported. Published weights are data: ``weights/<name>.pt`` and its
+:class:`PretrainedRecord` ``weights/<name>.json``, written together by :func:`bundle` (``wearsdk bundle``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from wearsdk.models.card import ModelCard, Preprocessing
 from wearsdk.models.encoder import EfficientNet1d, EncoderConfig, ProjectionHead, count_params
 from wearsdk.models.heads import HEADS, LinearHeads, load_heads
 from wearsdk.models.lead_vae import INPUT_LEADS, STANDARD_LEADS, LeadVAE, LeadVAEConfig
+from wearsdk.models.pretrained import PretrainedRecord, bundle, read_record
 
 __all__ = [
     "register_model",
@@ -47,4 +49,7 @@ __all__ = [
     "HEADS",
     "LinearHeads",
     "load_heads",
+    "PretrainedRecord",
+    "read_record",
+    "bundle",
 ]

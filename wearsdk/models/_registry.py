@@ -2,7 +2,8 @@
 
 Registration is explicit: each model file decorates one short builder function per variant, and
 :mod:`wearsdk.models` imports those files, so ``list_models()`` is complete as soon as
-``wearsdk.models`` is imported.
+``wearsdk.models`` is imported. Published weights are data, not code: ``<name>.pt`` and its pretrained record
+``<name>.json`` in a weights folder (:mod:`wearsdk.models.pretrained`), applied to the card here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from wearsdk.errors import ArtifactIntegrityError, CheckpointError, UnknownNameError
+from wearsdk._integrity import sha256_file
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError, UnknownNameError
+from wearsdk.models.card import ModelCard
+from wearsdk.models.pretrained import read_record, weights_folder
 
 __all__ = [
     "register_model",
@@ -30,7 +34,7 @@ __all__ = [
     "read_checkpoint",
 ]
 
-# Pretrained weights shipped inside the package (plain fp32 state dicts named by ``ModelCard.weights_file``).
+#: The package's published weights (``<name>.pt``) and their pretrained records (``<name>.json``).
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
@@ -40,7 +44,8 @@ def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
     """Register a builder ``fn(**overrides) -> nn.Module`` under its function name."""
     name = fn.__name__
     if name in _MODELS:
-        raise ValueError(f"model {name!r} is registered twice; rename one of the builder functions.")
+        raise ConfigError(f"model {name!r} is registered twice; expected one builder function per name: rename one "
+                          "of them.")
     _MODELS[name] = fn
     return fn
 
@@ -59,18 +64,22 @@ def create_model(
     name: str,
     pretrained: bool = False,
     checkpoint_path: str | Path | None = None,
+    weights_dir: str | Path | None = None,
     **overrides: Any,
 ) -> nn.Module:
     """Build a registered model.
 
     Args:
         name: a name from :func:`list_models`.
-        pretrained: load the weights bundled with the package (``card.weights_file`` under
-            ``wearsdk/models/weights/``, offline) after checking their sha256 against ``card.weights_sha256``.
-            Raises :class:`CheckpointError` for a model with no published weights (pass ``checkpoint_path``
-            to load weights you trained) and for a bundled file that is missing, truncated or modified.
+        pretrained: load the published weights (``card.weights_file`` in ``weights_dir``, offline) after checking
+            their sha256 against ``card.weights_sha256``. Raises :class:`CheckpointError` for a model with no
+            published weights for this config (pass ``checkpoint_path`` to load weights you trained) and
+            :class:`~wearsdk.ArtifactIntegrityError` for a file that is missing, truncated or modified.
         checkpoint_path: a file written by ``wearsdk train`` (or a plain ``state_dict``); its keys and
             shapes must match the model built from ``name`` and ``overrides``.
+        weights_dir: folder of published weights and their records (``<name>.pt`` + ``<name>.json``, written by
+            ``wearsdk bundle``); default: the package's ``wearsdk/models/weights``. Its record of ``name``, if any,
+            fills the card (weights file, sha256, provenance, metrics) when its config equals the model's.
         **overrides: fields of the model's config dataclass (e.g. ``drop_path_rate=0.1``,
             ``in_chans=2``); an unknown key raises :class:`~wearsdk.ConfigError` naming it.
 
@@ -82,26 +91,38 @@ def create_model(
             f"unknown model {name!r}; expected one of {list_models()}. "
             "Use wearsdk.models.list_models() to see what is registered."
         )
-    model = _MODELS[name](**overrides)
     if pretrained and checkpoint_path is not None:
         raise CheckpointError(
             f"create_model({name!r}): got both pretrained=True and checkpoint_path={str(checkpoint_path)!r}; "
             "expected one source of weights. Drop one of them."
         )
+    model = _MODELS[name](**overrides)
+    record = read_record(name, weights_dir)
+    if record is not None and record.fits(model.card):
+        model.card = record.apply(model.card)
+    elif pretrained and record is not None:
+        differ = sorted(k for k in {**record.config, **model.card.config}
+                        if record.config.get(k) != model.card.config.get(k))
+        raise CheckpointError(
+            f"model {name!r} has no published pretrained weights for this configuration: the published ones fit "
+            f"another config (differing in {differ}); build it without those overrides, or pass "
+            "checkpoint_path=... for weights you trained."
+        )
     if pretrained:
-        load_pretrained(model)
+        load_pretrained(model, weights_dir)
     if checkpoint_path is not None:
         load_weights(model, checkpoint_path)
     return model
 
 
-def get_model_card(name: str, **overrides: Any):  # -> ModelCard (import cycle avoided)
+def get_model_card(name: str, weights_dir: str | Path | None = None, **overrides: Any) -> ModelCard:
     """The :class:`~wearsdk.models.ModelCard` of a registered model (builds it once to count params)."""
-    return create_model(name, **overrides).card
+    return create_model(name, weights_dir=weights_dir, **overrides).card
 
 
-def bundled_weights_path(card: Any, weights_dir: str | Path | None = None) -> Path:
-    """Path of the bundled weights of a model card (``WEIGHTS_DIR / card.weights_file``).
+def bundled_weights_path(card: ModelCard, weights_dir: str | Path | None = None) -> Path:
+    """Path of the published weights of a model card (``weights_dir / card.weights_file``; default folder
+    :data:`WEIGHTS_DIR`).
 
     Raises :class:`CheckpointError` when the card names no published weights.
     """
@@ -111,16 +132,14 @@ def bundled_weights_path(card: Any, weights_dir: str | Path | None = None) -> Pa
             "for this configuration); train it with 'wearsdk train' and pass "
             "checkpoint_path=... instead."
         )
-    return Path(weights_dir if weights_dir is not None else WEIGHTS_DIR) / card.weights_file
+    return weights_folder(weights_dir) / card.weights_file
 
 
-def verified_bundle(card: Any, weights_dir: str | Path | None = None) -> Path:
+def verified_bundle(card: ModelCard, weights_dir: str | Path | None = None) -> Path:
     """Path of the bundled weights of ``card`` after checking the file's sha256 against ``card.weights_sha256``.
 
     A missing, truncated or modified file raises :class:`~wearsdk.ArtifactIntegrityError` (the bundled weights
     are part of the shipped artifact) naming the file and how to restore it."""
-    from wearsdk._integrity import sha256_file
-
     path = bundled_weights_path(card, weights_dir)
     fix = (
         "Reinstall wearsdk (pip install --force-reinstall wearsdk) or restore the file from the wearsdk "
@@ -138,7 +157,7 @@ def verified_bundle(card: Any, weights_dir: str | Path | None = None) -> Path:
 
 
 def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> None:
-    """Load the bundled weights named by ``model.card`` into ``model``, offline, after
+    """Load the published weights named by ``model.card`` into ``model``, offline, after
     :func:`verified_bundle`. ``weights_dir`` defaults to :data:`WEIGHTS_DIR` (the package's
     ``models/weights`` folder)."""
     load_weights(model, verified_bundle(model.card, weights_dir))
@@ -149,7 +168,9 @@ def read_checkpoint(path: str | Path) -> Any:
     corrupt or truncated file raises :class:`CheckpointError`."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {str(path)!r} does not exist; expected a file written by 'wearsdk train'.")
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise CheckpointError(f"checkpoint {str(path)!r} {what}; expected a file written by 'wearsdk train' (e.g. "
+                              "runs/<run>/model.pt).")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt files

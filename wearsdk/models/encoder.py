@@ -292,173 +292,6 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _provenance(modality: str, threads: int) -> dict[str, Any]:
-    """What the bundled compact ``modality`` encoder was trained on and how to reproduce it (``threads`` CPU
-    threads per run), as its ``*_distill`` preset says: the ECG student on all 12 simulated leads with the
-    standardized term, the PPG student on device-like windows too, with the log-norm term and then 300 steps
-    of quantization-aware fine-tuning."""
-    what = "4-channel PPG, 60 s at 64 Hz" if modality == "ppg" else "ECG, 30 s at 128 Hz"
-    ecg = modality == "ecg"
-    teacher = f"runs/{modality}_teacher"
-    train_teacher = (
-        f"wearsdk train --config {modality}_ssl --preset cpu --out {teacher} --threads 1 --set "
-        f"model={modality}_encoder_full --set steps=120 --set global_batch=32 --set optim.warmup_steps=12 --set "
-        "eval_every=40 --set ckpt_every=20"
-    )
-    distill = (
-        f"wearsdk distill --teacher {teacher}/model.pt --student {modality}_encoder_compact --preset cpu --out "
-        f"runs/{modality}_student --threads {threads} --set steps=600 --set eval_every=200 --set ckpt_every=100 "
-        "--set optim.warmup_steps=30"
-    )
-    student, qat = f"runs/{modality}_student/model.pt", ""
-    if not ecg:
-        qat = (" && wearsdk quantize --model ppg_encoder_compact --checkpoint runs/ppg_student/model.pt "
-               "--qat-steps 300 --out runs/ppg_student/qat")
-        student = "runs/ppg_student/qat/ppg_encoder_compact_qat.pt --run runs/ppg_student"
-    return dict(
-        version="0.1.0",
-        recipe=f"distilled from {modality}_encoder_full (self-supervised teacher: InfoNCE + KoLeo + EMA, 120 steps, "
-        "32 pairs/step) into the ReLU, squeeze-excitation-free compact student with cosine + relational KL"
-        + (" + the per-dimension standardized error" if ecg else " + the log-norm term (the student's relative "
-           "norms follow the teacher's)")
-        + " on the 256-d embeddings (no MSE term; 600 steps, batch 64, AdamW lr 2e-3, cosine schedule, "
-        "augmented views shared by teacher and student"
-        + ("; ECG windows of all 12 simulated leads, not only the watch's lead I" if ecg else
-           "; a quarter of the windows with one channel on all four inputs and a quarter read as a 16-32 Hz "
-           "device with a jittery clock and interpolated back, as smartwatch logs are; then 300 steps of "
-           "quantization-aware fine-tuning (PT2E, the card's int8 scheme, lr 5e-4) towards the distilled "
-           "model's own outputs, whose float weights ship")
-        + "); linear heads (ridge / class-balanced logistic regression, L2 by "
-        "participant-grouped 5-fold CV) fitted on the frozen student's fp32 and int8 embeddings",
-        training_data=f"simulated only ({what}) from wearsdk.sim cohort seed 0, participants 0-255 x 4 windows "
-        "(participants 256-383 held out for validation): the teacher at rest, the student one window per activity "
-        "(rest, walk, arm, run)"
-        + (", lead (p + s) mod 12 for participant p, segment s" if ecg else "")
-        + "; heads on cohort seed 1 with AF prevalence 0.3 and no other conditions, participants "
-        "0-159 x 4 windows (rest, walk, arm, run), scored on participants 160-223. No real recording was used for "
-        "training."
-        + ("" if ecg else " The teacher was trained on the simulator's earlier pulse model (a sum of four "
-           "Gaussians, replaced on 2026-11-29 by the volume pulse, whose shape after the card's band-pass is like "
-           "real PPG); the student, its heads and the sim metrics below use the volume pulse."),
-        reproduce=("" if ecg else "git checkout ab5f580 (the earlier pulse model) && ")
-        + train_teacher
-        + ("" if ecg else " && git checkout - (back to this version)")
-        + f" && {distill}{qat} && python examples/bundle_encoder.py --name {modality}_encoder_compact --student "
-        f"{student} --teacher {teacher}/model.pt --weights W.pt --report "
-        f"docs/reports/{modality}_encoder_compact_bundled.json (seed 0 everywhere; teacher 1 CPU thread, student "
-        f"{threads}, on 2 shared x86_64 cores; the sha256 pins this file. A rerun of the ECG teacher came back bit "
-        "for bit; one of the PPG teacher did not)",
-        limitations="Trained and validated on simulated signals only. "
-        + (
-            "On a handful of real records (MIT-BIH 100 MLII, CPSC 2021 lead I; metric real_hr_bpm_mae) its HR head "
-            "is as accurate as its teacher's; both are far off during paroxysmal AF (CPSC 2021 data_35_4). "
-            if modality == "ecg"
-            else "On two real records (Challenge 2015 v102s, one 20 Hz smartwatch CSV, each one channel given to all "
-            "four inputs; metric real_hr_bpm_mae) its HR head errs 4.8 bpm against its teacher's 3.9: closer on "
-            "v102s (3.9 vs 5.0 bpm against the simultaneous ECG, but its predictions there vary less than the true "
-            "rate), 5.2 bpm on the smartwatch, where the teacher's head gives the same 84 bpm for every window (a "
-            "constant near that record's mean: its embeddings there are ~100x shorter than on v102s). 16 windows are "
-            "far too few to validate a heart-rate reader. Inputs must point up (blood volume): raw "
-            "photodiode counts are inverted and must be negated (wearsdk run refuses them until --invert names them). "
-        )
-        + "Not validated for: diagnosis of any kind (the AF head is a simulator-trained screening signal, not a "
-        "detector), other rhythms or conditions than the simulator's, other devices, sensor placements or sampling "
-        "chains than the card's preprocessing, children. The trait heads (age, BMI, sex) are at chance level on "
-        "single windows (see metrics) and are shipped only so that their weakness is measurable. Teachers were "
-        "trained for a few CPU minutes: both are far from the published recipe's scale (Abbaspourazad et al. "
-        "trained on ~141k participants).",
-    )
-
-
-# Weights bundled in wearsdk/models/weights/ (fp32 encoder + linear heads), with their provenance; the figures
-# come from docs/reports/<name>_bundled.json (examples/bundle_encoder.py).
-_PRETRAINED: dict[str, dict[str, Any]] = {
-    "ppg_encoder_compact": dict(
-        # distilled at rest only (with the MSE term), the student's embeddings grew 60x on motion windows, as the
-        # teacher's do, and no static int8 range fitted both: embedding cosine 0.93 (min 0.66) rest-calibrated,
-        # 0.96 mixed-calibrated with rest windows at 0.84. Hence the all-activity, scale-free distillation (0.9997).
-        # With a static int8 `embed` the heads read int8 embeddings 0.014 (HR R^2) / 0.023 (AF AUROC) below fp32;
-        # with the dynamic int8 `embed` (int8_dynamic) every head is within 0.01. Distilled on device-like windows
-        # with the log-norm term (2026-11-29: real-record HR keep 0.946 -> 0.988), its norms span a wider range
-        # again and the int8 HR R^2 fell 0.023 below fp32; 300 steps of quantization-aware fine-tuning fixed that.
-        _provenance("ppg", threads=2),
-        weights_file="ppg_encoder_compact.pt",
-        weights_sha256="506ad99212b656a61e12f2c09ba1abede56bfabae4c41b0b647a5c35ab535459",
-        metrics={
-            "param_ratio_vs_teacher": 0.0477,
-            "sim_hr_bpm_mae": 10.2029,
-            "sim_hr_bpm_mae_teacher": 14.9229,
-            "sim_hr_bpm_mae_rest": 4.2618,
-            "sim_hr_bpm_mae_rest_teacher": 13.183,
-            "sim_hr_bpm_r2": 0.612,
-            "sim_hr_bpm_r2_teacher": 0.2651,
-            "sim_af_prob_auroc": 0.6056,
-            "sim_af_prob_auroc_teacher": 0.529,
-            "sim_quality_prob_auroc": 0.9762,
-            "sim_quality_prob_auroc_teacher": 0.8461,
-            "sim_age_years_r2": -0.2022,
-            "sim_age_years_r2_teacher": -0.2085,
-            "sim_bmi_r2": -0.0008,
-            "sim_bmi_r2_teacher": 0.0041,
-            "sim_sex_male_prob_auroc": 0.5489,
-            "sim_sex_male_prob_auroc_teacher": 0.5119,
-            "student_keeps_af_prob_auroc": 1.1447,
-            "student_keeps_hr_bpm_1_minus_rel_mae": 1.061,
-            "student_keeps_quality_prob_auroc": 1.1537,
-            # wearsdk bench quant, 1,024 held-out windows, the int8 scheme of int8_config_for (conv_head in float)
-            # with the bundled heads (docs/reports/ppg_encoder_compact_bench_quant.json); before the
-            # quantization-aware fine-tuning the same student missed the bar (0.023, HR R^2, bundling's 256 windows)
-            "int8_embedding_cosine_mean": 0.9997,
-            "int8_head_score_abs_diff_max": 0.0039,
-            "distill_val_cosine_to_teacher": 0.9642,
-            "distill_val_participant_retrieval_at_1": 0.0078,
-            "teacher_val_participant_retrieval_at_1": 0.0059,
-            # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 16 real windows
-            "real_hr_bpm_mae": 4.82,
-            "real_hr_bpm_mae_teacher": 3.85,
-        },
-    ),
-    "ecg_encoder_compact": dict(
-        _provenance("ecg", threads=1),
-        weights_file="ecg_encoder_compact.pt",
-        weights_sha256="0cfeab6c09f6bea1b8d850cc96c3ce417b56a8072da258cd6e89e17de181afec",
-        metrics={
-            "param_ratio_vs_teacher": 0.0523,
-            "sim_hr_bpm_mae": 5.9431,
-            "sim_hr_bpm_mae_teacher": 7.3113,
-            "sim_hr_bpm_mae_rest": 4.1759,
-            "sim_hr_bpm_mae_rest_teacher": 6.5552,
-            "sim_hr_bpm_r2": 0.7604,
-            "sim_hr_bpm_r2_teacher": 0.6879,
-            "sim_af_prob_auroc": 0.7673,
-            "sim_af_prob_auroc_teacher": 0.7474,
-            "sim_quality_prob_auroc": 0.9711,
-            "sim_quality_prob_auroc_teacher": 0.9535,
-            "sim_age_years_r2": -0.2189,
-            "sim_age_years_r2_teacher": -0.2212,
-            "sim_bmi_r2": 0.032,
-            "sim_bmi_r2_teacher": 0.0219,
-            "sim_sex_male_prob_auroc": 0.4414,
-            "sim_sex_male_prob_auroc_teacher": 0.5069,
-            "student_keeps_af_prob_auroc": 1.0265,
-            "student_keeps_hr_bpm_1_minus_rel_mae": 1.0171,
-            "student_keeps_quality_prob_auroc": 1.0184,
-            # wearsdk bench quant, 1,024 held-out windows, the int8 scheme of int8_config_for (conv_head in float
-            # since 2026-11-29; all-int8 0.9996 / 0.0149, the AF head) with the bundled heads
-            # (docs/reports/ecg_encoder_compact_bench_quant.json)
-            "int8_embedding_cosine_mean": 0.9996,
-            "int8_head_score_abs_diff_max": 0.0026,
-            # on windows of all 12 simulated leads (the distillation data): below lead I's 0.27
-            "distill_val_cosine_to_teacher": 0.9746,
-            "distill_val_participant_retrieval_at_1": 0.0469,
-            "teacher_val_participant_retrieval_at_1": 0.0391,
-            # examples/encoders_on_real.py (docs/reports/encoders_real_records.json): 72 real windows
-            "real_hr_bpm_mae": 4.39,
-            "real_hr_bpm_mae_teacher": 6.13,
-        },
-    ),
-}
-
 _MODALITY = {"ppg_encoder_full": "ppg", "ecg_encoder_full": "ecg", "ppg_encoder_compact": "ppg",
              "ecg_encoder_compact": "ecg"}
 
@@ -466,12 +299,6 @@ _PREPROCESSING = {
     "ppg": Preprocessing(band_hz=(0.5, 8.0), filter_order=4, normalisation="zscore_per_channel"),
     "ecg": Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="zscore_per_channel"),
 }
-
-
-def _published(variant: str) -> dict[str, Any] | None:
-    """Card fields of the weights bundled for ``variant`` (its default config only), from the report that the
-    bundling script wrote (``docs/reports/<variant>_bundled.json``, copied into :data:`_PRETRAINED`)."""
-    return _PRETRAINED.get(variant)
 
 
 def _create_encoder(variant: str, **overrides: Any) -> EfficientNet1d:
@@ -493,9 +320,6 @@ def _create_encoder(variant: str, **overrides: Any) -> EfficientNet1d:
         paper=_PAPER,
         config=to_plain_dict(config),
     )
-    published = _published(variant)
-    if published is not None and config == EncoderConfig(**_DEFAULTS[variant]):
-        model.card = model.card.replace(**published)
     return model
 
 

@@ -1,6 +1,11 @@
-"""Linear heads on frozen embeddings: heart rate, AF probability, signal quality and participant traits.
+"""Linear heads on frozen embeddings at run time: heart rate, AF probability, signal quality and traits.
 
-The heads ship inside an encoder's bundled weights file (key ``"heads"``, covered by the same sha256) and
+This module is what a head *is* and how it is read: the head names and their meaning (:data:`HEADS`), the
+:class:`LinearHeads` read-out and :func:`load_heads`. How heads are *made* (simulated labelled windows, fitting,
+held-out scores) lives in :mod:`wearsdk.train.heads`, which builds on this one; the split keeps numpy fitting and
+the simulator out of the inference path (data flows down: train imports models, never the reverse).
+
+The heads ship inside an encoder's published weights file (key ``"heads"``, covered by the same sha256) and
 run on the host from the 256-d embedding that any runtime returns (eager, ExecuTorch, CoreML):
 
 >>> encoder = create_model("ppg_encoder_compact", pretrained=True)     # doctest: +SKIP
@@ -11,6 +16,7 @@ run on the host from the 256-d embedding that any runtime returns (eager, ExecuT
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,9 +24,13 @@ import torch
 from torch import nn
 
 from wearsdk.errors import CheckpointError, ShapeError
-from wearsdk.models._registry import verified_bundle
+from wearsdk.models._registry import read_checkpoint, verified_bundle
+from wearsdk.models.card import ModelCard
 
-__all__ = ["HEADS", "HeadSpec", "LinearHeads", "load_heads"]
+__all__ = ["HEADS", "HeadSpec", "LinearHeads", "load_heads", "QUALITY_MAX_ACTIVITY"]
+
+#: A window is usable (``quality_prob`` truth 1) when its mean activity intensity is at most this (0-1 scale).
+QUALITY_MAX_ACTIVITY = 0.2
 
 
 @dataclass(frozen=True)
@@ -31,13 +41,19 @@ class HeadSpec:
     unit: str
     meaning: str
 
+    @property
+    def is_probability(self) -> bool:
+        """Whether the head outputs a probability (sigmoid of a logit; fitted as a classifier)."""
+        return self.kind == "probability"
+
 
 #: The heads the bundled encoders carry, with their meaning (ground truth: the simulator, per window).
 HEADS: dict[str, HeadSpec] = {
     "hr_bpm": HeadSpec("regression", "bpm", "mean heart rate over the window"),
     "af_prob": HeadSpec("probability", "1", "probability that the window is in atrial fibrillation"),
     "quality_prob": HeadSpec(
-        "probability", "1", "probability that the window is usable (little motion: activity intensity <= 0.2)"
+        "probability", "1",
+        f"probability that the window is usable (little motion: activity intensity <= {QUALITY_MAX_ACTIVITY})"
     ),
     "age_years": HeadSpec("regression", "years", "participant age"),
     "bmi": HeadSpec("regression", "kg/m^2", "participant body-mass index"),
@@ -61,7 +77,7 @@ class LinearHeads(nn.Module):
         self.names = tuple(names)
         self.register_buffer("weight", weight.float())
         self.register_buffer("bias", bias.float())
-        self.register_buffer("is_prob", torch.tensor([HEADS[n].kind == "probability" for n in names]))
+        self.register_buffer("is_prob", torch.tensor([HEADS[n].is_probability for n in names]))
 
     @property
     def embed_dim(self) -> int:
@@ -93,13 +109,15 @@ class LinearHeads(nn.Module):
         return cls(tuple(payload["names"]), payload["weight"], payload["bias"])
 
 
-def load_heads(card: Any, weights_dir: Any = None) -> LinearHeads:
-    """The heads bundled with a model card's weights (sha256-verified like the weights themselves).
+def load_heads(card: ModelCard, weights_dir: str | Path | None = None) -> LinearHeads:
+    """The heads published with a model card's weights (sha256-verified like the weights themselves), from
+    ``weights_dir`` (default: the package's ``wearsdk/models/weights``).
 
-    Raises :class:`CheckpointError` for a model without bundled weights or whose weights carry no heads, and
+    Raises :class:`CheckpointError` for a model without published weights or whose weights carry no heads, and
     :class:`~wearsdk.ArtifactIntegrityError` for a modified file."""
     path = verified_bundle(card, weights_dir)
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    if "heads" not in blob:
-        raise CheckpointError(f"the bundled weights of {card.name!r} carry no linear heads.")
+    blob = read_checkpoint(path)
+    if not isinstance(blob, dict) or "heads" not in blob:
+        raise CheckpointError(f"the published weights {str(path)!r} of {card.name!r} carry no linear heads; "
+                              "expected an encoder bundled with heads ('wearsdk bundle --fit-heads').")
     return LinearHeads.from_payload(blob["heads"])

@@ -218,58 +218,6 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-# Weights bundled in wearsdk/models/weights/ (fp32 state dicts), with their provenance. They apply only to the
-# default config of their variant; the report with every figure is docs/reports/lead_vae_compact_bundled.json.
-_PRETRAINED: dict[str, dict[str, Any]] = {
-    "lead_vae_compact": dict(
-        weights_file="lead_vae_compact.pt",
-        weights_sha256="881c5eb8d688623f31f36ae93a5285a5872e7b341984257fbaead301e6825f5f",
-        version="0.1.0",
-        signal=SignalSpec(modality="ecg", sampling_rate_hz=100.0, channels=PATCH_LEADS,
-                          units="z (each lead of each 10 s window z-scored after the band-pass); outputs are "
-                          "z-scored lead shapes"),
-        preprocessing=Preprocessing(band_hz=(0.5, 40.0), filter_order=4, normalisation="zscore_per_channel",
-                                    phase="zero_phase"),
-        recipe="simulator pre-training (MSE in mV, 200 steps) then per-lead scale-invariant MSE on z-scored "
-        "PTB-XL records + KL annealed to 1e-4 (1400 steps, batch 32, AdamW lr 1e-3, cosine); "
-        "record-level split (PTB-XL strat_fold 1-8 train, fold 9 held out; folds are patient-disjoint)",
-        training_data="1,441 real PTB-XL records (strat_fold 1-8, 10 s, 100 Hz, band-passed 0.5-40 Hz and z-scored "
-        "per lead by their source; a subset selected for NORM/CD/STTC superclasses, no pure MI/HYP records), after "
-        "initialisation from 1,200 simulated 10 s records (wearsdk.sim cohort, participants 0-599, seed 0). "
-        "PTB-XL fold 9 (183 records), cinc2021 (6 records) and ptbdb s0010_re were used for evaluation only.",
-        reproduce="nice -n 10 python examples/train_lead_vae_sim.py --steps 200 --out runs/sim --report sim.json && "
-        "nice -n 10 python examples/train_lead_vae_ptbxl.py --steps 1400 --seed 0 --init-from runs/sim/model.pt "
-        "--out runs/ptbxl --report docs/reports/lead_vae_compact_bundled.json "
-        "--bundle wearsdk/models/weights/lead_vae_compact.pt (seed 0 in both, 1 CPU thread, 24.7 min wall on 2 "
-        "shared x86_64 cores; a rerun was not checked for bit-exactness: the sha256 pins this file, not a rerun)",
-        limitations="Validated only on resting 10 s 12-lead ECG (PTB-XL fold 9, 6 CinC-2021 records, 1 PTB record). "
-        "Not validated for: wearable or ambulatory recordings with motion, paced rhythms, children, leads other "
-        "than II/V1/V5 or misplaced electrodes, MI/hypertrophy-dominant ECGs (under-represented in training), "
-        "absolute amplitudes (trained on z-scored leads: amplitudes in mV come from a linear map fitted on "
-        "simulated ECG, see wearsdk.reconstruct_12lead), or any diagnostic use.",
-        metrics={
-            "ptbxl_fold9_mean_r_reconstructed": 0.8606,
-            "ptbxl_fold9_mse_reconstructed_z": 0.2788,
-            "ptbxl_fold9_mean_r_reconstructed_linear_map": 0.8092,
-            "ptbxl_fold9_mse_reconstructed_z_linear_map": 0.3815,
-            "cinc2021_mean_r_reconstructed": 0.8516,
-            "cinc2021_mse_reconstructed_z": 0.2967,
-            "cinc2021_mean_r_reconstructed_linear_map": 0.8174,
-            "cinc2021_mse_reconstructed_z_linear_map": 0.3650,
-            "ptbdb_mean_r_reconstructed": 0.6769,
-            "ptbdb_mse_reconstructed_z": 0.6458,
-            "ptbdb_mean_r_reconstructed_linear_map": 0.5826,
-            "ptbdb_mse_reconstructed_z_linear_map": 0.8343,
-            "mv_pipeline_mean_r_reconstructed": 0.8194,
-            "mv_pipeline_mse_reconstructed_mv2": 0.0104,
-            "mv_pipeline_mean_r_reconstructed_linear_map": 0.7782,
-            "mv_pipeline_mse_reconstructed_mv2_linear_map": 0.0138,
-            "mv_pipeline_median_rms_ratio": 0.8500,
-        },
-    ),
-}
-
-
 def _create_lead_vae(variant: str, **overrides: Any) -> LeadVAE:
     config = replace_checked(LeadVAEConfig(**_DEFAULTS[variant]), overrides)
     model = LeadVAE(config)
@@ -290,9 +238,6 @@ def _create_lead_vae(variant: str, **overrides: Any) -> LeadVAE:
         paper="WearECG-style conv VAE; Kingma & Welling, ICLR 2014",
         config=to_plain_dict(config),
     )
-    published = _PRETRAINED.get(variant)
-    if published is not None and config == LeadVAEConfig(**_DEFAULTS[variant]):
-        model.card = model.card.replace(**published)
     return model
 
 
