@@ -291,9 +291,10 @@ def _artifact_runner(folder: str) -> _Runner:
 
 
 def _artifact_from(artifact: Any) -> _Runner:
-    card = _card_of(artifact)
-    if card.task != "lead_reconstruction":
-        raise ConfigError(f"artifact {artifact.folder} holds a {card.task!r} model; expected a lead VAE.")
+    card = artifact.card
+    if card is None or card.task != "lead_reconstruction":
+        raise ConfigError(f"artifact {artifact.folder} holds a {getattr(card, 'task', None)!r} model; expected a lead "
+                          "VAE (a manifest whose model card has task 'lead_reconstruction').")
     _check_leads(card.name, card)
     shape = list(artifact.inputs[0]["shape"])
     window, batch = card.window_samples, int(shape[0])
@@ -314,14 +315,6 @@ def _artifact_from(artifact: Any) -> _Runner:
         return torch.cat(outs)
 
     return _Runner(card.name, card, fn)
-
-
-def _card_of(artifact: Any) -> ModelCard:
-    """The artifact's :class:`ModelCard` (decoded from its manifest until ``Artifact.card`` is one)."""
-    card = artifact.card
-    if isinstance(card, ModelCard):
-        return card
-    return ModelCard.from_dict({k: v for k, v in card.items() if k != "trained"})
 
 
 def _check_leads(name: str, card: ModelCard) -> None:

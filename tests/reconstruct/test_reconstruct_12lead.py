@@ -74,8 +74,8 @@ class _FakeArtifact:
 
     def __init__(self, model) -> None:
         self.folder, self.model = "fake_artifact", model
-        self.card = model.card.to_dict()
-        self.manifest = {"model_card": self.card}
+        self.card = model.card
+        self.manifest = {"model_card": self.card.to_dict()}
         self.inputs = [{"name": "x", "shape": [2, 3, 1000], "dtype": "float32"}]
 
     def __call__(self, x: torch.Tensor) -> list[torch.Tensor]:

@@ -148,11 +148,11 @@ class ArtifactCache:
             stored = json.loads((folder / _KEY_FILE).read_text())
         except (OSError, json.JSONDecodeError):
             stored = None
-        m = artifact.manifest
-        mc = m.get("model_card", {})
-        if stored != key or (m["backend"], m["precision"], bool(m.get("streaming")), mc.get("name"),
-                             mc.get("weights_sha256")) != (key["backend"], key["precision"], key["streaming"],
-                                                           key["model"], key["weights_sha256"]):
+        m, card = artifact.manifest, artifact.card
+        made = (m["backend"], m["precision"], bool(m.get("streaming")), artifact.trained,
+                card.name if card else None, card.weights_sha256 if card else None)
+        if stored != key or made != (key["backend"], key["precision"], key["streaming"], True, key["model"],
+                                     key["weights_sha256"]):
             self.say(f"cached artifact {folder} is not the current {key['precision']} export of the bundled "
                      f"{key['model']}; exporting it again.")
             return None
