@@ -116,3 +116,15 @@ def test_huge_inputs_are_refused_before_any_copy(fn):
         CALLS[fn](huge)
     with pytest.raises(ShapeError, match="too large"):
         CALLS[fn](torch.zeros(1).expand(2**31))
+
+
+@pytest.mark.parametrize("fn", sorted(CALLS))
+@pytest.mark.parametrize("empty", [np.zeros((4, 0), np.float32), torch.zeros((2, 4, 0))], ids=["numpy", "torch"])
+def test_zero_samples_say_a_signal_needs_one(fn, empty):
+    with pytest.raises(ShapeError, match="at least one sample"):
+        CALLS[fn](empty)
+
+
+def test_zero_phase_bandpass_of_zero_samples_says_a_signal_needs_one():
+    with pytest.raises(ShapeError, match="at least one sample"):
+        ws.bandpass(np.zeros((4, 0), np.float32), sampling_rate=64, low=0.5, high=8.0, zero_phase=True)

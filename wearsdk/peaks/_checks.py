@@ -7,7 +7,7 @@ import numpy as np
 from wearsdk.errors import ConfigError, DTypeError, NonFiniteInputError, SamplingRateError, ShapeError
 from wearsdk.signal._validate import check_rate as signal_check_rate
 
-__all__ = ["as_signal", "check_rate", "check_window", "hold_last_finite"]
+__all__ = ["as_signal", "check_rate", "check_samples", "check_window", "hold_last_finite"]
 
 
 def check_rate(sampling_rate: float, *, minimum: float, what: str) -> float:
@@ -26,6 +26,13 @@ def check_window(window_s: float) -> float:
     if not np.isfinite(window_s) or window_s <= 0:
         raise ConfigError(f"window_s={window_s!r} must be a positive number of seconds.")
     return float(window_s)
+
+
+def check_samples(x: np.ndarray, *, what: str, shape: str) -> None:
+    """A ShapeError when ``x`` holds no samples (its last axis is empty): offline functions need some."""
+    if np.shape(x)[-1:] in ((0,), ()):
+        raise ShapeError(f"{what} needs at least one sample, got shape {np.shape(x)}; pass a {shape} array "
+                         "with the recording's samples.")
 
 
 def as_signal(x: np.ndarray, *, allow_nan: bool) -> np.ndarray:

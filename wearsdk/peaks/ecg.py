@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.peaks._checks import as_signal, check_rate, hold_last_finite
+from wearsdk.peaks._checks import as_signal, check_rate, check_samples, hold_last_finite
 from wearsdk.peaks._filter import _Bandpass
 
 __all__ = ["EcgPeakDetector", "ecg_peaks"]
@@ -434,4 +434,5 @@ def ecg_peaks(x: np.ndarray, *, sampling_rate: float) -> np.ndarray:
         >>> peaks = ecg_peaks(rec.lead("II"), sampling_rate=500.0)
     """
     det = EcgPeakDetector(sampling_rate=sampling_rate)
+    check_samples(x, what="ecg_peaks", shape="(samples,)")
     return np.unique(np.concatenate([det.push(x), det.flush()]))

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from wearsdk.errors import ConfigError, DTypeError, ShapeError, SignalSpecError
-from wearsdk.peaks._checks import check_rate, check_window, hold_last_finite
+from wearsdk.peaks._checks import check_rate, check_samples, check_window, hold_last_finite
 
 __all__ = ["wrist_motion", "follows_motion", "WristMotion", "MOVING_G", "MOTION_BAND_HZ"]
 
@@ -67,6 +67,7 @@ def wrist_motion(acc: np.ndarray, *, sampling_rate: float, window_s: float = 10.
     if a.ndim != 2 or not 1 <= a.shape[0] <= 3:
         raise ShapeError(f"acc must be shaped (axes, samples) with 1-3 axes, got {np.shape(acc)}; "
                          "a (samples, 3) array needs .T.")
+    check_samples(a, what="wrist_motion", shape="(axes, samples)")
     a = np.stack([hold_last_finite(axis, 0.0)[0] for axis in a.astype(np.float64)])
     norm = np.linalg.norm(a, axis=0)
     if norm.size and np.median(norm) > _MAX_MEDIAN_G:

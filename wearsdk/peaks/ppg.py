@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.peaks._checks import as_signal, check_rate, hold_last_finite
+from wearsdk.peaks._checks import as_signal, check_rate, check_samples, hold_last_finite
 from wearsdk.peaks._filter import _Bandpass
 
 __all__ = ["PpgPeakDetector", "ppg_peaks"]
@@ -165,4 +165,5 @@ def ppg_peaks(x: np.ndarray, *, sampling_rate: float) -> np.ndarray:
         >>> peaks = ppg_peaks(rec.ppg[0], sampling_rate=64.0)
     """
     det = PpgPeakDetector(sampling_rate=sampling_rate)
+    check_samples(x, what="ppg_peaks", shape="(samples,)")
     return np.unique(np.concatenate([det.push(x), det.flush()]))

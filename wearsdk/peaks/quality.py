@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from wearsdk.errors import ConfigError, ShapeError
-from wearsdk.peaks._checks import as_signal, check_rate, check_window
+from wearsdk.peaks._checks import as_signal, check_rate, check_samples, check_window
 from wearsdk.peaks._filter import _Bandpass
 from wearsdk.peaks.motion import WristMotion, follows_motion, wrist_motion
 from wearsdk.peaks.rate import heart_rate
@@ -48,6 +48,7 @@ def ppg_quality(x: np.ndarray, peaks: np.ndarray, *, sampling_rate: float, windo
     """
     fs = check_rate(sampling_rate, minimum=16.0, what="ppg_quality")
     sig = as_signal(x, allow_nan=True)
+    check_samples(sig, what="ppg_quality", shape="(samples,)")
     window_s = check_window(window_s)
     sig = np.where(np.isfinite(sig), sig, np.nanmedian(sig) if np.isfinite(sig).any() else 0.0)
     y = _Bandpass(sampling_rate=fs, low=0.5, high=8.0, order=2)(sig)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wearsdk.errors import DTypeError, ShapeError
+from wearsdk.errors import ConfigError, DTypeError, ShapeError
 from wearsdk.peaks._checks import check_rate, check_window
 
 __all__ = ["heart_rate"]
@@ -20,7 +20,8 @@ def heart_rate(peaks: np.ndarray, *, sampling_rate: float, window_s: float | Non
         window_s: if given, return one HR per consecutive window of this length: 60 / median of the
             intervals that end inside the window (robust to one missed or extra beat); NaN where a window
             holds no interval.
-        duration_s: with ``window_s``, the record length, s (default: up to the last peak).
+        duration_s: with ``window_s``, the record length, s (default: up to the last peak; required when
+            ``peaks`` is empty).
 
     Returns:
         ``(beats - 1,)`` instantaneous HR of each interval when ``window_s`` is None, else
@@ -43,6 +44,11 @@ def heart_rate(peaks: np.ndarray, *, sampling_rate: float, window_s: float | Non
     if window_s is None:
         return inst
     window_s = check_window(window_s)
+    if duration_s is None and p.size == 0:
+        raise ShapeError("heart_rate got no peaks and no duration_s, so the number of windows is unknown; pass "
+                         "duration_s (the record length in s) to get NaN per window, or peaks with beats.")
+    if duration_s is not None and not (np.isfinite(duration_s) and duration_s > 0):
+        raise ConfigError(f"duration_s={duration_s!r} must be a positive number of seconds (the record length).")
     end_s = p[-1] / fs if duration_s is None else float(duration_s)
     n_win = int(np.floor(end_s / window_s)) if end_s > 0 else 0
     out = np.full(n_win, np.nan)
