@@ -6,7 +6,7 @@ difference of the 0.5-8 Hz band-passed signal has rare large positive values and
 its skewness is positive with pulses up. Measured by :func:`ppg_asymmetry` (docs/sim.md): Challenge 2015 v102s
 PLETH +0.91, E2E-PPG smartwatch counts negated +1.25 (raw: -1.25), BITalino finger PPG +1.80; simulated channels
 about +1.7 to +2.0 (the volume-pulse model of 2026-11-29). HeartPy's example PPGs (sharp, nearly symmetric peaks of
-an AC-coupled sensor) give -0.17 and -0.45: undecided at the default threshold.
+an AC-coupled sensor) give -0.16 and -0.45: undecided at the default threshold.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from wearsdk.errors import ConfigError
 from wearsdk.peaks._checks import as_signal, check_rate
-from wearsdk.peaks._filter import _Bandpass
+from wearsdk.signal import bandpass
 
 __all__ = ["ppg_polarity", "ppg_asymmetry", "POLARITY_THRESHOLD"]
 
@@ -33,7 +33,8 @@ def _skewness(v: np.ndarray) -> float:
 def ppg_asymmetry(x: np.ndarray, *, sampling_rate: float) -> float:
     """Pulse asymmetry of one PPG channel ``(samples,)`` at ``sampling_rate`` Hz (>= 16): the median over
     10 s segments (one shorter segment if the signal lasts under 10 s; at least 3 s) of the skewness of the
-    first difference of the zero-phase 0.5-8 Hz band-passed signal. NaN samples are
+    first difference of the zero-phase 0.5-8 Hz band-passed signal (:func:`wearsdk.signal.bandpass`, order 2; the
+    upper edge at most 0.45 ``sampling_rate``). NaN samples are
     held at the median. > 0: fast upstroke, slow decay (pulses up); < 0: inverted."""
     fs = check_rate(sampling_rate, minimum=16.0, what="ppg_asymmetry")
     sig = as_signal(x, allow_nan=True)
@@ -43,9 +44,9 @@ def ppg_asymmetry(x: np.ndarray, *, sampling_rate: float) -> float:
     if not np.isfinite(sig).any():
         raise ConfigError("ppg_asymmetry got a signal without one finite sample.")
     sig = np.where(np.isfinite(sig), sig, np.nanmedian(sig))
-    forward = _Bandpass(sampling_rate=fs, low=0.5, high=8.0, order=2)(sig)
-    y = _Bandpass(sampling_rate=fs, low=0.5, high=8.0, order=2)(forward[::-1])[::-1]  # zero phase
-    dy = np.diff(y)
+    # minus the first sample: the core's float32 keeps the pulses of large raw counts
+    y = bandpass(sig - sig[0], sampling_rate=fs, low=0.5, high=min(8.0, 0.45 * fs), order=2, zero_phase=True)
+    dy = np.diff(y.astype(np.float64))
     seg = max(int(round(_SEGMENT_S * fs)), 1)
     segments = [dy[i:i + seg] for i in range(0, dy.size - seg + 1, seg)] or [dy]
     return float(np.median([_skewness(s) for s in segments]))
