@@ -12,8 +12,7 @@ import torch.nn.functional as F
 
 from wearsdk.cli import main
 from wearsdk.errors import CheckpointError, ConfigError
-from wearsdk.train import get_config, train
-from wearsdk.train.config import DistillConfig
+from wearsdk.train import DistillConfig, get_config, train
 from wearsdk.train.distill import embedding_distill_loss, load_teacher, relational_kl, standardized_error
 
 

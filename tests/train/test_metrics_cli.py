@@ -83,8 +83,8 @@ def test_sim_datasets_when_the_simulator_is_there() -> None:
 
 def test_sim_windows_cycle_through_the_configured_activities() -> None:
     pytest.importorskip("wearsdk.sim", reason="the simulator (issue 3) is not in this tree")
-    from wearsdk.train import build_datasets, get_config
     from wearsdk.sim import model_window
+    from wearsdk.train import build_datasets, get_config
 
     overrides = {"data.num_participants": 1, "data.val_participants": 1, "data.cache": False}
     config = get_config("ppg_ssl", "cpu", {**overrides, "data.activities": ["rest", "run"]})
@@ -101,8 +101,8 @@ def test_sim_windows_cycle_through_the_configured_activities() -> None:
 
 def test_sim_ecg_windows_rotate_through_the_configured_leads() -> None:
     pytest.importorskip("wearsdk.sim", reason="the simulator (issue 3) is not in this tree")
-    from wearsdk.train import build_datasets, get_config
     from wearsdk.sim import model_window
+    from wearsdk.train import build_datasets, get_config
 
     overrides = {"data.num_participants": 2, "data.val_participants": 1, "data.cache": False}
     config = get_config("ecg_ssl", "cpu", {**overrides, "data.ecg_leads": ["II", "V5"]})

@@ -11,19 +11,7 @@ Same from the shell: ``wearsdk train --config lead_vae --preset tiny --out runs/
 from __future__ import annotations
 
 from wearsdk.train.augment import Augmenter
-from wearsdk.train.config import (
-    PRESETS,
-    RECIPES,
-    AugmentConfig,
-    DataConfig,
-    OptimConfig,
-    SSLConfig,
-    TrainConfig,
-    VAEConfig,
-    apply_overrides,
-    config_from_dict,
-    get_config,
-)
+from wearsdk.train.config import PRESETS, RECIPES, TrainConfig, apply_overrides, config_from_dict, get_config
 from wearsdk.train.data import (
     LeadDataset,
     PTBXLLeads,
@@ -41,6 +29,14 @@ from wearsdk.train.metrics import (
     frechet_distance,
     reconstruction_metrics,
 )
+from wearsdk.train.sections import (
+    AugmentConfig,
+    DataConfig,
+    DistillConfig,
+    OptimConfig,
+    SSLConfig,
+    VAEConfig,
+)
 from wearsdk.train.trainer import TrainResult, build_datasets, lr_at, train
 
 __all__ = [
@@ -50,6 +46,7 @@ __all__ = [
     "OptimConfig",
     "SSLConfig",
     "VAEConfig",
+    "DistillConfig",
     "AugmentConfig",
     "DataConfig",
     "get_config",

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from wearsdk.errors import ShapeError
-from wearsdk.train.config import AugmentConfig
+from wearsdk.train.sections import AugmentConfig
 
 __all__ = [
     "Augmenter",

@@ -1,344 +1,58 @@
 """Training configs: every hyper-parameter of every recipe, validated before training starts.
 
-A :class:`TrainConfig` is built from a recipe (``ppg_ssl``, ``ecg_ssl``, ``lead_vae``) and a preset
-(``tiny`` for tests and smoke runs, ``cpu`` for a small real run on a laptop, ``full`` for GPUs) by
-:func:`get_config`, then adjusted with dotted overrides (``{"optim.lr": 1e-3, "ssl.temperature": 0.1}``).
-Unknown keys and impossible values raise :class:`~wearsdk.ConfigError` naming the key.
+A :class:`TrainConfig` is built from a recipe (``ppg_ssl``, ``ecg_ssl``, ``lead_vae`` and their ``*_distill``
+students) and a preset (``tiny`` for tests and smoke runs, ``cpu`` for a small real run on a laptop, ``full`` for
+GPUs; the table :data:`wearsdk.train.presets.PRESET_TABLE`) by :func:`get_config`, then adjusted with dotted
+overrides (``{"optim.lr": 1e-3, "ssl.temperature": 0.1}``). Unknown keys and impossible values raise
+:class:`~wearsdk.ConfigError` naming the key: values when the config is built, the model (its card's modality
+and task must be the recipe's) and the files it names in :meth:`TrainConfig.resolve`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from wearsdk.errors import ConfigError
 from wearsdk.models._config import from_dict_checked, replace_checked
-from wearsdk.sim import ACTIVITY_CYCLE, LEADS
+from wearsdk.train.sections import AugmentConfig, DataConfig, DistillConfig, OptimConfig, SSLConfig, VAEConfig
+
+if TYPE_CHECKING:
+    from wearsdk.models import ModelCard
 
 __all__ = [
-    "AugmentConfig",
-    "OptimConfig",
-    "SSLConfig",
-    "VAEConfig",
-    "DistillConfig",
-    "DataConfig",
     "TrainConfig",
     "RECIPES",
+    "RECIPE_FAMILIES",
     "PRESETS",
+    "distill_recipe",
     "get_config",
     "config_from_dict",
     "apply_overrides",
 ]
 
-RECIPES = ("ppg_ssl", "ecg_ssl", "lead_vae", "ppg_distill", "ecg_distill", "lead_vae_distill")
+#: recipe -> the (modality, task) of the models it trains, read from their cards.
+RECIPE_FAMILIES: dict[str, tuple[str, str]] = {
+    "ppg_ssl": ("ppg", "embedding"), "ecg_ssl": ("ecg", "embedding"), "lead_vae": ("ecg", "lead_reconstruction"),
+    "ppg_distill": ("ppg", "embedding"), "ecg_distill": ("ecg", "embedding"),
+    "lead_vae_distill": ("ecg", "lead_reconstruction"),
+}
+RECIPES = tuple(RECIPE_FAMILIES)
 PRESETS = ("tiny", "cpu", "full")
 
 
-def _prob(owner: str, key: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{owner}.{key}: expected a probability in [0, 1], got {value!r}.")
-
-
-def _pos(owner: str, key: str, value: float, allow_zero: bool = False) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0 or (value == 0 and not allow_zero):
-        raise ConfigError(
-            f"{owner}.{key}: expected a {'non-negative' if allow_zero else 'positive'} number, got {value!r}."
-        )
-
-
-@dataclass(frozen=True)
-class AugmentConfig:
-    """Stochastic augmentations of the self-supervised recipe (Abbaspourazad et al., ICLR 2024).
-
-    Each augmentation is applied to a view independently with its probability ``p_*``.
-
-    Attributes:
-        p_cutout: probability of zeroing one contiguous segment (all channels).
-        cutout_max_fraction: longest cut-out as a fraction of the window.
-        p_magnitude_warp: probability of multiplying by a smooth random gain curve.
-        magnitude_warp_sigma: SD of the gain-curve knots around 1.
-        magnitude_warp_knots: number of knots of the gain curve.
-        p_time_warp: probability of a smooth monotone time warp (local speed changes).
-        time_warp_sigma: SD of the local speed factors around 1.
-        time_warp_knots: number of knots of the speed curve.
-        p_noise: probability of adding Gaussian noise.
-        noise_sigma: noise SD relative to each channel's SD.
-        p_channel_permutation: probability of permuting the channels (PPG only; 0 for single-lead ECG).
-        p_channel_collapse: probability of copying one random channel onto every channel, as a single-sensor
-            device does when it feeds its one PPG channel to all four inputs (0.25 in the PPG distillation
-            presets, with ``p_low_rate`` and the log-norm term; alone it did not bring the student closer to
-            its teacher on real single-channel records). Its coin is drawn only when this is > 0, so runs
-            configured without it keep their random stream.
-        p_low_rate: probability of reading the window as a slower device with a jittery clock does and
-            interpolating it back to the model rate (:func:`wearsdk.train.augment.low_rate`; smartwatches log PPG
-            at 20-25 Hz). Its coins are drawn only when this is > 0.
-        low_rate_min_fraction, low_rate_max_fraction: the device's rate as a fraction of the model's, drawn
-            uniformly in this range (0.25-0.5: 16-32 Hz for a 64 Hz model).
-    """
-
-    p_cutout: float = 0.4
-    cutout_max_fraction: float = 0.25
-    p_magnitude_warp: float = 0.4
-    magnitude_warp_sigma: float = 0.2
-    magnitude_warp_knots: int = 4
-    p_time_warp: float = 0.4
-    time_warp_sigma: float = 0.2
-    time_warp_knots: int = 4
-    p_noise: float = 0.4
-    noise_sigma: float = 0.1
-    p_channel_permutation: float = 0.25
-    p_channel_collapse: float = 0.0
-    p_low_rate: float = 0.0
-    low_rate_min_fraction: float = 0.25
-    low_rate_max_fraction: float = 0.5
-
-    def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name.startswith("p_"):
-                _prob("AugmentConfig", f.name, value)
-            elif f.name.endswith("_knots"):
-                if not isinstance(value, int) or value < 2:
-                    raise ConfigError(f"AugmentConfig.{f.name}: expected an integer >= 2, got {value!r}.")
-            else:
-                _pos("AugmentConfig", f.name, value, allow_zero=True)
-        if self.cutout_max_fraction >= 1:
-            raise ConfigError(
-                f"AugmentConfig.cutout_max_fraction: expected < 1 (a fraction of the window), "
-                f"got {self.cutout_max_fraction!r}."
-            )
-        if self.time_warp_sigma >= 1:
-            raise ConfigError(f"AugmentConfig.time_warp_sigma: expected < 1, got {self.time_warp_sigma!r}.")
-        if not 0 < self.low_rate_min_fraction <= self.low_rate_max_fraction <= 1:
-            raise ConfigError(
-                "AugmentConfig.low_rate_min_fraction / low_rate_max_fraction: expected 0 < min <= max <= 1 (the "
-                f"device's rate as a fraction of the model's), got {self.low_rate_min_fraction!r} / "
-                f"{self.low_rate_max_fraction!r}."
-            )
-
-
-@dataclass(frozen=True)
-class OptimConfig:
-    """AdamW with linear warm-up then cosine decay, gradient clipping and accumulation.
-
-    Attributes:
-        lr: peak learning rate.
-        weight_decay: AdamW weight decay (not applied to norms and biases).
-        betas: AdamW betas.
-        warmup_steps: linear warm-up from 0 to ``lr``.
-        min_lr_ratio: the cosine decays to ``lr * min_lr_ratio`` at the last step.
-        grad_clip: max global gradient norm (0 disables clipping).
-        grad_accum: micro-batches accumulated per optimizer step (per process).
-    """
-
-    lr: float = 1e-3
-    weight_decay: float = 0.05
-    betas: tuple[float, float] = (0.9, 0.999)
-    warmup_steps: int = 100
-    min_lr_ratio: float = 0.01
-    grad_clip: float = 1.0
-    grad_accum: int = 1
-
-    def __post_init__(self) -> None:
-        _pos("OptimConfig", "lr", self.lr)
-        _pos("OptimConfig", "weight_decay", self.weight_decay, allow_zero=True)
-        _pos("OptimConfig", "grad_clip", self.grad_clip, allow_zero=True)
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ConfigError(f"OptimConfig.betas: expected two values in [0, 1), got {self.betas!r}.")
-        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
-            raise ConfigError(f"OptimConfig.warmup_steps: expected an integer >= 0, got {self.warmup_steps!r}.")
-        if not 0 <= self.min_lr_ratio <= 1:
-            raise ConfigError(f"OptimConfig.min_lr_ratio: expected a value in [0, 1], got {self.min_lr_ratio!r}.")
-        if not isinstance(self.grad_accum, int) or self.grad_accum < 1:
-            raise ConfigError(f"OptimConfig.grad_accum: expected an integer >= 1, got {self.grad_accum!r}.")
-
-
-@dataclass(frozen=True)
-class SSLConfig:
-    """Loss and target network of the self-supervised recipe (Abbaspourazad et al., ICLR 2024).
-
-    Attributes:
-        temperature: InfoNCE temperature on L2-normalised projections (paper: 0.04).
-        koleo_weight: weight of the KoLeo regulariser on the online projections (paper: 0.1).
-        ema_momentum: momentum of the target (EMA) encoder and projector (paper: 0.99).
-        proj_dim: projection size (paper: 128).
-        proj_hidden_dim: hidden width of the projection MLP.
-    """
-
-    temperature: float = 0.04
-    koleo_weight: float = 0.1
-    ema_momentum: float = 0.99
-    proj_dim: int = 128
-    proj_hidden_dim: int = 512
-
-    def __post_init__(self) -> None:
-        _pos("SSLConfig", "temperature", self.temperature)
-        _pos("SSLConfig", "koleo_weight", self.koleo_weight, allow_zero=True)
-        if not 0 <= self.ema_momentum < 1:
-            raise ConfigError(f"SSLConfig.ema_momentum: expected a value in [0, 1), got {self.ema_momentum!r}.")
-        for key in ("proj_dim", "proj_hidden_dim"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) <= 0:
-                raise ConfigError(f"SSLConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
-
-
-@dataclass(frozen=True)
-class VAEConfig:
-    """Loss of the lead VAE (WearECG recipe).
-
-    Attributes:
-        kl_weight: final weight of the KL term (per latent element, relative to the per-sample reconstruction
-            error); recipe: ~1e-4.
-        kl_warmup_steps: the KL weight ramps linearly from 0 to ``kl_weight`` over these steps.
-        recon: ``"mse"`` (same units as the data, e.g. mV) or ``"zscore_mse"`` (each predicted lead is
-            z-scored over time before the MSE against the z-scored target: a per-lead scale-invariant loss,
-            ``2 (1 - r)``, for records whose amplitudes were z-scored by the source, e.g. PTB-XL here).
-        input_leads_weight: weight of the error on the measured (input) leads relative to the others.
-    """
-
-    kl_weight: float = 1e-4
-    kl_warmup_steps: int = 1000
-    recon: str = "mse"
-    input_leads_weight: float = 1.0
-
-    def __post_init__(self) -> None:
-        _pos("VAEConfig", "kl_weight", self.kl_weight, allow_zero=True)
-        if not isinstance(self.kl_warmup_steps, int) or self.kl_warmup_steps < 0:
-            raise ConfigError(f"VAEConfig.kl_warmup_steps: expected an integer >= 0, got {self.kl_warmup_steps!r}.")
-        if self.recon not in ("mse", "zscore_mse"):
-            raise ConfigError(f"VAEConfig.recon: expected 'mse' or 'zscore_mse', got {self.recon!r}.")
-        _pos("VAEConfig", "input_leads_weight", self.input_leads_weight, allow_zero=True)
-
-
-@dataclass(frozen=True)
-class DistillConfig:
-    """Distillation of a compact student from a trained teacher (recipes ``*_distill``).
-
-    Encoders: the student sees the same augmented window as the frozen teacher and matches its 256-d
-    embedding (``e_s``, ``e_t``, ``(batch, 256)``)::
-
-        L = w_cos * mean(1 - cos(e_s, e_t)) + w_mse * mean(|e_s - e_t|^2) / mean(|e_t|^2)
-            + w_rel * KL(softmax(S_t / tau) || softmax(S_s / tau))
-            + w_std * mean_d(((u_s - u_t)_d / sd_d(u_t))^2)
-            + w_lognorm * var_batch(log|e_s| - log|e_t|)
-
-    where ``S`` are the in-batch cosine similarities (diagonal excluded): the relational term keeps the
-    teacher's neighbourhood structure; ``u = e / |e|`` and ``sd_d`` is the teacher's SD of dim ``d`` over the
-    batch: the standardized term weighs every embedding dimension alike. The lead VAE student matches the
-    teacher's reconstruction and the ground truth:
-    ``L = w_teacher * recon(y_s, y_t) + w_truth * recon(y_s, y) + beta * KL`` (``vae.*`` settings).
-
-    Attributes:
-        teacher: the teacher's weights: the ``model.pt`` (or a checkpoint) of a finished ``wearsdk train`` run;
-            its stored config names the teacher model. Its input spec must equal the student's.
-        cosine_weight: weight of the cosine term (encoders).
-        mse_weight: weight of the embedding MSE relative to the teacher's mean squared norm (encoders). Off by
-            default: a teacher trained at rest embeds motion windows with norms 60-300x larger, and matching those
-            norms made the student's activations grow alike, beyond any static int8 range that also fits rest
-            windows; the cosine and relational terms are scale-free.
-        relational_weight: weight of the relational KL term (encoders).
-        relational_temperature: softmax temperature of the relational term.
-        standardized_weight: weight of the per-dimension standardized error of the unit-normalised embeddings
-            (encoders). The cosine is dominated by the few high-variance dimensions; the ones a linear head reads
-            for heart rate vary little, and a student matched by cosine alone kept its teacher's heart-rate
-            readout on simulated windows but not on real ones. Scale-free like the cosine.
-        lognorm_weight: weight of the batch variance of ``log|e_s| - log|e_t|`` (encoders): the student's norms
-            follow the teacher's up to one common factor (still scale-free). A teacher's norm is its confidence:
-            on windows unlike its training data (a one-channel 20 Hz smartwatch) its norm falls 100x and a linear
-            head returns about its intercept; cosine and relational terms leave the student's norm free.
-        teacher_weight: weight of the error to the teacher's reconstruction (VAE).
-        truth_weight: weight of the error to the true 12 leads (VAE).
-    """
-
-    teacher: str | None = None
-    cosine_weight: float = 1.0
-    mse_weight: float = 0.0
-    relational_weight: float = 1.0
-    relational_temperature: float = 0.1
-    standardized_weight: float = 0.0
-    lognorm_weight: float = 0.0
-    teacher_weight: float = 1.0
-    truth_weight: float = 1.0
-
-    def __post_init__(self) -> None:
-        for key in (
-            "cosine_weight",
-            "mse_weight",
-            "relational_weight",
-            "standardized_weight",
-            "lognorm_weight",
-            "teacher_weight",
-            "truth_weight",
-        ):
-            _pos("DistillConfig", key, getattr(self, key), allow_zero=True)
-        _pos("DistillConfig", "relational_temperature", self.relational_temperature)
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """Where the training windows come from.
-
-    Attributes:
-        source: ``"synthetic"`` (a tiny seeded toy source for tests and smoke runs, not physiological),
-            ``"sim"`` (the ``wearsdk.sim`` cohort, infinite and seeded), ``"ptbxl"`` (the PTB-XL folder
-            layout: ``records_index.csv`` + ``records100/``), or ``"wfdb"`` (any folder of WFDB records plus a
-            CSV naming each record's subject).
-        root: folder of ``ptbxl`` / ``wfdb`` data (required for those sources).
-        subjects_csv: for ``wfdb``: CSV with columns ``record`` and ``subject_id``.
-        num_participants: participants of the synthetic / simulated cohort used for training.
-        segments_per_participant: windows per participant (positive pairs are drawn among them).
-        val_participants: held-out participants (synthetic / sim) for validation.
-        num_workers: DataLoader worker processes (0 = load in the training process).
-        cache: generate/read every window once and keep them in memory (small cohorts on a CPU; the
-            augmentations still differ at every step).
-        activities: ``sim`` encoder windows only: segment ``s`` of a participant is recorded during
-            ``activities[s % len(activities)]`` (:data:`wearsdk.sim.ACTIVITY_CYCLE`). Training at rest only leaves
-            motion windows out of distribution: their activations grow far beyond the calibrated int8 ranges.
-        ecg_leads: ``sim`` ECG encoder windows only: segment ``s`` of participant ``p`` is lead
-            ``ecg_leads[(p + s) % len(ecg_leads)]`` (names of :data:`wearsdk.sim.LEADS`). The watch records lead
-            I; distilling on other leads too keeps the student close to its teacher on chest patches and
-            Holters (e.g. MIT-BIH's MLII), which a lead-I-only student follows poorly.
-    """
-
-    source: str = "synthetic"
-    root: str | None = None
-    subjects_csv: str | None = None
-    num_participants: int = 64
-    segments_per_participant: int = 4
-    val_participants: int = 16
-    num_workers: int = 0
-    cache: bool = False
-    activities: tuple[str, ...] = ("rest",)
-    ecg_leads: tuple[str, ...] = ("I",)
-
-    def __post_init__(self) -> None:
-        if self.source not in ("synthetic", "sim", "ptbxl", "wfdb"):
-            raise ConfigError(
-                f"DataConfig.source: expected 'synthetic', 'sim', 'ptbxl' or 'wfdb', got {self.source!r}."
-            )
-        if self.source in ("ptbxl", "wfdb") and not self.root:
-            raise ConfigError(f"DataConfig.root: source {self.source!r} needs a data folder; set data.root=PATH.")
-        if self.source == "wfdb" and not self.subjects_csv:
-            raise ConfigError("DataConfig.subjects_csv: source 'wfdb' needs a CSV with columns record,subject_id.")
-        for key in ("num_participants", "segments_per_participant", "val_participants"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
-                raise ConfigError(f"DataConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
-        if self.segments_per_participant < 2 and self.source in ("synthetic", "sim"):
-            raise ConfigError(
-                "DataConfig.segments_per_participant: positive pairs need >= 2 segments per participant, got "
-                f"{self.segments_per_participant}."
-            )
-        if not isinstance(self.num_workers, int) or self.num_workers < 0:
-            raise ConfigError(f"DataConfig.num_workers: expected an integer >= 0, got {self.num_workers!r}.")
-        if isinstance(self.activities, str) or not self.activities or not set(self.activities) <= set(ACTIVITY_CYCLE):
-            raise ConfigError(
-                f"DataConfig.activities: expected a non-empty list of {list(ACTIVITY_CYCLE)}, got {self.activities!r}."
-            )
-        if isinstance(self.ecg_leads, str) or not self.ecg_leads or not set(self.ecg_leads) <= set(LEADS):
-            raise ConfigError(
-                f"DataConfig.ecg_leads: expected a non-empty list of lead names from {list(LEADS)}, got "
-                f"{self.ecg_leads!r}."
-            )
+def distill_recipe(card: ModelCard) -> str:
+    """The distillation recipe of a student model, from its card's modality and task."""
+    family = (card.modality, card.task)
+    for recipe, fam in RECIPE_FAMILIES.items():
+        if recipe.endswith("_distill") and fam == family:
+            return recipe
+    raise ConfigError(
+        f"{card.name!r} is a {card.modality} model with task {card.task!r}; the distillation recipes take "
+        f"{sorted({f for r, f in RECIPE_FAMILIES.items() if r.endswith('_distill')})} (modality, task)."
+    )
 
 
 @dataclass(frozen=True)
@@ -390,19 +104,13 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
 
     def __post_init__(self) -> None:
+        """Checks the values only; what needs the model registry or the file system is :meth:`resolve`."""
         if self.recipe not in RECIPES:
             raise ConfigError(f"TrainConfig.recipe: expected one of {list(RECIPES)}, got {self.recipe!r}.")
         if self.preset not in PRESETS + ("custom",):
             raise ConfigError(f"TrainConfig.preset: expected one of {list(PRESETS)}, got {self.preset!r}.")
-        from wearsdk.models import is_model, list_models
-
-        if not is_model(self.model):
-            raise ConfigError(f"TrainConfig.model: unknown model {self.model!r}; expected one of {list_models()}.")
-        family = "lead_vae_" if self.is_lead_vae else self.recipe.split("_")[0] + "_encoder_"
-        if not self.model.startswith(family):
-            raise ConfigError(
-                f"TrainConfig.model: recipe {self.recipe!r} cannot train {self.model!r}; use a {family}* model."
-            )
+        if not isinstance(self.model, str) or not self.model:
+            raise ConfigError(f"TrainConfig.model: expected a registered model name, got {self.model!r}.")
         for key in ("steps", "global_batch"):
             if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
                 raise ConfigError(f"TrainConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
@@ -421,26 +129,35 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.amp: expected 'auto', 'bf16' or 'off', got {self.amp!r}.")
         if not self.is_lead_vae and self.data.source == "ptbxl":
             raise ConfigError("TrainConfig.data.source: 'ptbxl' holds 12-lead 10 s records for the lead_vae recipe.")
-        if self.init_from is not None:
-            from pathlib import Path
 
-            if not Path(self.init_from).is_file():
-                raise ConfigError(
-                    f"TrainConfig.init_from: {self.init_from!r} is not a file; expected the model.pt of a finished run."
-                )
-        # the model overrides must build (names the bad key early, before any data is touched)
-        from wearsdk.models import create_model
+    def resolve(self) -> ModelCard:
+        """The card of the model trained (built from the registry with :attr:`model_overrides`), once checked
+        against everything outside the config: the model exists and its card's modality and task are the
+        recipe's (:data:`RECIPE_FAMILIES`), its overrides build, and ``init_from`` / ``distill.teacher`` are
+        files. :func:`get_config`, :func:`~wearsdk.train.train` and the data builders call it."""
+        from wearsdk.models import get_model_card, is_model, list_models
 
-        create_model(self.model, **self.model_overrides)
-        if self.is_distill:
-            from pathlib import Path
-
-            if not self.distill.teacher or not Path(self.distill.teacher).is_file():
-                raise ConfigError(
-                    f"TrainConfig.distill.teacher: recipe {self.recipe!r} needs the teacher's weights, got "
-                    f"{self.distill.teacher!r}; set distill.teacher=PATH (--teacher PATH): the model.pt of a "
-                    "finished 'wearsdk train' run."
-                )
+        if not is_model(self.model):
+            raise ConfigError(f"TrainConfig.model: unknown model {self.model!r}; expected one of {list_models()}.")
+        card = get_model_card(self.model, **self.model_overrides)
+        modality, task = RECIPE_FAMILIES[self.recipe]
+        if (card.modality, card.task) != (modality, task):
+            raise ConfigError(
+                f"TrainConfig.model: recipe {self.recipe!r} trains {modality} models with task {task!r}; "
+                f"{self.model!r} is a {card.modality} model with task {card.task!r}; pick a {modality} model of "
+                f"that task or another recipe."
+            )
+        if self.init_from is not None and not Path(self.init_from).is_file():
+            raise ConfigError(
+                f"TrainConfig.init_from: {self.init_from!r} is not a file; expected the model.pt of a finished run."
+            )
+        if self.is_distill and (not self.distill.teacher or not Path(self.distill.teacher).is_file()):
+            raise ConfigError(
+                f"TrainConfig.distill.teacher: recipe {self.recipe!r} needs the teacher's weights, got "
+                f"{self.distill.teacher!r}; set distill.teacher=PATH (--teacher PATH): the model.pt of a "
+                "finished 'wearsdk train' run."
+            )
+        return card
 
     @property
     def is_lead_vae(self) -> bool:
@@ -501,143 +218,19 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
     return replace_checked(config, top)
 
 
-def _distill_preset(recipe: str, preset: str) -> dict[str, Any]:
-    """A distillation preset: the base recipe's data at this size, always the compact student."""
-    base_recipe = "lead_vae" if recipe.startswith("lead_vae") else recipe.replace("_distill", "_ssl")
-    base = _preset(base_recipe, preset)
-    base["model"] = base["model"].replace("_full", "_compact")
-    if base["data"].source == "sim" and not recipe.startswith("lead_vae"):
-        # the student learns every activity (the SSL teacher's positive pairs stay at rest: across rest and
-        # running they clustered by activity, participant retrieval 0)
-        base["data"] = replace_checked(base["data"], {"activities": ACTIVITY_CYCLE})
-        if recipe.startswith("ecg"):
-            # and every lead, with every embedding dimension weighed alike: distilled on lead I by cosine +
-            # relational KL, the student's HR head was ~4x less accurate than its teacher's on MIT-BIH 100 (MLII);
-            # all 12 leads alone did not change that, the standardized term with them did (2026-11-29)
-            base["data"] = replace_checked(base["data"], {"ecg_leads": LEADS})
-            base["distill"] = DistillConfig(standardized_weight=1.0)
-        else:
-            # and device-like windows (one channel on all four inputs, a 16-32 Hz jittery clock) with its
-            # teacher's relative norms: on such simulated windows the teacher's norm falls ~20x, on a real 20 Hz
-            # smartwatch ~100x (its heads then return about their intercept), and a student matched by cosine
-            # alone read that watch 3x worse than it; with both, its real-record HR error came within 1.25x of
-            # the teacher's (2026-11-29)
-            base["augment"] = replace_checked(base["augment"], {"p_channel_collapse": 0.25, "p_low_rate": 0.25})
-            base["distill"] = DistillConfig(lognorm_weight=1.0)
-    if preset == "cpu":
-        base.update(steps=1000, global_batch=64, eval_every=250, ckpt_every=250)
-        base["optim"] = replace_checked(base["optim"], {"lr": 2e-3, "warmup_steps": 50})
-    elif preset == "full":
-        base.update(steps=30_000)
-    return base
-
-
-def _preset(recipe: str, preset: str) -> dict[str, Any]:
-    if recipe.endswith("_distill"):
-        return _distill_preset(recipe, preset)
-    modality = recipe.split("_")[0]
-    no_perm = {"p_channel_permutation": 0.0} if modality == "ecg" else {}
-    if recipe in ("ppg_ssl", "ecg_ssl"):
-        if preset == "tiny":
-            return dict(
-                model=f"{modality}_encoder_compact",
-                model_overrides={"window_samples": 256},
-                steps=20,
-                global_batch=8,
-                log_every=5,
-                optim=OptimConfig(lr=1e-3, warmup_steps=4),
-                augment=AugmentConfig(**no_perm),
-                data=DataConfig(num_participants=24, segments_per_participant=3, val_participants=8),
-            )
-        if preset == "cpu":
-            return dict(
-                model=f"{modality}_encoder_compact",
-                steps=2000,
-                global_batch=64,
-                log_every=20,
-                eval_every=500,
-                ckpt_every=500,
-                optim=OptimConfig(lr=1e-3, warmup_steps=100),
-                augment=AugmentConfig(**no_perm),
-                data=DataConfig(
-                    source="sim",
-                    num_participants=256,
-                    segments_per_participant=4,
-                    val_participants=128,
-                    cache=True,
-                ),
-            )
-        return dict(
-            model=f"{modality}_encoder_full",
-            steps=100_000,
-            global_batch=256,
-            log_every=50,
-            eval_every=5000,
-            ckpt_every=2000,
-            optim=OptimConfig(lr=1e-3, warmup_steps=2000),
-            augment=AugmentConfig(**no_perm),
-            data=DataConfig(
-                source="sim",
-                num_participants=20_000,
-                segments_per_participant=16,
-                val_participants=1000,
-                num_workers=8,
-            ),
-        )
-    if preset == "tiny":
-        return dict(
-            model="lead_vae_compact",
-            model_overrides={"window_samples": 256, "base_chs": 16, "latent_chs": 8},
-            steps=20,
-            global_batch=8,
-            log_every=5,
-            optim=OptimConfig(lr=2e-3, warmup_steps=4),
-            vae=VAEConfig(kl_warmup_steps=10),
-            data=DataConfig(num_participants=24, segments_per_participant=2, val_participants=8),
-        )
-    if preset == "cpu":
-        return dict(
-            model="lead_vae_compact",
-            steps=3000,
-            global_batch=32,
-            log_every=20,
-            eval_every=500,
-            ckpt_every=500,
-            optim=OptimConfig(lr=1e-3, warmup_steps=100, weight_decay=0.01),
-            vae=VAEConfig(kl_warmup_steps=1000),
-            data=DataConfig(source="sim", num_participants=1000, segments_per_participant=2, val_participants=200),
-        )
-    return dict(
-        model="lead_vae_full",
-        steps=50_000,
-        global_batch=128,
-        log_every=50,
-        eval_every=2000,
-        ckpt_every=2000,
-        optim=OptimConfig(lr=5e-4, warmup_steps=1000, weight_decay=0.01),
-        vae=VAEConfig(kl_warmup_steps=10_000),
-        data=DataConfig(
-            source="sim",
-            num_participants=20_000,
-            segments_per_participant=4,
-            val_participants=1000,
-            num_workers=8,
-        ),
-    )
-
-
 def get_config(recipe: str, preset: str = "tiny", overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """The config of ``recipe`` (one of :data:`RECIPES`) at ``preset`` (``tiny``, ``cpu``, ``full``), with
-    dotted ``overrides`` applied (see :func:`apply_overrides`). Distillation recipes need
-    ``{"distill.teacher": PATH}`` among the overrides."""
+    """The config of ``recipe`` (one of :data:`RECIPES`) at ``preset`` (``tiny``, ``cpu``, ``full``; the table
+    :data:`~wearsdk.train.presets.PRESET_TABLE`), with dotted ``overrides`` applied (see :func:`apply_overrides`),
+    checked against the model's card and the files it names (:meth:`TrainConfig.resolve`). Distillation recipes
+    need ``{"distill.teacher": PATH}`` among the overrides."""
+    from wearsdk.train.presets import PRESET_TABLE
+
     if recipe not in RECIPES:
         raise ConfigError(f"recipe: expected one of {list(RECIPES)}, got {recipe!r}.")
     if preset not in PRESETS:
         raise ConfigError(f"preset: expected one of {list(PRESETS)}, got {preset!r}.")
-    overrides = dict(overrides or {})
-    fields = _preset(recipe, preset)
-    if recipe.endswith("_distill"):  # the teacher must be known when the config validates itself
-        teacher = overrides.pop("distill.teacher", None)
-        fields["distill"] = replace_checked(fields.get("distill", DistillConfig()), {"teacher": teacher})
-    config = TrainConfig(recipe=recipe, preset=preset, **fields)
-    return apply_overrides(config, overrides)
+    table = dict(PRESET_TABLE[recipe][preset])
+    config = apply_overrides(TrainConfig(recipe=recipe, preset=preset, model=table.pop("model")), table)
+    config = apply_overrides(config, dict(overrides or {}))
+    config.resolve()
+    return config

@@ -26,7 +26,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+import wearsdk.signal as ws
 from wearsdk.errors import ConfigError, DataFormatError
+from wearsdk.models.card import Preprocessing
+from wearsdk.signal import PATCH_LEADS, STANDARD_LEADS
 from wearsdk.train.augment import Augmenter
 
 __all__ = [
@@ -81,6 +84,11 @@ def sample_seed(*parts: int) -> int:
 
 # --------------------------------------------------------------------------------------------- sources
 
+#: Rows of the lead VAE's input leads (II, V1, V5) among the 12 standard leads.
+_INPUT_ROWS = tuple(STANDARD_LEADS.index(lead) for lead in PATCH_LEADS)
+#: The 12 standard leads as WFDB headers spell them, upper case (names are matched case-insensitively).
+_WFDB_LEADS = tuple(lead.upper() for lead in STANDARD_LEADS)
+
 
 class SyntheticWindows(Dataset):
     """A tiny seeded toy source of multi-channel quasi-periodic windows, for tests and smoke runs only.
@@ -119,8 +127,7 @@ class SyntheticWindows(Dataset):
         t = np.arange(self.t) * (1 + seg.normal(0, 0.03)) + seg.uniform(0, period)
         wave = sum(a * np.sin(2 * np.pi * (k + 1) * t / period) for k, a in enumerate(harmonics))
         x = gains * wave + 0.1 * seg.standard_normal((self.c, self.t))
-        x = (x - x.mean(-1, keepdims=True)) / x.std(-1, keepdims=True)
-        return torch.from_numpy(x.astype(np.float32)), f"p{pid}"
+        return torch.from_numpy(ws.zscore(x.astype(np.float32))), f"p{pid}"
 
 
 class SyntheticLeads(Dataset):
@@ -153,7 +160,7 @@ class SyntheticLeads(Dataset):
         sid = self.first + sub
         rng = np.random.default_rng(sample_seed(self.seed, sid))
         proj = rng.normal(0, 1, size=(12, 3))
-        proj[[1, 6, 10]] += np.eye(3) * 2.0  # the measured leads see the dipole well
+        proj[list(_INPUT_ROWS)] += np.eye(3) * 2.0  # the measured leads see the dipole well
         period = rng.uniform(60, 110)
         widths = rng.uniform(2, 8, size=3)
         seg = np.random.default_rng(sample_seed(self.seed, sid, win + 1))
@@ -162,11 +169,7 @@ class SyntheticLeads(Dataset):
         dip = np.stack([np.exp(-0.5 * ((phase - 8 * k) / widths[k]) ** 2) for k in range(3)])
         x12 = proj @ dip + 0.01 * seg.standard_normal((12, self.t))
         x12 = x12.astype(np.float32)
-        return torch.from_numpy(x12[[1, 6, 10]].copy()), torch.from_numpy(x12), f"s{sid}"
-
-
-_PTBXL_LEADS = ("I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6")
-_INPUT_ROWS = (1, 6, 10)  # II, V1, V5 in the standard order
+        return torch.from_numpy(x12[list(_INPUT_ROWS)].copy()), torch.from_numpy(x12), f"s{sid}"
 
 
 def ptbxl_root() -> Path:
@@ -236,8 +239,8 @@ class PTBXLLeads(_StackedLeads):
                     f"got {rec.sig_len} at {rec.fs} Hz; use the records100 (100 Hz) files."
                 )
             names = tuple(n.upper() for n in rec.sig_name)
-            if names != _PTBXL_LEADS:
-                raise DataFormatError(f"{row['filename_lr']}: expected leads {_PTBXL_LEADS}, got {names}.")
+            if names != _WFDB_LEADS:
+                raise DataFormatError(f"{row['filename_lr']}: expected leads {_WFDB_LEADS}, got {names}.")
             data[i] = rec.p_signal.T
             self.ids.append(f"ptbxl{int(row['ecg_id'])}")
         self.data = torch.from_numpy(data)
@@ -251,24 +254,18 @@ def prepare_12lead(
     band_hz: tuple[float, float] = (0.5, 40.0),
     zscore: bool = True,
 ) -> np.ndarray:
-    """Band-pass (4th-order Butterworth, zero phase, as the PTB-XL source did), resample and optionally
-    z-score each lead of a record ``(12, samples)`` at ``fs`` Hz. Returns ``(12, samples * target_fs / fs)``."""
-    from fractions import Fraction
-
-    from scipy.signal import butter, resample_poly, sosfiltfilt
-
+    """A 12-lead record ``(12, samples)`` at ``fs`` Hz through the lead VAE card's preprocessing
+    (:class:`~wearsdk.models.card.Preprocessing`, zero phase: resampled to ``target_fs`` Hz, then a 4th-order
+    Butterworth band-pass forward and backward on the C++ core, as the PTB-XL source filtered its records) and,
+    when ``zscore``, each lead z-scored over the record. Returns float32 ``(12, ceil(samples * target_fs / fs))``."""
     if fs <= 2 * band_hz[1]:
         raise DataFormatError(
             f"record at {fs:g} Hz cannot hold the {band_hz[1]:g} Hz band edge; expected fs > {2 * band_hz[1]:g} Hz."
         )
-    sos = butter(4, band_hz, btype="bandpass", fs=fs, output="sos")
-    x = sosfiltfilt(sos, np.asarray(signal, np.float64), axis=-1)
-    ratio = Fraction(target_fs / fs).limit_denominator(1000)
-    if ratio != 1:
-        x = resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)
-    if zscore:
-        x = (x - x.mean(-1, keepdims=True)) / np.maximum(x.std(-1, keepdims=True), 1e-6)
-    return x.astype(np.float32)
+    pre = Preprocessing(band_hz=band_hz, filter_order=4, phase="zero_phase",
+                        normalisation="zscore_per_channel" if zscore else "none")
+    x = pre.filter(np.asarray(signal, np.float32), sampling_rate=fs, target_rate=target_fs)
+    return np.asarray(pre.normalise(x), np.float32)
 
 
 def load_12lead_windows(
@@ -286,11 +283,11 @@ def load_12lead_windows(
     except Exception as exc:  # wfdb raises many types
         raise DataFormatError(f"{record}: unreadable WFDB record ({type(exc).__name__}: {exc})") from exc
     names = [n.upper() for n in rec.sig_name]
-    if not set(_PTBXL_LEADS) <= set(names):
-        raise DataFormatError(f"{record}: leads {rec.sig_name} lack some of the 12 standard leads {_PTBXL_LEADS}.")
+    if not set(_WFDB_LEADS) <= set(names):
+        raise DataFormatError(f"{record}: leads {rec.sig_name} lack some of the 12 standard leads {_WFDB_LEADS}.")
     if rec.fs is None or rec.fs <= 80:
         raise DataFormatError(f"{record}: sampling rate {rec.fs} Hz is too low; expected > 80 Hz (0.5-40 Hz band).")
-    sig = rec.p_signal.T[[names.index(n) for n in _PTBXL_LEADS]]
+    sig = rec.p_signal.T[[names.index(n) for n in _WFDB_LEADS]]
     x = prepare_12lead(np.nan_to_num(sig), rec.fs, sampling_rate_hz, zscore=False)
     n = x.shape[-1] // window_samples
     if n == 0:
@@ -298,10 +295,8 @@ def load_12lead_windows(
             f"{record}: {x.shape[-1]} samples at {sampling_rate_hz:g} Hz, shorter than one "
             f"{window_samples}-sample window."
         )
-    w = x[:, : n * window_samples].reshape(12, n, window_samples).transpose(1, 0, 2)
-    if zscore:
-        w = (w - w.mean(-1, keepdims=True)) / np.maximum(w.std(-1, keepdims=True), 1e-6)
-    return np.ascontiguousarray(w, dtype=np.float32)
+    w = np.ascontiguousarray(x[:, : n * window_samples].reshape(12, n, window_samples).transpose(1, 0, 2))
+    return np.ascontiguousarray(ws.zscore(w, eps=1e-6) if zscore else w, dtype=np.float32)
 
 
 class WFDBLeads(_StackedLeads):

@@ -1,12 +1,13 @@
-"""Training data from the ``wearsdk.sim`` cohort simulator (seeded, generated on the fly in workers).
+"""Training data from the ``wearsdk.sim`` cohort simulator (seeded, generated on the fly in workers), cut by the
+one simulated-window generator :func:`wearsdk.sim.model_window` from the model's card.
 
 * :class:`SimWindows` (a :class:`~wearsdk.train.data.WindowDataset`): item ``p * segments + s`` is segment
-  ``s`` of participant ``p``, recorded during ``activities[s % len(activities)]``: 4-channel PPG at 64 Hz or
-  one ECG lead at 128 Hz (lead ``leads[(p + s) % len(leads)]``, by default the watch's lead I), for the
-  encoder's window, after the model card's *causal* band-pass (:func:`wearsdk.signal.bandpass`, with a 2 s
-  pre-roll dropped so the filter has settled) and a per-channel z-score, as on the device.
-* :class:`SimLeads` (a :class:`~wearsdk.train.data.LeadDataset`): 10 s of 12-lead ECG simulated at 500 Hz,
-  band-passed 0.5-40 Hz (zero phase, as the PTB-XL records were), resampled to 100 Hz, in mV.
+  ``s`` of participant ``p``, recorded during ``activities[s % len(activities)]``: the encoder's input
+  (4-channel PPG at 64 Hz, or one ECG lead at 128 Hz: lead ``leads[(p + s) % len(leads)]``, by default the
+  watch's lead I) after the card's causal band-pass (settled) and per-channel z-score, as on the device.
+* :class:`SimLeads` (a :class:`~wearsdk.train.data.LeadDataset`): 10 s of 12-lead ECG recorded by the chest
+  patch at 500 Hz, through the lead VAE card's zero-phase band-pass (0.5-40 Hz, as the PTB-XL records were) and
+  resampling to 100 Hz, in mV (the simulator's units, whatever the card's window normalisation).
 
 Participants ``0 .. num_participants-1`` train; the next ``val_participants`` are held out (participant-level
 split).
@@ -14,40 +15,30 @@ split).
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from wearsdk.errors import ConfigError
 from wearsdk.models import ModelCard
-from wearsdk.sim import model_window
-from wearsdk.train.data import prepare_12lead
+from wearsdk.signal import STANDARD_LEADS
+from wearsdk.sim import Cohort, model_window
+
+if TYPE_CHECKING:
+    from wearsdk.train.config import TrainConfig
 
 __all__ = ["SimWindows", "SimLeads", "build"]
 
-_PREROLL_S = 2.0
-
 
 class SimWindows(Dataset):
-    """Simulated encoder windows ``(channels, samples)`` float32 with participant ids ``"sim<pid>"``."""
+    """Simulated encoder windows ``(channels, window_samples)`` float32 of ``card`` with participant ids
+    ``"sim<pid>"``; ECG windows are lead ``leads[(pid + segment) % len(leads)]``."""
 
-    def __init__(
-        self,
-        modality: str,
-        participants: range,
-        segments: int,
-        card: ModelCard,
-        seed: int,
-        activities: tuple[str, ...] = ("rest",),
-        leads: tuple[str, ...] = ("I",),
-    ) -> None:
-        from wearsdk.sim import Cohort
-
-        if modality not in ("ppg", "ecg"):
-            raise ConfigError(f"SimWindows.modality: expected 'ppg' or 'ecg', got {modality!r}.")
-        self.modality, self.participants, self.segments, self.card = modality, participants, segments, card
+    def __init__(self, participants: range, segments: int, card: ModelCard, seed: int,
+                 activities: tuple[str, ...] = ("rest",), leads: tuple[str, ...] = ("I",)) -> None:
+        self.participants, self.segments, self.card = participants, segments, card
         self.activities, self.leads = tuple(activities), tuple(leads)
         self.cohort = Cohort(participants.stop, seed=seed)
 
@@ -63,17 +54,24 @@ class SimWindows(Dataset):
         activity = self.activities[s % len(self.activities)]
         lead = self.leads[(pid + s) % len(self.leads)]
         x, _ = model_window(self.cohort[pid], self.card, segment=s, activity=activity,
-                            channels=(lead,) if self.modality == "ecg" else None)
+                            channels=(lead,) if self.card.modality == "ecg" else None)
         return torch.from_numpy(x), f"sim{pid}"
 
 
 class SimLeads(Dataset):
-    """Simulated ``(II,V1,V5 (3, 1000), 12 leads (12, 1000), "sim<pid>")`` at 100 Hz in mV."""
+    """Simulated ``(input leads (3, window), 12 leads (12, window), "sim<pid>")`` float32 in mV for a lead VAE
+    ``card`` (default: ``lead_vae_compact``'s: II, V1, V5 -> 12 leads, 10 s at 100 Hz); item
+    ``p * segments + s`` is segment ``s`` of participant ``participants[p]`` at rest."""
 
-    def __init__(self, participants: range, segments: int, seed: int, samples: int = 1000) -> None:
-        from wearsdk.sim import Cohort
+    def __init__(self, participants: range, segments: int, seed: int, card: ModelCard | None = None) -> None:
+        from wearsdk.models import get_model_card
 
-        self.participants, self.segments, self.samples = participants, segments, samples
+        card = card if card is not None else get_model_card("lead_vae_compact")
+        self.participants, self.segments = participants, segments
+        # the 12 leads in the simulator's units: the card's band-pass and rate, no window normalisation
+        self.card = dataclasses.replace(
+            card, preprocessing=dataclasses.replace(card.preprocessing, normalisation="none"))
+        self.rows = [STANDARD_LEADS.index(c) for c in card.input_channels]
         self.cohort = Cohort(participants.stop, seed=seed)
 
     def __len__(self) -> int:
@@ -85,27 +83,18 @@ class SimLeads(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         p, s = divmod(int(index), self.segments)
         pid = self.participants[p]
-        seconds = self.samples / 100.0
-        rec = self.cohort[pid].record(seconds + 1.0, sampling_rates={"ecg": 500.0}, segment=s, streams=("ecg",))
-        x12 = prepare_12lead(rec.ecg, 500.0, 100.0, zscore=False)[:, 50 : 50 + self.samples]
+        x12, _ = model_window(self.cohort[pid], self.card, segment=s, channels=STANDARD_LEADS)
         x12 = torch.from_numpy(np.ascontiguousarray(x12))
-        return x12[[1, 6, 10]].clone(), x12, f"sim{pid}"
+        return x12[self.rows].clone(), x12, f"sim{pid}"
 
 
-def build(config: Any, card: ModelCard) -> tuple[Dataset, Dataset]:
-    """``(train, val)`` simulated datasets for a :class:`~wearsdk.train.config.TrainConfig`."""
+def build(config: TrainConfig, card: ModelCard) -> tuple[Dataset, Dataset]:
+    """``(train, val)`` simulated datasets of a config for the model of ``card``."""
     d = config.data
     train_p = range(0, d.num_participants)
     val_p = range(d.num_participants, d.num_participants + d.val_participants)
-    if config.is_lead_vae:
-        if card.sampling_rate_hz != 100.0:
-            raise ConfigError(f"simulated lead data are at 100 Hz; the model expects {card.sampling_rate_hz:g} Hz.")
-        return (
-            SimLeads(train_p, d.segments_per_participant, config.seed, card.window_samples),
-            SimLeads(val_p, d.segments_per_participant, config.seed, card.window_samples),
-        )
-    modality = config.recipe.split("_")[0]
-    return (
-        SimWindows(modality, train_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads),
-        SimWindows(modality, val_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads),
-    )
+    if card.task == "lead_reconstruction":
+        return (SimLeads(train_p, d.segments_per_participant, config.seed, card),
+                SimLeads(val_p, d.segments_per_participant, config.seed, card))
+    return (SimWindows(train_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads),
+            SimWindows(val_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads))

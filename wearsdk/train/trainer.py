@@ -29,8 +29,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from wearsdk.errors import CheckpointError, ConfigError, TrainingDivergedError
-from wearsdk.models import get_model_card
+from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, TrainingDivergedError
+from wearsdk.models import ModelCard
 from wearsdk.train import checkpoint as ckpt
 from wearsdk.train.config import TrainConfig
 from wearsdk.train.data import (
@@ -97,9 +97,9 @@ class _Subset(torch.utils.data.Dataset):
 
 def build_datasets(config: TrainConfig) -> tuple[Any, Any]:
     """``(train, val)`` datasets of a config (a :class:`~wearsdk.train.data.WindowDataset` pair for SSL, a
-    :class:`~wearsdk.train.data.LeadDataset` pair for the VAE), split by participant / subject; held in
-    memory when ``data.cache``."""
-    train_ds, val_ds = _build_datasets(config)
+    :class:`~wearsdk.train.data.LeadDataset` pair for the VAE), split by participant / subject, shaped by the
+    model's card (:meth:`~wearsdk.train.TrainConfig.resolve`); held in memory when ``data.cache``."""
+    train_ds, val_ds = _build_datasets(config, config.resolve())
     if config.data.cache:
         from wearsdk.train.data import InMemory
 
@@ -107,9 +107,8 @@ def build_datasets(config: TrainConfig) -> tuple[Any, Any]:
     return train_ds, val_ds
 
 
-def _build_datasets(config: TrainConfig) -> tuple[Any, Any]:
+def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
     d = config.data
-    card = get_model_card(config.model, **config.model_overrides)
     window = card.window_samples
     if d.source == "sim":
         from wearsdk.train import sim_data
@@ -165,8 +164,15 @@ def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None) -> 
         from wearsdk.train.distill import check_pair, load_teacher
 
         teacher = load_teacher(config.distill.teacher)
-        check_pair(teacher.card, get_model_card(config.model, **config.model_overrides))
+        check_pair(teacher.card, config.resolve())
     train_ds, val_ds = datasets if datasets is not None else build_datasets(config)
+    for split, ds in (("training", train_ds), ("validation", val_ds)):
+        if ds is not None and len(ds) == 0:
+            raise DataFormatError(
+                f"the {split} dataset of recipe {config.recipe!r} has no windows; expected at least one "
+                f"(data.source {config.data.source!r}). Point data.root at a folder with records, raise "
+                "data.num_participants / data.val_participants, or pass datasets of your own."
+            )
     if config.is_distill:
         from wearsdk.train.distill import EncoderDistillTask, VAEDistillTask
 
@@ -253,8 +259,14 @@ def train(
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    info: DistInfo = setup(config.device)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(
+            f"out_dir (--out) {str(out)!r} is a file; expected a run folder (new or holding this run's "
+            "checkpoints). Choose another path."
+        )
+    config.resolve()
+    info: DistInfo = setup(config.device)
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
     blob = None

@@ -1,0 +1,84 @@
+"""The training presets as data: recipe x preset -> dotted overrides of the :class:`~wearsdk.train.TrainConfig`
+defaults (the keys :func:`wearsdk.train.config.apply_overrides` takes).
+
+``tiny`` runs in about a minute on a laptop CPU on toy synthetic data (tests, smoke runs); ``cpu`` is a small
+real run on the simulated cohort; ``full`` trains the full (teacher) models on GPUs. A distillation preset is the
+base recipe's preset with the compact student, a shorter schedule and the student's data and loss terms below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wearsdk.signal import STANDARD_LEADS
+from wearsdk.sim import ACTIVITY_CYCLE
+
+__all__ = ["PRESET_TABLE"]
+
+_SSL: dict[str, dict[str, Any]] = {
+    "tiny": {"model_overrides": {"window_samples": 256}, "steps": 20, "global_batch": 8, "log_every": 5,
+             "optim.lr": 1e-3, "optim.warmup_steps": 4,
+             "data.num_participants": 24, "data.segments_per_participant": 3, "data.val_participants": 8},
+    "cpu": {"steps": 2000, "global_batch": 64, "log_every": 20, "eval_every": 500, "ckpt_every": 500,
+            "optim.lr": 1e-3, "optim.warmup_steps": 100,
+            "data.source": "sim", "data.num_participants": 256, "data.segments_per_participant": 4,
+            "data.val_participants": 128, "data.cache": True},
+    "full": {"steps": 100_000, "global_batch": 256, "log_every": 50, "eval_every": 5000, "ckpt_every": 2000,
+             "optim.lr": 1e-3, "optim.warmup_steps": 2000,
+             "data.source": "sim", "data.num_participants": 20_000, "data.segments_per_participant": 16,
+             "data.val_participants": 1000, "data.num_workers": 8},
+}
+# single-lead ECG has no channels to permute
+_ECG = {"augment.p_channel_permutation": 0.0}
+
+_VAE: dict[str, dict[str, Any]] = {
+    "tiny": {"model": "lead_vae_compact", "model_overrides": {"window_samples": 256, "base_chs": 16, "latent_chs": 8},
+             "steps": 20, "global_batch": 8, "log_every": 5, "optim.lr": 2e-3, "optim.warmup_steps": 4,
+             "vae.kl_warmup_steps": 10,
+             "data.num_participants": 24, "data.segments_per_participant": 2, "data.val_participants": 8},
+    "cpu": {"model": "lead_vae_compact", "steps": 3000, "global_batch": 32, "log_every": 20, "eval_every": 500,
+            "ckpt_every": 500, "optim.lr": 1e-3, "optim.warmup_steps": 100, "optim.weight_decay": 0.01,
+            "vae.kl_warmup_steps": 1000,
+            "data.source": "sim", "data.num_participants": 1000, "data.segments_per_participant": 2,
+            "data.val_participants": 200},
+    "full": {"model": "lead_vae_full", "steps": 50_000, "global_batch": 128, "log_every": 50, "eval_every": 2000,
+             "ckpt_every": 2000, "optim.lr": 5e-4, "optim.warmup_steps": 1000, "optim.weight_decay": 0.01,
+             "vae.kl_warmup_steps": 10_000,
+             "data.source": "sim", "data.num_participants": 20_000, "data.segments_per_participant": 4,
+             "data.val_participants": 1000, "data.num_workers": 8},
+}
+
+# Distillation schedules, over the base preset's.
+_DISTILL: dict[str, dict[str, Any]] = {
+    "tiny": {},
+    "cpu": {"steps": 1000, "global_batch": 64, "eval_every": 250, "ckpt_every": 250,
+            "optim.lr": 2e-3, "optim.warmup_steps": 50},
+    "full": {"steps": 30_000},
+}
+# What the encoder students see on the simulator (cpu and full presets). The student learns every activity (the
+# SSL teacher's positive pairs stay at rest: across rest and running they clustered by activity, participant
+# retrieval 0). The ECG student also learns every lead, with every embedding dimension weighed alike: distilled
+# on lead I by cosine + relational KL, its HR head was ~4x less accurate than its teacher's on MIT-BIH 100 (MLII);
+# all 12 leads alone did not change that, the standardized term with them did (2026-11-29). The PPG student also
+# sees device-like windows (one channel on all four inputs, a 16-32 Hz jittery clock) with its teacher's relative
+# norms: on such simulated windows the teacher's norm falls ~20x, on a real 20 Hz smartwatch ~100x (its heads then
+# return about their intercept), and a student matched by cosine alone read that watch 3x worse than it; with
+# both, its real-record HR error came within 1.25x of the teacher's (2026-11-29).
+_STUDENT_ON_SIM: dict[str, dict[str, Any]] = {
+    "ppg": {"data.activities": ACTIVITY_CYCLE, "augment.p_channel_collapse": 0.25, "augment.p_low_rate": 0.25,
+            "distill.lognorm_weight": 1.0},
+    "ecg": {"data.activities": ACTIVITY_CYCLE, "data.ecg_leads": STANDARD_LEADS, "distill.standardized_weight": 1.0},
+}
+
+#: recipe -> preset -> dotted overrides of the TrainConfig defaults (``"model"`` names the model trained).
+PRESET_TABLE: dict[str, dict[str, dict[str, Any]]] = {
+    "ppg_ssl": {p: {"model": f"ppg_encoder_{'full' if p == 'full' else 'compact'}", **o} for p, o in _SSL.items()},
+    "ecg_ssl": {p: {"model": f"ecg_encoder_{'full' if p == 'full' else 'compact'}", **o, **_ECG}
+                for p, o in _SSL.items()},
+    "lead_vae": _VAE,
+    "ppg_distill": {p: {**_SSL[p], **_DISTILL[p], "model": "ppg_encoder_compact",
+                        **(_STUDENT_ON_SIM["ppg"] if p != "tiny" else {})} for p in _SSL},
+    "ecg_distill": {p: {**_SSL[p], **_ECG, **_DISTILL[p], "model": "ecg_encoder_compact",
+                        **(_STUDENT_ON_SIM["ecg"] if p != "tiny" else {})} for p in _SSL},
+    "lead_vae_distill": {p: {**_VAE[p], **_DISTILL[p], "model": "lead_vae_compact"} for p in _VAE},
+}
