@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wearsdk.errors import ConfigError, ShapeError
 from wearsdk.signal.spec import STANDARD_LEADS
 
 if TYPE_CHECKING:
@@ -32,13 +33,21 @@ def _subplots(rows: int) -> tuple[Any, Any]:
     return plt.subplots(rows, 1, figsize=(14, 9), sharex=True)
 
 
-def _save(fig: Any, path: str | Path, title: str) -> Path:
-    """Title, tight layout, a 100 dpi PNG at ``path`` (parent folders created); closes the figure."""
+def _png_path(path: str | Path) -> Path:
+    """``path`` as a Path; a ConfigError if it is a folder (a figure is one file)."""
+    out = Path(path)
+    if out.is_dir():
+        raise ConfigError(f"expected the path of a PNG file to write, got the folder {str(out)!r}; pass e.g. "
+                          f"{str(out / 'figure.png')!r}.")
+    return out
+
+
+def _save(fig: Any, out: Path, title: str) -> Path:
+    """Title, tight layout, a 100 dpi PNG at ``out`` (parent folders created); closes the figure."""
     import matplotlib.pyplot as plt
 
     fig.suptitle(title)
     fig.tight_layout()
-    out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)
@@ -54,12 +63,19 @@ def plot_12lead(ecg: np.ndarray, path: str | Path, *, sampling_rate: float, trut
     ``truth`` (same shape) is drawn underneath in grey; leads named in ``measured`` are drawn in black and
     the others in red (reconstructed), when ``truth`` or ``measured`` is given.
     """
+    if np.ndim(ecg) != 2 or ecg.shape[0] != len(STANDARD_LEADS) or ecg.shape[1] < 4:
+        raise ShapeError(f"plot_12lead expects ecg shaped (12, samples) with samples >= 4, got {np.shape(ecg)}; "
+                         "pass all 12 leads in wearsdk.signal.STANDARD_LEADS order (wearsdk.reconstruct fills "
+                         "them in from II, V1, V5).")
+    if truth is not None and np.shape(truth) != ecg.shape:
+        raise ShapeError(f"plot_12lead expects truth shaped like ecg {ecg.shape}, got {np.shape(truth)}.")
+    out = _png_path(path)
     fs = float(sampling_rate)
     n = min(ecg.shape[1], int(10 * fs))
     col = n // 4
     t = np.arange(n) / fs
-    lo = float(np.nanpercentile(ecg[:, :n], 0.5)) if n else -1.0
-    hi = float(np.nanpercentile(ecg[:, :n], 99.5)) if n else 1.0
+    lo = float(np.nanpercentile(ecg[:, :n], 0.5))
+    hi = float(np.nanpercentile(ecg[:, :n], 99.5))
     ylim = (min(-1.0, lo - 0.2), max(1.0, hi + 0.2))
     fig, axes = _subplots(4)
     colour = {lead: ("k" if (lead in measured or (truth is None and not measured)) else "tab:red")
@@ -79,7 +95,7 @@ def plot_12lead(ecg: np.ndarray, path: str | Path, *, sampling_rate: float, trut
     axes[3].text(0.05, ylim[1] * 0.8, "II", fontsize=9)
     for ax in axes:
         ax.set_ylim(*ylim)
-        ax.set_xticks(np.arange(0, t[-1] + 0.2, 0.2) if n else [], minor=True)
+        ax.set_xticks(np.arange(0, t[-1] + 0.2, 0.2), minor=True)
         ax.set_yticks(np.arange(np.ceil(ylim[0] * 2) / 2, ylim[1], 0.5))
         ax.grid(True, which="both", color="tab:red", alpha=0.25, lw=0.5)
         ax.set_ylabel("mV")
@@ -89,12 +105,16 @@ def plot_12lead(ecg: np.ndarray, path: str | Path, *, sampling_rate: float, trut
         axes[0].plot([], [], color="tab:red", lw=0.8, label="reconstructed")
         axes[0].plot([], [], color="k", lw=0.8, label="measured")
         axes[0].legend(loc="upper right", fontsize=8)
-    return _save(fig, path, title or f"12-lead ECG, {fs:g} Hz")
+    return _save(fig, out, title or f"12-lead ECG, {fs:g} Hz")
 
 
 def plot_wrist(rec: SimRecording, path: str | Path, *, title: str = "") -> Path:
     """Writes a simulated recording's PPG channels (a.u., true systolic peaks marked) and accelerometer (g)
     against time as a PNG."""
+    if rec.ppg.shape[1] == 0 or rec.acc.shape[1] == 0:
+        raise ShapeError(f"plot_wrist needs PPG and accelerometer samples, got ppg {rec.ppg.shape} and acc "
+                         f"{rec.acc.shape}; record them (Participant.record(..., streams=('ppg', 'acc'))).")
+    out = _png_path(path)
     fs_p, fs_a = rec.sampling_rates["ppg"], rec.sampling_rates["acc"]
     fig, axes = _subplots(len(rec.ppg_channels) + 1)
     tp = np.arange(rec.ppg.shape[1]) / fs_p
@@ -109,4 +129,4 @@ def plot_wrist(rec: SimRecording, path: str | Path, *, title: str = "") -> Path:
     axes[-1].set_ylabel("acc (g)")
     axes[-1].legend(loc="upper right", ncol=3, fontsize=8)
     axes[-1].set_xlabel("time (s)")
-    return _save(fig, path, title or "simulated wrist PPG (true systolic peaks) and accelerometer")
+    return _save(fig, out, title or "simulated wrist PPG (true systolic peaks) and accelerometer")
