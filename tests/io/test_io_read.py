@@ -166,3 +166,20 @@ def test_complex_or_object_arrays_are_refused_not_cast(tmp_path):
         read(path, sampling_rate=100.0)
     np.save(path, np.linspace(0, 1, 500).astype(np.float32))
     assert read(path, sampling_rate=100.0).signals.shape == (1, 500)
+
+
+def test_empty_input_and_a_folder_for_a_file_are_explained(tmp_path):
+    (tmp_path / "rec.csv").mkdir()
+    with pytest.raises(DataFormatError, match="is a folder; expected a recording file"):
+        read(tmp_path / "rec.csv")
+    with pytest.raises(DataFormatError, match="is a folder; expected a recording file"):
+        read(tmp_path)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataFormatError, match="no data rows; expected delimited rows"):
+        read(tmp_path / "empty.csv", sampling_rate=100.0)
+    np.save(tmp_path / "none.npy", np.zeros((1, 0)))
+    with pytest.raises(DataFormatError, match=">= 1 sample"):
+        read(tmp_path / "none.npy", sampling_rate=100.0)
+    np.save(tmp_path / "nochannel.npy", np.zeros((0, 10)))
+    with pytest.raises(DataFormatError, match=">= 1 channel"):
+        read(tmp_path / "nochannel.npy", sampling_rate=100.0)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wearsdk.errors import ShapeError
+from wearsdk.errors import DataFormatError, ShapeError
 from wearsdk.io import Recording
 from wearsdk.models import create_model
 from wearsdk.sim import Cohort
@@ -75,3 +75,18 @@ def test_channels_repeat_invert_and_errors():
         recording_windows(rec, card, invert=["V1"])
     with pytest.raises(ShapeError, match="lasts 20.0 s"):
         recording_windows(_ecg_recording(20.0), card)
+
+
+def test_empty_recordings_are_refused_and_all_gap_records_give_zero_windows():
+    """Zero samples or zero channels never reach recording_windows (the Recording gate names what is expected);
+    a record that is all gap gives zero windows, every start listed as skipped."""
+    with pytest.raises(DataFormatError, match=">= 1 sample"):
+        Recording(signals=np.zeros((1, 0)), sampling_rate=500.0, channels=("I",), units=("mV",),
+                  valid=np.zeros((1, 0), bool))
+    with pytest.raises(DataFormatError, match=">= 1 channel"):
+        Recording(signals=np.zeros((0, 10)), sampling_rate=500.0, channels=(), units=(), valid=np.zeros((0, 10), bool))
+    card = create_model("ecg_encoder_compact").card
+    lost = Recording(signals=np.full((1, 500 * 60), np.nan), sampling_rate=500.0, channels=("I",), units=("mV",),
+                     valid=np.zeros((1, 500 * 60), bool))
+    win = recording_windows(lost, card)
+    assert win.x.shape == (0, 1, card.window_samples) and win.skipped_s == [0.0, 15.0, 30.0]

@@ -32,6 +32,11 @@ def _choose(path: Path) -> tuple[Callable[..., Recording], Path]:
         raise DataFormatError(
             f"{path} does not exist (nor a WFDB header {path.name}.hea next to it); check the path."
         )
+    if path.is_dir():
+        raise DataFormatError(
+            f"{path} is a folder; expected a recording file (a WFDB record name or its .hea/.dat/.mat, CSV/TSV/TXT, "
+            ".npy/.npz, .mat). Name the file inside it."
+        )
     if suffix == ".hea":
         raise DataFormatError(f"WFDB header {path} is missing.")
     if suffix in _TEXT:

@@ -63,11 +63,11 @@ class Recording:
                 f"{self.metadata.get('path', 'recording')}: sampling rate must be a finite number > 0 Hz, got "
                 f"{rate!r}; pass sampling_rate=HZ for files that do not store it."
             )
-        if self.signals.ndim != 2 or self.signals.shape[0] != len(self.channels) or self.signals.shape[1] == 0:
+        if self.signals.ndim != 2 or self.signals.shape[0] != len(self.channels) or 0 in self.signals.shape:
             raise DataFormatError(
-                f"{self.metadata.get('path', 'recording')}: expected (channels, samples) with >= 1 sample for "
-                f"channels {list(self.channels)}, got signals of shape {self.signals.shape}; the file holds no "
-                "usable samples."
+                f"{self.metadata.get('path', 'recording')}: expected (channels, samples) with >= 1 channel and "
+                f">= 1 sample for channels {list(self.channels)}, got signals of shape {self.signals.shape}; the "
+                "file holds no usable samples."
             )
         if self.valid.shape != self.signals.shape or len(self.units) != len(self.channels):
             raise DataFormatError(f"{self.metadata.get('path', 'recording')}: inconsistent channels/units/valid mask.")

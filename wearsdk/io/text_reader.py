@@ -59,7 +59,8 @@ def read_text(path: Path, *, sampling_rate: float | None = None, time_column: st
     comments = [ln.lstrip("#").strip() for ln in lines if ln.startswith("#")]
     body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
     if not body:
-        raise DataFormatError(f"{path} holds no data rows.")
+        raise DataFormatError(f"{path} holds no data rows; expected delimited rows of samples (an optional header "
+                              "line of column names, then one row per sample time).")
     first = body[0]
     delim = "\t" if "\t" in first else ("," if "," in first else (";" if ";" in first else None))
     head = _split(first, delim)

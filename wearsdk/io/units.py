@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wearsdk.errors import DataFormatError
+from wearsdk.signal.spec import STANDARD_LEADS
 
 __all__ = ["normalise_unit", "normalise_channel"]
 
@@ -14,8 +15,7 @@ _OTHER = {"": "", "nu": "NU", "z": "z", "adu": "adu", "bpm": "bpm", "mmhg": "mmH
           "m/s^2": "m/s^2", "m/s2": "m/s^2", "counts": "counts", "a.u.": "a.u.", "au": "a.u.", "%": "%",
           "degc": "degC", "ms": "ms", "s": "s", "hpa": "hPa", "deg/s": "deg/s", "rad/s": "rad/s"}
 
-_LEAD_NAMES = {n.lower(): n for n in ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5",
-                                      "V6")}
+_LEAD_NAMES = {n.lower(): n for n in STANDARD_LEADS}
 
 
 def normalise_unit(unit: str, channel: str) -> tuple[str, float]:

@@ -78,15 +78,15 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
     ``(windows, len(card.input_channels), card.window_samples)`` float32 at ``card.sampling_rate_hz``; ``hop`` in
     model samples (default the card's). See the module docstring.
 
+    A recording has at least one channel and one sample (:class:`~wearsdk.io.Recording` refuses less); windows
+    that all touch gaps give ``x`` with zero windows and every start in ``skipped_s``.
+
     Raises:
-        ShapeError: the recording has no channels, a channel the model needs is missing, ``invert`` names a
-            channel not fed, or the recording is shorter than one window.
+        ShapeError: a channel the model needs is missing, ``invert`` names a channel not fed, or the recording is
+            shorter than one window.
         SignalPolarityError: a PPG model's channel points down (pass it in ``invert``).
     """
     src = rec.metadata.get("path", "the recording")
-    if not rec.channels:
-        raise ShapeError(f"{src} has no channels; the model needs {list(card.input_channels)}. Read a record that "
-                         "holds them.")
     wanted = list(channels or card.input_channels)
     lowered = [name.lower() for name in rec.channels]
     missing = [name for name in wanted if name.lower() not in lowered]
