@@ -1,12 +1,27 @@
-"""Bundled pretrained weights: offline loading, sha256 verification, refusal of tampered or missing files."""
+"""Bundled pretrained weights: offline loading, sha256 verification, refusal of tampered or missing files; the cards
+carry their pretrained records and round-trip through JSON."""
 
+import json
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
 
+from wearsdk._integrity import sha256_file
 from wearsdk.errors import ArtifactIntegrityError, CheckpointError
-from wearsdk.models import HEADS, _registry, create_model, load_heads
+from wearsdk.models import (
+    HEADS,
+    ModelCard,
+    PretrainedRecord,
+    _registry,
+    create_model,
+    get_model_card,
+    list_models,
+    load_heads,
+    read_record,
+)
 from wearsdk.models._registry import WEIGHTS_DIR, load_pretrained
 
 
@@ -137,3 +152,29 @@ def test_bundled_ppg_encoder_reads_heart_rate_on_a_real_finger_ppg(real_data_dir
         predicted = heads.predict(encoder(torch.from_numpy(win.x[keep])))["hr_bpm"]
     mae = float(np.mean(np.abs(np.asarray(predicted, np.float64) - rates[index[keep]])))
     assert keep.sum() >= 4 and mae < 6.0, mae
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_every_card_round_trips_through_json(name) -> None:
+    card = get_model_card(name)
+    assert ModelCard.from_dict(card.to_dict()) == card
+    assert ModelCard.from_dict(json.loads(json.dumps(card.to_dict()))) == card
+
+
+@pytest.mark.parametrize("model", BUNDLED)
+def test_bundled_cards_carry_their_pretrained_records(model) -> None:
+    record = read_record(model)
+    card = get_model_card(model)
+    assert record is not None and record.fits(card) and record == PretrainedRecord.read(WEIGHTS_DIR / f"{model}.json")
+    for key in ("weights_file", "weights_sha256", "version", "recipe", "training_data", "reproduce", "limitations",
+                "metrics"):
+        assert getattr(card, key) == getattr(record, key), key
+    for key in ("signal", "preprocessing"):
+        assert getattr(record, key) in (None, getattr(card, key)), key
+    assert sha256_file(WEIGHTS_DIR / record.weights_file) == record.weights_sha256
+
+
+def test_no_published_figures_or_digests_in_model_source() -> None:
+    """Weights digests and their metrics live in the records (wearsdk bundle), never pasted into Python."""
+    for path in Path(_registry.__file__).parent.glob("*.py"):
+        assert not re.search(r"[0-9a-f]{64}", path.read_text()), path

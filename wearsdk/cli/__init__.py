@@ -18,6 +18,7 @@ __all__ = ["main", "build_parser"]
 COMMANDS = (
     "demo", "doctor", "bench", "simulate", "train", "evaluate", "distill", "quantize", "export", "run", "reconstruct",
     "firmware-config",
+    "bundle",
 )
 
 

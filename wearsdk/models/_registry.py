@@ -32,6 +32,7 @@ __all__ = [
     "load_pretrained",
     "verified_bundle",
     "read_checkpoint",
+    "model_from_checkpoint",
 ]
 
 #: The package's published weights (``<name>.pt``) and their pretrained records (``<name>.json``).
@@ -177,6 +178,26 @@ def read_checkpoint(path: str | Path) -> Any:
         raise CheckpointError(
             f"checkpoint {str(path)!r} could not be read ({type(exc).__name__}: {exc}); it is corrupt or truncated."
         ) from exc
+
+
+def model_from_checkpoint(path: str | Path, name: str | None = None) -> nn.Module:
+    """The model stored in a checkpoint (eval mode): a ``wearsdk train`` / ``distill`` ``model.pt`` or checkpoint
+    (its trainer config names the model and its overrides), a ``wearsdk quantize`` ``<model>_qat.pt`` or a bundled
+    weights file (its card or ``name`` names the model, built with the default config). ``name``, when given, must
+    agree with the file. Raises :class:`CheckpointError` when the model cannot be told or the weights do not fit."""
+    blob = read_checkpoint(path)
+    blob = blob if isinstance(blob, dict) else {}
+    config, card = blob.get("config"), blob.get("card")
+    stored = (config.get("model") if isinstance(config, dict) else None) or (
+        card.get("name") if isinstance(card, dict) else None)
+    if name is not None and stored is not None and stored != name:
+        raise CheckpointError(f"checkpoint {str(path)!r} holds {stored!r}, not {name!r}; pass the matching model "
+                              "name (or none: the file names its model).")
+    if (name or stored) is None:
+        raise CheckpointError(f"checkpoint {str(path)!r} does not say which model it holds (no trainer config or "
+                              "card inside); expected a file written by 'wearsdk train', or pass the model name.")
+    overrides = config.get("model_overrides", {}) if isinstance(config, dict) else {}
+    return create_model(name or stored, checkpoint_path=path, **overrides).eval()
 
 
 def load_weights(model: nn.Module, path: str | Path) -> None:

@@ -1,0 +1,144 @@
+"""``wearsdk bundle``: publish trained weights as ``<model>.pt`` plus its pretrained record ``<model>.json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parser"]
+
+DESCRIPTION = """\
+Publish a trained model: write its weights file and its pretrained record into a weights folder, from
+which create_model(NAME, pretrained=True) loads it (after checking the file's sha256 against the record).
+
+Writes, in --weights-dir (default: the package's wearsdk/models/weights):
+  <model>.pt     the fp32 state dict; for an encoder with linear heads {"model": state dict, "heads": ...}
+  <model>.json   the pretrained record (wearsdk.models.PretrainedRecord): weights file and sha256, the
+                 architecture config the weights fit, and what --about gives: version, recipe,
+                 training_data, reproduce, limitations, metrics, notes (and, for weights trained on other
+                 inputs than the variant's defaults, signal and preprocessing)
+
+The checkpoint is a 'wearsdk train' / 'wearsdk distill' model.pt (its config names the model and its
+overrides), a 'wearsdk quantize' <model>_qat.pt, or a bundled <model>.pt (its heads are kept). --about is a
+JSON file with the record's text fields; an existing record (e.g. wearsdk/models/weights/<model>.json)
+works: its name, weights file, sha256 and config are replaced by the new ones. --fit-heads fits the linear
+heads (HR, AF, quality, traits) of an encoder on simulated windows (cohort seed 1, AF prevalence 0.3, each
+participant at rest, walking, moving the arm and running) and adds their held-out scores as sim_<score>
+metrics; --metric NAME=VALUE adds any other measured figure.
+"""
+
+EPILOG = """\
+examples:
+  wearsdk bundle runs/ecg_student/model.pt --about about_ecg.json --fit-heads --weights-dir /tmp/w
+      fit the heads of a distilled ECG student, write /tmp/w/ecg_encoder_compact.pt and .json;
+      then create_model("ecg_encoder_compact", pretrained=True, weights_dir="/tmp/w")
+  wearsdk bundle runs/ptbxl/model.pt --about wearsdk/models/weights/lead_vae_compact.json \\
+      --metric ptbxl_fold9_mean_r_reconstructed=0.8606
+      replace the package's lead VAE, keeping its record's text (re-measure every metric it lists)
+"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bundle", help="publish trained weights (<model>.pt + pretrained record <model>.json)",
+                       description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("checkpoint", type=Path, help="model.pt / checkpoint of wearsdk train or distill, a "
+                   "<model>_qat.pt of wearsdk quantize, or a bundled <model>.pt")
+    p.add_argument("--about", type=Path, required=True,
+                   help="JSON with the record's text: version, recipe, training_data, reproduce, limitations "
+                   "(optional: metrics, notes, signal, preprocessing)")
+    p.add_argument("--model", default=None, help="registered model name (default: the one the checkpoint names)")
+    p.add_argument("--fit-heads", action="store_true",
+                   help="fit an encoder's linear heads on simulated windows and record their held-out scores")
+    p.add_argument("--head-participants", type=int, default=160,
+                   help="simulated participants the heads are fitted on (x 4 activities; default 160)")
+    p.add_argument("--test-participants", type=int, default=64,
+                   help="further participants the heads are scored on (default 64)")
+    p.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
+                   help="a measured figure for the record (repeatable)")
+    p.add_argument("--weights-dir", type=Path, default=None,
+                   help="weights folder to write into (default: the package's wearsdk/models/weights)")
+    p.set_defaults(func=run)
+
+
+def _about(path: Path, name: str) -> dict[str, Any]:
+    """The record fields of ``--about``, parsed (signal / preprocessing as objects)."""
+    from wearsdk.errors import ConfigError
+    from wearsdk.models import Preprocessing, PretrainedRecord
+    from wearsdk.signal import SignalSpec
+
+    if not path.is_file():
+        raise ConfigError(f"--about {str(path)!r} is {'a folder' if path.is_dir() else 'missing'}; expected a JSON "
+                          "file with version, recipe, training_data, reproduce and limitations.")
+    try:
+        data = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"--about {str(path)!r} is not JSON ({exc}); expected a JSON object.") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"--about {str(path)!r}: expected a JSON object, got {type(data).__name__}.")
+    if data.get("name", name) != name:
+        raise ConfigError(f"--about {str(path)!r} is the record of {data['name']!r}, not of {name!r}.")
+    written = {"name", "weights_file", "weights_sha256", "config"}  # bundle writes these itself
+    text = ("version", "recipe", "training_data", "reproduce", "limitations")
+    allowed = set(PretrainedRecord.__dataclass_fields__) - written
+    unknown, missing = sorted(set(data) - allowed - written), sorted(k for k in text if k not in data)
+    if unknown or missing:
+        raise ConfigError(f"--about {str(path)!r}: unknown key(s) {unknown}, missing key(s) {missing}; expected "
+                          f"{sorted(text)} and optionally metrics, notes, signal, preprocessing.")
+    about = {k: v for k, v in data.items() if k in allowed}
+    if about.get("signal") is not None:
+        about["signal"] = SignalSpec.from_dict(about["signal"])
+    if about.get("preprocessing") is not None:
+        about["preprocessing"] = Preprocessing.from_dict(about["preprocessing"])
+    return about
+
+
+def _metrics(pairs: list[str]) -> dict[str, float]:
+    from wearsdk.errors import ConfigError
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise ConfigError(f"--metric {pair!r}: expected NAME=NUMBER, e.g. --metric real_hr_bpm_mae=4.82.")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from wearsdk.errors import ConfigError
+    from wearsdk.models import bundle
+    from wearsdk.models._registry import model_from_checkpoint, read_checkpoint
+    from wearsdk.models.heads import LinearHeads
+
+    model = model_from_checkpoint(args.checkpoint, args.model)
+    card = model.card
+    about = _about(args.about, card.name)
+    metrics = dict(about.pop("metrics", {}))
+    heads = None
+    if args.fit_heads:
+        if card.task != "embedding":
+            raise ConfigError(f"--fit-heads: {card.name!r} is a {card.task} model; linear heads read an encoder's "
+                              "embeddings. Drop --fit-heads.")
+        from wearsdk.train.heads import fit_and_score, head_data
+
+        heads, scores = fit_and_score(head_data(card, args.head_participants, args.test_participants), model)
+        metrics.update({f"sim_{k}": round(v, 4) for k, v in scores.items()})
+    else:
+        blob = read_checkpoint(args.checkpoint)
+        if isinstance(blob, dict) and "heads" in blob:  # a bundled file: its heads ride along
+            heads = LinearHeads.from_payload(blob["heads"])
+    metrics.update(_metrics(args.metric))
+    record = bundle(model, heads=heads, metrics=metrics, weights_dir=args.weights_dir, **about)
+    from wearsdk.models.pretrained import weights_folder
+
+    print(f"wrote {record.weights_file} (sha256 {record.weights_sha256}) and {record.name}.json in "
+          f"{weights_folder(args.weights_dir)}; {len(record.metrics)} metrics"
+          f"{', heads ' + ', '.join(heads.names) if heads is not None else ''}")
+    for key, value in sorted(record.metrics.items()):
+        print(f"  {key} = {value:g}")
+    return 0
