@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from wearsdk.cli import main
-from wearsdk.errors import ShapeError, SignalPolarityError
+from wearsdk.errors import ArtifactIntegrityError, ShapeError, SignalPolarityError, StreamGapError
 from wearsdk.export import export_model
 from wearsdk.io import read
 from wearsdk.runtime import run_artifact
@@ -40,6 +40,22 @@ def test_windows_over_a_long_gap_are_skipped_not_filled(ecg_artifact, real_data_
     result = run_artifact(ecg_artifact, path, channels=["MLII"])
     assert result["skipped_windows"] == [30.0, 45.0] and result["bridged_samples"] == 0
     assert result["t_start_s"].tolist() == [0.0, 15.0, 60.0, 75.0, 90.0]
+
+
+def test_a_record_that_is_all_gap_raises_stream_gap_error(ecg_artifact, tmp_path):
+    """Every window touches missing samples: no result is possible, and the error says so (not an empty output)."""
+    path = tmp_path / "lost.npz"
+    np.savez(path, signals=np.full((1, 500 * 60), np.nan), sampling_rate=500.0, channels=np.array(["I"]),
+             units=np.array(["mV"]))
+    with pytest.raises(StreamGapError, match=r"all 3 window\(s\) of 30 s touch missing samples"):
+        run_artifact(ecg_artifact, path)
+
+
+def test_a_file_for_the_artifact_folder_is_explained(ecg_artifact, real_data_dir, tmp_path):
+    pte = next(ecg_artifact.glob("*.pte"))
+    with pytest.raises(ArtifactIntegrityError, match="is a file; expected an artifact folder"):
+        run_artifact(pte, real_data_dir / "challenge2015" / "v102s", channels=["II"])
+    assert main(["run", str(pte), "--input", str(real_data_dir / "challenge2015" / "v102s")]) == 2
 
 
 def test_missing_channels_and_short_records_are_explained(ecg_artifact, real_data_dir):

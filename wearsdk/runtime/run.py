@@ -32,7 +32,8 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     "card": ModelCard, "trained": bool}``.
 
     Raises:
-        ConfigError: ``artifact`` is a streaming program.
+        ArtifactIntegrityError: ``artifact`` is not an artifact folder (or its manifest.json), or fails its sha256.
+        ConfigError: ``artifact`` is a streaming program or has no model card.
         StreamGapError: every window of the recording touches missing samples, so none could run.
     """
     from wearsdk.io import read
@@ -43,6 +44,9 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     if art.streaming:
         raise ConfigError(f"{artifact} is a streaming program (one hop per call); run_artifact takes window "
                           "artifacts. Export without --streaming, or feed the program with wearsdk.stream.")
+    if art.card is None:
+        raise ConfigError(f"{artifact} was exported without a model card, so its channels, rate and preprocessing "
+                          "are unknown; expected an artifact of a registered model (wearsdk export --model NAME).")
     win = recording_windows(read(recording, **(read_options or {})), art.card, channels=channels, invert=invert)
     if not len(win.x):
         raise StreamGapError(
