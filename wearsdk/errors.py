@@ -88,7 +88,8 @@ class TrainingDivergedError(WearError, RuntimeError):
 
 
 class StreamGapError(WearError, RuntimeError):
-    """A stream has a gap, a timestamp jump, or out-of-order packets that cannot be repaired."""
+    """Gaps leave no result possible: e.g. every model window of a recording touches missing samples
+    (:func:`wearsdk.runtime.run_artifact`). A live stream reports its gaps as events instead."""
 
 
 class ArtifactIntegrityError(WearError, RuntimeError):
