@@ -1,11 +1,11 @@
 """Zero samples into the offline peak functions: a ShapeError that says a signal needs samples (the
-streaming detectors take empty chunks, which return no peaks)."""
+streaming detectors take empty chunks: tests/peaks/test_streaming.py)."""
 
 import numpy as np
 import pytest
 
 from wearsdk.errors import ConfigError, ShapeError
-from wearsdk.peaks import EcgPeakDetector, PpgPeakDetector, ecg_peaks, heart_rate, ppg_peaks, ppg_quality, wrist_motion
+from wearsdk.peaks import ecg_peaks, heart_rate, ppg_peaks, ppg_quality, wrist_motion
 
 EMPTY = np.zeros(0, np.float32)
 
@@ -32,8 +32,3 @@ def test_heart_rate_without_peaks_needs_the_record_length():
         heart_rate(none, sampling_rate=64.0, window_s=10.0)
     with pytest.raises(ConfigError, match="positive number of seconds"):
         heart_rate(np.array([0, 64]), sampling_rate=64.0, window_s=10.0, duration_s=0.0)
-
-
-def test_streaming_detectors_take_an_empty_chunk():
-    assert EcgPeakDetector(sampling_rate=500.0).push(EMPTY).size == 0
-    assert PpgPeakDetector(sampling_rate=64.0).push(EMPTY).size == 0

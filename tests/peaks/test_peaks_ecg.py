@@ -1,15 +1,13 @@
-"""R-peak detection: real annotated records, simulated ground truth, streaming == offline, bad input."""
+"""R-peak detection: real annotated records, simulated ground truth, bad input (streaming: test_streaming.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from wearsdk.errors import SamplingRateError, ShapeError
 from wearsdk.io import read
-from wearsdk.peaks import EcgPeakDetector, ecg_peaks
+from wearsdk.peaks import ecg_peaks
 from wearsdk.sim import Cohort, Noise
 
 TOL_S = 0.075  # CPSC 2019 scoring tolerance
@@ -134,18 +132,6 @@ def test_nan_dropouts_tolerated():
     ref = rec.truth.r_peaks
     ok = rec.truth.valid["ecg"][ref]
     assert match_f1(det, ref[ok], 500.0) > 0.9
-
-
-@given(sizes=st.lists(st.integers(1, 900), min_size=1, max_size=40), seed=st.integers(0, 50))
-def test_streaming_equals_offline(sizes, seed):
-    rec = Cohort(1, seed=seed)[0].record(12.0, sampling_rates={"ecg": 250.0}, streams=("ecg",))
-    x = rec.lead("II").astype(np.float64)
-    offline = ecg_peaks(x, sampling_rate=250.0)
-    det = EcgPeakDetector(sampling_rate=250.0)
-    cuts = np.cumsum(sizes)
-    cuts = cuts[cuts < x.size]
-    parts = [det.push(c) for c in np.split(x, cuts)] + [det.flush()]
-    np.testing.assert_array_equal(np.unique(np.concatenate(parts)), offline)
 
 
 def test_bad_input():

@@ -1,16 +1,14 @@
-"""PPG peaks and heart rate: v102s PPG vs ECG, simulated truth, motion, streaming, bad input."""
+"""PPG peaks and heart rate: v102s PPG vs ECG, simulated truth, motion, bad input (streaming: test_streaming.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from wearsdk.errors import ConfigError, DTypeError, ShapeError
 from wearsdk.io import read
-from wearsdk.peaks import GOOD_QUALITY, PpgPeakDetector, ecg_peaks, heart_rate, ppg_peaks, ppg_quality
-from wearsdk.sim import Cohort, Noise
+from wearsdk.peaks import GOOD_QUALITY, ecg_peaks, heart_rate, ppg_peaks, ppg_quality
+from wearsdk.sim import Cohort
 
 
 def test_v102s_ppg_hr_matches_ecg_hr(real_data_dir):
@@ -136,14 +134,3 @@ def test_heart_rate_bad_input():
         heart_rate(np.array([5, 3]), sampling_rate=100.0)
     with pytest.raises(ConfigError):
         heart_rate(np.array([1, 3]), sampling_rate=100.0, window_s=-1.0)
-
-
-@given(sizes=st.lists(st.integers(1, 200), min_size=1, max_size=30), seed=st.integers(0, 50))
-def test_ppg_streaming_equals_offline(sizes, seed):
-    x = Cohort(1, seed=seed)[0].record(20.0, streams=("ppg",), noise=Noise()).ppg[1].astype(np.float64)
-    offline = ppg_peaks(x, sampling_rate=64.0)
-    det = PpgPeakDetector(sampling_rate=64.0)
-    cuts = np.cumsum(sizes)
-    cuts = cuts[cuts < x.size]
-    parts = [det.push(c) for c in np.split(x, cuts)] + [det.flush()]
-    np.testing.assert_array_equal(np.unique(np.concatenate(parts)), offline)

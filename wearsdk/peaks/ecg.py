@@ -406,13 +406,9 @@ class EcgPeakDetector:
         return np.array(out, dtype=np.int64)
 
     def _trim(self) -> None:
-        drop = self._raw.size - self._keep
-        if drop > 0:
-            self._raw = self._raw[drop:]
-            self._mwi = self._mwi[drop:]
-            self._sq = self._sq[drop:]
-            self._hf = self._hf[drop:]
-            self._start += drop
+        drop = max(self._raw.size - self._keep, 0)
+        self._raw, self._mwi, self._sq, self._hf = (b[drop:] for b in (self._raw, self._mwi, self._sq, self._hf))
+        self._start += drop
 
 
 def _smaller(f: tuple, ref: tuple, every: bool = False) -> bool:

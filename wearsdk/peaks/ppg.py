@@ -145,12 +145,9 @@ class PpgPeakDetector:
         return int(lo + np.argmax(self._raw[lo - self._start: hi - self._start]))
 
     def _trim(self) -> None:
-        drop = self._raw.size - self._keep
-        if drop > 0:
-            self._raw = self._raw[drop:]
-            self._y = self._y[drop:]
-            self._z = self._z[drop:]
-            self._start += drop
+        drop = max(self._raw.size - self._keep, 0)
+        self._raw, self._y, self._z = (b[drop:] for b in (self._raw, self._y, self._z))
+        self._start += drop
 
 
 def ppg_peaks(x: np.ndarray, *, sampling_rate: float) -> np.ndarray:

@@ -35,14 +35,8 @@ class QualityReport:
         return ~(self.flatline | self.clipped | self.has_nonfinite)
 
 
-def quality(
-    x: Any,
-    *,
-    sampling_rate: float,
-    flat_seconds: float = 0.5,
-    clip_fraction: float = 0.01,
-    flat_tol: float = 0.0,
-) -> QualityReport:
+def quality(x: Any, *, sampling_rate: float, flat_seconds: float = 0.5, clip_fraction: float = 0.01,
+            flat_tol: float = 0.0) -> QualityReport:
     """Quality flags of ``x`` ``(..., channels, samples)`` at ``sampling_rate`` Hz. NaN/inf are allowed
     here (counted, not raised). A row is ``flatline`` when it holds a run of at least ``flat_seconds``
     with sample-to-sample change ``<= flat_tol``, ``clipped`` when more than ``clip_fraction`` of it sits
