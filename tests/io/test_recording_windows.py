@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wearsdk.errors import DataFormatError, ShapeError
+from wearsdk.errors import ConfigError, DataFormatError, ShapeError
 from wearsdk.io import Recording
 from wearsdk.models import create_model
 from wearsdk.sim import Cohort
@@ -75,6 +75,8 @@ def test_channels_repeat_invert_and_errors():
         recording_windows(rec, card, invert=["V1"])
     with pytest.raises(ShapeError, match="lasts 20.0 s"):
         recording_windows(_ecg_recording(20.0), card)
+    with pytest.raises(ConfigError, match="hop: expected a positive"):
+        recording_windows(rec, card, hop=-1)
 
 
 def test_empty_recordings_are_refused_and_all_gap_records_give_zero_windows():

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from wearsdk.errors import ShapeError, SignalPolarityError
+from wearsdk.errors import ConfigError, ShapeError, SignalPolarityError
 
 if TYPE_CHECKING:
     from wearsdk.io import Recording
@@ -82,11 +82,15 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
     that all touch gaps give ``x`` with zero windows and every start in ``skipped_s``.
 
     Raises:
+        ConfigError: ``hop`` is not positive.
         ShapeError: a channel the model needs is missing, ``invert`` names a channel not fed, or the recording is
             shorter than one window.
         SignalPolarityError: a PPG model's channel points down (pass it in ``invert``).
     """
     src = rec.metadata.get("path", "the recording")
+    if hop is not None and hop <= 0:
+        raise ConfigError(f"hop: expected a positive number of model samples (or None for the card's "
+                          f"{card.hop_samples}), got {hop}.")
     wanted = list(channels or card.input_channels)
     lowered = [name.lower() for name in rec.channels]
     missing = [name for name in wanted if name.lower() not in lowered]
