@@ -22,45 +22,41 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     which = p.add_subparsers(dest="bench", metavar="BENCH")
     which.required = True
-    pre = which.add_parser(
-        "preprocess",
+    pre = _bench_parser(
+        which, "preprocess", _run_preprocess,
         help="C++ op vs scipy sosfilt+z-score vs torch FIR",
         description="Band-pass + z-score of a (batch, channels, samples) float32 batch by the C++ op, by "
         "scipy.signal.sosfilt + numpy, and by a pure-torch FIR of the same band.",
+        json_help="print one JSON object instead of a table",
     )
-    pre.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     pre.add_argument("--batch", type=int, default=64)
     pre.add_argument("--channels", type=int, default=4)
     pre.add_argument("--samples", type=int, default=3840, help="samples per row (default: 60 s at 64 Hz)")
     pre.add_argument("--repeats", type=int, default=15, help="timed repeats per pipeline (median is kept)")
-    pre.set_defaults(func=_run_preprocess)
-    sim = which.add_parser(
-        "simulate",
+    sim = _bench_parser(
+        which, "simulate", _run_simulate,
         help="simulator real-time factor",
         description="Real-time factor of wearsdk.sim generating 12-lead ECG at 500 Hz + 4-channel PPG and 3-axis "
         "accelerometer at 64 Hz, one thread, best of repeats. Target (DESIGN.md section 7): >= 500.",
+        json_help="print one JSON object (key realtime_factor)",
     )
-    sim.add_argument("--json", action="store_true", help="print one JSON object (key realtime_factor)")
     sim.add_argument("--duration", type=float, default=60.0, help="seconds simulated per participant")
     sim.add_argument("--participants", type=int, default=4)
     sim.add_argument("--repeats", type=int, default=5, help="repeats (the best is kept)")
-    sim.set_defaults(func=_run_simulate)
-    rt = which.add_parser(
-        "runtime",
+    rt = _bench_parser(
+        which, "runtime", _run_runtime, at_least={"repeats": 1},
         help="eager fp32 vs onnxruntime vs ExecuTorch fp32/int8 vs the int8 streaming step",
         description="One window through a registered model as eager fp32, onnxruntime fp32, ExecuTorch fp32 and "
         "int8 (XNNPACK), and one hop pushed into the int8 streaming program; 1 thread, interleaved medians; plus "
         ".pte sizes. Targets (DESIGN.md section 7): int8 .pte <= 300 KB per compact encoder, int8 >= 3x eager fp32 "
         "and faster than onnxruntime fp32, streaming int8 step <= 1 ms.",
+        json_help="print one JSON object (keys eager_fp32_ms, onnxruntime_fp32_ms, executorch_fp32_ms, "
+        "executorch_int8_ms, stream_step_int8_ms, pte_int8_bytes, ...)",
     )
     rt.add_argument("--model", default="ppg_encoder_compact", help="registered model (default ppg_encoder_compact)")
     rt.add_argument("--repeats", type=int, default=30, help="timed calls per runtime (the median is kept)")
-    rt.add_argument("--json", action="store_true",
-                    help="print one JSON object (keys eager_fp32_ms, onnxruntime_fp32_ms, executorch_fp32_ms, "
-                    "executorch_int8_ms, stream_step_int8_ms, pte_int8_bytes, ...)")
-    rt.set_defaults(func=_run_runtime)
-    st = which.add_parser(
-        "stream",
+    st = _bench_parser(
+        which, "stream", _run_stream, at_least={"hours": _MIN_STREAM_HOURS, "hop": 1},
         help="streaming session real-time factor and memory",
         description="Hours of packets at full speed through a StreamingSession (C++ preprocessing, ring-buffer "
         "windows, an int8 ExecuTorch artifact), one core: realtime_factor (target >= 1000) and rss_growth_mb "
@@ -69,10 +65,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--model", default="ppg_encoder_compact")
     st.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
     st.add_argument("--hop", type=int, default=None, help="hop in model-rate samples (default: the model card's)")
-    st.add_argument("--json", action="store_true", help="print one JSON object")
-    st.set_defaults(func=_run_stream)
-    qt = which.add_parser(
-        "quant",
+    qt = _bench_parser(
+        which, "quant", _run_quant, at_least={"participants": 1},
         help="int8 vs fp32 of a bundled compact model (embeddings, heads, 12-lead r)",
         description="The bundled compact model in fp32 and after static int8 quantization (PT2E, XNNPACK scheme, "
         "calibrated on other simulated participants), on held-out simulated participants. Encoders: mean embedding "
@@ -83,8 +77,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     qt.add_argument("--model", default="ppg_encoder_compact",
                     choices=["ppg_encoder_compact", "ecg_encoder_compact", "lead_vae_compact"])
     qt.add_argument("--participants", type=int, default=24, help="held-out simulated participants (default 24)")
-    qt.add_argument("--json", action="store_true", help="print one JSON object")
-    qt.set_defaults(func=_run_quant)
+
+
+# 72 s: one 60 s window of the PPG encoder after the warm-up (the first 1/24 of the packets).
+_MIN_STREAM_HOURS = 0.02
+
+
+def _bench_parser(which: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int], *,
+                  help: str, description: str, json_help: str = "print one JSON object",
+                  at_least: dict[str, float] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``wearsdk bench NAME`` with its ``--json`` flag; ``run`` is called once the options named in
+    ``at_least`` are checked against their minimums (the bench functions check the rest themselves)."""
+    p = which.add_parser(name, help=help, description=description)
+    p.add_argument("--json", action="store_true", help=json_help)
+
+    def checked(args: argparse.Namespace) -> int:
+        _check_at_least(args, **(at_least or {}))
+        return run(args)
+
+    p.set_defaults(func=checked)
+    return p
 
 
 def _check_at_least(args: argparse.Namespace, **minimums: float) -> None:
@@ -144,7 +156,6 @@ def print_simulate(r: dict) -> None:
 def _run_runtime(args: argparse.Namespace) -> int:
     from wearsdk.bench.runtime import bench_runtime
 
-    _check_at_least(args, repeats=1)
     return _report(args, bench_runtime(args.model, repeats=args.repeats), _print_runtime)
 
 
@@ -178,12 +189,7 @@ def _print_runtime(r: dict) -> None:
 def _run_stream(args: argparse.Namespace) -> int:
     from wearsdk.bench.stream import bench_stream
 
-    _check_at_least(args, hours=_MIN_STREAM_HOURS, hop=1)
     return _report(args, bench_stream(args.model, hours=args.hours, hop=args.hop), _print_stream)
-
-
-# 72 s: one 60 s window of the PPG encoder after the warm-up (the first 1/24 of the packets).
-_MIN_STREAM_HOURS = 0.02
 
 
 def _print_stream(r: dict) -> None:
@@ -195,7 +201,6 @@ def _print_stream(r: dict) -> None:
 def _run_quant(args: argparse.Namespace) -> int:
     from wearsdk.bench.quant import bench_quant
 
-    _check_at_least(args, participants=1)
     return _report(args, bench_quant(args.model, participants=args.participants), _print_quant)
 
 
