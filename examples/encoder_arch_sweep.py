@@ -42,22 +42,23 @@ CANDIDATES: dict[str, dict[str, Any]] = {
 
 def _latency(name: str, overrides: dict[str, Any], windows: torch.Tensor, repeats: int) -> dict[str, Any]:
     from wearsdk.bench._timing import interleaved_medians_ms
-    from wearsdk.bench.runtime import _raw_stream
     from wearsdk.export import export_executorch, export_executorch_streaming
     from wearsdk.models import count_params, create_model
     from wearsdk.runtime import load
+    from wearsdk.sim.windows import raw_window
 
     model = create_model(name, **overrides).eval()
     card = model.card
+    raw = torch.from_numpy(raw_window(card, 2 * card.window_seconds, rate=card.sampling_rate_hz))[None]
     with tempfile.TemporaryDirectory() as tmp:
         int8 = export_executorch(model, Path(tmp) / "int8", name=name, example_inputs=(windows[:1],),
                                  precision="int8", calibration=windows, parity_windows=windows[:2]).parent
         stream = export_executorch_streaming(
             model, Path(tmp) / "stream", name=name, spec=card.preprocess_spec(), window=card.window_samples,
-            hop=card.hop_samples, channels=len(card.input_channels), parity_stream=_raw_stream(card, 2),
+            hop=card.hop_samples, channels=len(card.input_channels), parity_stream=raw,
             precision="int8", calibration=windows).parent
         program, streamer = load(int8), load(stream)
-        chunk = _raw_stream(card, 1)[..., : card.hop_samples].contiguous()
+        chunk = raw[..., : card.hop_samples].contiguous()
         x = windows[:1]
         with torch.inference_mode():
             ms = interleaved_medians_ms(
@@ -111,15 +112,14 @@ def main() -> None:
     parser.add_argument("--note", default="", help="free text stored in the report (e.g. figures of earlier runs)")
     args = parser.parse_args()
 
-    from wearsdk.export import simulated_windows
     from wearsdk.models import count_params, create_model
-    from wearsdk.sim import ACTIVITY_CYCLE
+    from wearsdk.sim import ACTIVITY_CYCLE, model_windows
     from wearsdk.train.heads import labelled_windows
 
     torch.set_num_threads(1)
     name = f"{args.modality}_encoder_compact"
     card = create_model(name).card
-    calibration = simulated_windows(card, 32, seed=11)
+    calibration = torch.from_numpy(model_windows(card, 32, seed=11))
     runs = dict(item.split("=", 1) for item in args.run)
     held_out = None
     if runs:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 
-from wearsdk.export import export_model, simulated_windows
+from wearsdk.export import export_model
 from wearsdk.models import create_model
 from wearsdk.runtime import load
+from wearsdk.sim import model_windows
 from wearsdk.train import get_config, train
 
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     # 5. load (sha256-verified) and compare with the eager fp32 student on fresh windows
     program = load(manifest.parent)
     model = create_model("ppg_encoder_compact", checkpoint_path=student.model_path).eval()
-    x = simulated_windows(model.card, 4, seed=123)
+    x = torch.from_numpy(model_windows(model.card, 4, seed=123))
     with torch.no_grad():
         cos = torch.nn.functional.cosine_similarity(program(x[:1])[0], model(x[:1]), dim=1).item()
     print(f"5. loaded artifact vs eager fp32 on a fresh window: embedding cosine {cos:.4f}")

@@ -27,6 +27,7 @@ import torch
 
 from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.manifest import write_manifest
+from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, sosfilt
 from wearsdk.signal._ops import ops
@@ -369,3 +370,23 @@ def export_coreml_streaming(model: torch.nn.Module, out_dir: str | Path, *, name
                                        "normalisation": f"{spec.norm} per window, in the program",
                                        "reset": "a new MLState (MLModel.makeState()) starts a new stream",
                                        "state_dtype": "float16 (CoreML states): remove large DC offsets first"}})
+
+
+def _export_job(job: ExportJob) -> Path:
+    """The ``coreml`` backend: fp32 asks for fp16 compute, int8 for int8 weights on top; a window package
+    (optionally with the FIR preprocessing composite) or a stateful streaming package."""
+    precision = "int8" if job.precision == "int8" else "fp16"
+    if job.streaming:
+        return export_coreml_streaming(job.model, job.out, name=job.name, spec=job.spec, window=job.card.window_samples,
+                                       hop=job.hop, channels=len(job.card.input_channels),
+                                       raw_stream=job.raw_stream().contiguous(), precision=precision,
+                                       with_preprocessing=job.with_preprocessing, model_card=job.card,
+                                       trained=job.trained)
+    parity = job.parity_windows()
+    return export_coreml(job.module(), job.out, name=job.name, example_inputs=(parity[:1],),
+                         reference_windows=parity[:2], precision=precision, model_card=job.card, trained=job.trained)
+
+
+register_backend("coreml", Backend(_export_job, precisions=("fp32", "int8"), streaming=("fp32", "int8"),
+                                   preprocessing=("fp32",),
+                                   description=".mlpackage mlprogram (fp16 compute; int8 weights), streaming states"))

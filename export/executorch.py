@@ -11,6 +11,7 @@ import torch
 
 from wearsdk.errors import ConfigError, ExportError
 from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import Int8StaticConfig, int8_config_for, output_cosine, quantize
 
@@ -104,3 +105,24 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
         quantization=quant,
         parity=_parity(pte, model, windows),
     )
+
+
+def _export_job(job: ExportJob) -> Path:
+    """The ``executorch`` backend: a window program (optionally behind the in-graph preprocessing op), or the
+    streaming program of :mod:`wearsdk.export.streaming` (raw hops in)."""
+    if job.streaming:
+        from wearsdk.export.streaming import export_executorch_streaming
+
+        return export_executorch_streaming(
+            job.model, job.out, name=job.name, spec=job.spec, window=job.card.window_samples, hop=job.hop,
+            channels=len(job.card.input_channels), parity_stream=job.raw_stream().contiguous(),
+            precision=job.precision, calibration=job.calibration, model_card=job.card, trained=job.trained)
+    parity = job.parity_windows()
+    return export_executorch(job.module(), job.out, name=job.name, example_inputs=(parity[:1],),
+                             precision=job.precision, calibration=job.calibration if job.precision == "int8" else None,
+                             parity_windows=parity, model_card=job.card, trained=job.trained)
+
+
+register_backend("executorch", Backend(_export_job, precisions=PRECISIONS, streaming=PRECISIONS,
+                                       preprocessing=("fp32",),
+                                       description=".pte for XNNPACK (fp32, PT2E static int8), streaming state inside"))

@@ -9,6 +9,7 @@ import torch
 
 from wearsdk.errors import ExportError
 from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import output_cosine
 
@@ -56,3 +57,13 @@ def export_onnx(model: torch.nn.Module, out_dir: str | Path, *, name: str, examp
         parity={"reference": "eager fp32", "runtime": "onnxruntime", "windows": int(windows.shape[0]),
                 "cosine_mean": output_cosine(g, w), "max_abs_err": float((g - w).abs().max())},
     )
+
+
+def _export_job(job: ExportJob) -> Path:
+    """The ``onnx`` backend: an fp32 window program, for comparison and other runtimes."""
+    parity = job.parity_windows()
+    return export_onnx(job.module(), job.out, name=job.name, example_inputs=(parity[:1],), parity_windows=parity,
+                       model_card=job.card, trained=job.trained)
+
+
+register_backend("onnx", Backend(_export_job, precisions=("fp32",), description=".onnx fp32 checked by onnxruntime"))

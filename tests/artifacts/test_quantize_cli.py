@@ -40,7 +40,7 @@ def test_bad_calibration_is_refused_before_export(no_export):
         quantize(model, cfg, example_inputs=ex, calibration=torch.randn(8, 4, 500))
     with pytest.raises(ShapeError, match=r"\(8, 3, 512\)"):
         quantize(model, cfg, example_inputs=ex, calibration=torch.randn(8, 3, 512))
-    with pytest.raises(ShapeError, match="simulated_windows"):
+    with pytest.raises(ShapeError, match="model_windows"):
         quantize(model, cfg, example_inputs=ex, calibration=torch.randn(4, 512))
     with pytest.raises(ShapeError, match=r"x\[None\]"):  # an iterable of single windows without batch axis
         quantize(model, cfg, example_inputs=ex, calibration=[w for w in windows(8)])

@@ -20,6 +20,8 @@ import numpy as np
 import torch
 
 from wearsdk.errors import ConfigError
+from wearsdk.models.card import ModelCard
+from wearsdk.signal import STANDARD_LEADS
 
 __all__ = ["bench_quant", "encoder_int8_agreement", "int8_model", "TARGETS"]
 
@@ -33,6 +35,14 @@ def int8_model(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[t
 
     q = quantize(model.eval(), int8_config_for(model), example_inputs=(calibration[:1],), calibration=calibration)
     return lambda x: run_batched(q, x)
+
+
+def _calibration(card: ModelCard) -> torch.Tensor:
+    """The calibration windows of the int8 program ``wearsdk export`` builds for ``card``."""
+    from wearsdk.quant import CALIBRATION_SEED, CALIBRATION_WINDOWS
+    from wearsdk.sim import model_windows
+
+    return torch.from_numpy(model_windows(card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED))
 
 
 def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: torch.Tensor, x: np.ndarray,
@@ -57,16 +67,14 @@ def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: to
 
 
 def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
-    from wearsdk.export import simulated_windows
     from wearsdk.models import create_model, load_heads
-    from wearsdk.quant import CALIBRATION_SEED, CALIBRATION_WINDOWS
     from wearsdk.sim import ACTIVITY_CYCLE
     from wearsdk.train.heads import labelled_windows
 
     encoder = create_model(name, pretrained=True).eval()
     heads = load_heads(encoder.card)
     # the program wearsdk export builds (its calibration windows), on windows of other simulated participants
-    calibration = simulated_windows(encoder.card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED)
+    calibration = _calibration(encoder.card)
     x, labels, _ = labelled_windows(encoder.card, range(participants), len(ACTIVITY_CYCLE),
                                     seed + 1, prevalence={"af": 0.3}, progress=False)
     rest = np.arange(len(x)) % len(ACTIVITY_CYCLE) == 0
@@ -75,21 +83,19 @@ def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
 
 
 def _bench_vae(name: str, participants: int, seed: int) -> dict[str, Any]:
-    from wearsdk.export import simulated_windows
     from wearsdk.models import create_model
-    from wearsdk.quant import CALIBRATION_SEED, CALIBRATION_WINDOWS
     from wearsdk.train.metrics import reconstruction_metrics
     from wearsdk.train.sim_data import SimLeads
 
     vae = create_model(name, pretrained=True).eval()
 
-    def zscored(ds: Any) -> tuple[torch.Tensor, torch.Tensor]:
-        x12 = torch.stack([ds[i][1] for i in range(len(ds))])
-        x12 = (x12 - x12.mean(-1, keepdim=True)) / x12.std(-1, keepdim=True).clamp_min(1e-6)
-        return x12[:, [1, 6, 10]].contiguous(), x12
+    def normalised(ds: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """The 12 leads normalised as the card says, and its input leads among them."""
+        x12 = vae.card.preprocessing.normalise(torch.stack([ds[i][1] for i in range(len(ds))]))
+        return x12[:, [STANDARD_LEADS.index(c) for c in vae.card.input_channels]].contiguous(), x12
 
-    cal_in = simulated_windows(vae.card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED)
-    x_in, x_12 = zscored(SimLeads(range(32, 32 + participants), 2, seed))
+    cal_in = _calibration(vae.card)
+    x_in, x_12 = normalised(SimLeads(range(32, 32 + participants), 2, seed))
     c = vae.config
     with torch.no_grad():
         r32 = reconstruction_metrics(vae(x_in), x_12, c.out_leads, c.in_leads)

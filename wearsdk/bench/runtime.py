@@ -8,7 +8,6 @@ a temporary folder.
 
 from __future__ import annotations
 
-import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import torch
 
 from wearsdk.bench._timing import interleaved_medians_ms
+from wearsdk.models.card import ModelCard
 
 __all__ = ["bench_runtime", "TARGETS"]
 
@@ -29,13 +29,13 @@ TARGETS = {
 }
 
 
-def _raw_stream(card: Any, windows: int) -> torch.Tensor:
-    """``(1, channels, windows * window)`` raw float32 samples at the card's rate: a 1.2 Hz pulse per
-    channel (phase-shifted) plus a slow drift, enough to fill and check the streaming program."""
-    t = torch.arange(windows * card.window_samples, dtype=torch.float64) / card.sampling_rate_hz
-    rows = [torch.sin(2 * math.pi * 1.2 * t + c) + 0.5 * torch.sin(2 * math.pi * 0.05 * t)
-            for c in range(len(card.input_channels))]
-    return torch.stack(rows).unsqueeze(0).float()
+def _raw_stream(card: ModelCard, windows: int) -> torch.Tensor:
+    """``(1, channels, windows * window)`` raw float32 simulated samples at the card's rate
+    (:func:`wearsdk.sim.windows.raw_window`), enough to fill and check the streaming program."""
+    from wearsdk.sim.windows import raw_window
+
+    raw = raw_window(card, windows * card.window_seconds, rate=card.sampling_rate_hz)
+    return torch.from_numpy(raw[:, : windows * card.window_samples])[None]
 
 
 def _onnx_session(folder: Path) -> Any:
@@ -48,28 +48,33 @@ def _onnx_session(folder: Path) -> Any:
 
 
 def _export_all(model: torch.nn.Module, name: str, out: Path, calibration: torch.Tensor) -> dict[str, Path]:
-    """The four artifacts (ExecuTorch fp32 / int8 / int8 streaming, ONNX fp32) as ``{kind: folder}``."""
+    """The artifacts as ``{kind: folder}``: ExecuTorch fp32 / int8, ONNX fp32 and, for a causal model, the
+    ExecuTorch int8 streaming program (``"stream"``; a zero-phase model has none)."""
     from wearsdk.export import export_executorch, export_executorch_streaming, export_onnx
 
     card = model.card
     example = (calibration[:1],)
     folders = {
         p: export_executorch(model, out / p, name=name, example_inputs=example, precision=p,
-                             calibration=calibration if p == "int8" else None, parity_windows=calibration[:2]).parent
+                             calibration=calibration if p == "int8" else None, parity_windows=calibration[:2],
+                             model_card=card).parent
         for p in ("fp32", "int8")
     }
     folders["onnx"] = export_onnx(model, out / "onnx", name=name, example_inputs=example,
-                                  parity_windows=calibration[:2]).parent
-    folders["stream"] = export_executorch_streaming(
-        model, out / "stream", name=name, spec=card.preprocess_spec(), window=card.window_samples,
-        hop=card.hop_samples, channels=len(card.input_channels), parity_stream=_raw_stream(card, 2),
-        precision="int8", calibration=calibration).parent
+                                  parity_windows=calibration[:2], model_card=card).parent
+    if card.preprocessing.phase == "causal":
+        folders["stream"] = export_executorch_streaming(
+            model, out / "stream", name=name, spec=card.preprocess_spec(), window=card.window_samples,
+            hop=card.hop_samples, channels=len(card.input_channels), parity_stream=_raw_stream(card, 2),
+            precision="int8", calibration=calibration, model_card=card).parent
     return folders
 
 
-def _meets(result: dict[str, Any]) -> dict[str, bool]:
+def _meets(result: dict[str, Any]) -> dict[str, bool | None]:
+    """Whether each target is met; ``None`` where it does not apply (no streaming program)."""
     ops = {"<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b, ">": lambda a, b: a > b}
-    return {key: ops[op](result[key], bound) for key, (op, bound) in TARGETS.items()}
+    return {key: None if result[key] is None else ops[op](result[key], bound)
+            for key, (op, bound) in TARGETS.items()}
 
 
 def bench_runtime(model_name: str = "ppg_encoder_compact", *, repeats: int = 30,
@@ -79,51 +84,57 @@ def bench_runtime(model_name: str = "ppg_encoder_compact", *, repeats: int = 30,
 
     A window is ``(1, channels, window)`` float32 at the model rate; a streaming step is one
     ``push(chunk)`` of ``(1, channels, hop)`` raw samples into the int8 streaming program (its in-graph
-    preprocessing included). ``calibration`` simulated windows calibrate the int8 programs.
+    preprocessing included). A zero-phase model (the lead VAEs) has no streaming program: its streaming figures
+    are ``None`` and ``"stream"`` says why. ``calibration`` simulated windows calibrate the int8 programs.
     """
-    from wearsdk.export import simulated_windows
     from wearsdk.models import create_model
     from wearsdk.runtime import load
+    from wearsdk.sim import model_windows
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
         model = create_model(model_name).eval()
-        x = simulated_windows(model.card, calibration)
+        card = model.card
+        x = torch.from_numpy(model_windows(card, calibration))
+        xin = x[:1]
         with tempfile.TemporaryDirectory() as tmp:
             folders = _export_all(model, model_name, Path(tmp), x)
             session = _onnx_session(folders["onnx"])
             onnx_input = session.get_inputs()[0].name
-            fp32, int8, stream = (load(folders[k]) for k in ("fp32", "int8", "stream"))
-            chunk = _raw_stream(model.card, 1)[..., : stream.inputs[0]["shape"][-1]].contiguous()
-            sizes = {k: sum(f.stat().st_size for f in folders[k].glob("*.pte")) for k in ("fp32", "int8", "stream")}
-            xin = x[:1]
+            fp32, int8 = load(folders["fp32"]), load(folders["int8"])
+            sizes = {k: sum(f.stat().st_size for f in d.glob("*.pte")) for k, d in folders.items() if k != "onnx"}
+            calls = {
+                "eager_fp32_ms": lambda: model(xin),
+                "onnxruntime_fp32_ms": lambda: session.run(None, {onnx_input: xin.numpy()}),
+                "executorch_fp32_ms": lambda: fp32(xin),
+                "executorch_int8_ms": lambda: int8(xin),
+            }
+            chunk = None
+            if "stream" in folders:
+                stream = load(folders["stream"])
+                chunk = _raw_stream(card, 1)[..., : stream.inputs[0]["shape"][-1]].contiguous()
+                calls["stream_step_int8_ms"] = lambda: stream.push(chunk)
             with torch.inference_mode():
-                ms = interleaved_medians_ms(
-                    {
-                        "eager_fp32_ms": lambda: model(xin),
-                        "onnxruntime_fp32_ms": lambda: session.run(None, {onnx_input: xin.numpy()}),
-                        "executorch_fp32_ms": lambda: fp32(xin),
-                        "executorch_int8_ms": lambda: int8(xin),
-                        "stream_step_int8_ms": lambda: stream.push(chunk),
-                    },
-                    repeats=dict.fromkeys(("eager_fp32_ms", "onnxruntime_fp32_ms", "executorch_fp32_ms",
-                                           "executorch_int8_ms", "stream_step_int8_ms"), repeats),
-                )
+                ms = interleaved_medians_ms(calls, repeats=dict.fromkeys(calls, repeats))
     finally:
         torch.set_num_threads(threads)
     result = {
         "model": model_name,
         "input_shape": list(xin.shape),
-        "chunk_shape": list(chunk.shape),
+        "chunk_shape": None if chunk is None else list(chunk.shape),
         "threads": 1,
         "repeats": repeats,
         **ms,
+        "stream_step_int8_ms": ms.get("stream_step_int8_ms"),
         "pte_fp32_bytes": sizes["fp32"],
         "pte_int8_bytes": sizes["int8"],
-        "pte_int8_stream_bytes": sizes["stream"],
+        "pte_int8_stream_bytes": sizes.get("stream"),
         "int8_speedup_vs_eager_fp32": ms["eager_fp32_ms"] / ms["executorch_int8_ms"],
         "int8_speedup_vs_onnxruntime_fp32": ms["onnxruntime_fp32_ms"] / ms["executorch_int8_ms"],
     }
+    if chunk is None:
+        result["stream"] = (f"not applicable: {model_name}'s preprocessing is {card.preprocessing.phase} (offline, "
+                            "whole records), so it has no streaming program")
     return {**result, "targets": {k: f"{op} {bound:g}" for k, (op, bound) in TARGETS.items()},
             "meets_targets": _meets(result)}

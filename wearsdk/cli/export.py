@@ -26,13 +26,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--model", required=True, help="registered model name, e.g. ppg_encoder_compact")
-    p.add_argument("--backend", choices=("executorch", "coreml", "onnx"), default="executorch")
+    p.add_argument("--backend", default="executorch",
+                   help="a registered backend (wearsdk.export.list_backends(): executorch, coreml, onnx; default "
+                   "%(default)s); each says what it supports (precisions, --streaming, --with-preprocessing)")
     p.add_argument("--quant", choices=("fp32", "int8"), default="fp32",
                    help="int8: PT2E static int8 for ExecuTorch/XNNPACK, int8 weights for CoreML (default fp32)")
     p.add_argument("--streaming", action="store_true",
                    help="a program keeping its ring buffer (and filter state) inside, one hop per call: ExecuTorch "
                    "mutable buffers (raw samples in), or CoreML states (iOS 18; band-passed samples in, raw with "
-                   "--with-preprocessing)")
+                   "--with-preprocessing). Causal models only: the lead VAEs filter whole records (zero-phase)")
     p.add_argument("--with-preprocessing", action="store_true",
                    help="put the preprocessing in the graph so the program takes raw samples: the C++ op for "
                    "ExecuTorch, its FIR equivalent in MIL for CoreML (the FIR-vs-IIR difference is in the manifest)")

@@ -14,8 +14,9 @@ __all__ = ["Int8StaticConfig", "CALIBRATION_WINDOWS", "CALIBRATION_SEED", "int8_
 # encoders' windows span 32 participants x rest, walking, arm movement and running. PPG encoder, HR head fitted on
 # fp32 embeddings, held-out windows: int8 R^2 0.027 below fp32 with 32 windows, 0.010 with 128.
 CALIBRATION_WINDOWS = 128
-# ... from this simulated cohort seed (wearsdk.export.simulated_windows). The bundled encoders' heads are fitted on
-# the embeddings of the int8 program calibrated on exactly these windows, the one `wearsdk export` builds by default.
+# ... from this simulated cohort seed (wearsdk.sim.model_windows, the generator heads are fitted on too). The bundled
+# encoders' heads are fitted on the embeddings of the int8 program calibrated on exactly these windows, the one
+# `wearsdk export` builds by default.
 # Calibrated on other windows, the ECG encoder's int8 program moves its AF AUROC by up to 0.024 (1,024 windows).
 CALIBRATION_SEED = 0
 

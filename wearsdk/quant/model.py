@@ -2,7 +2,7 @@
 
     report = quantize_model("ppg_encoder_compact", "out/q", pretrained=True)   # -> out/q/quant_report.json
 
-Calibration windows are simulated (preprocessed as the model card says) or come from a ``.npy`` file of
+Calibration windows are simulated (:func:`wearsdk.sim.model_windows`) or come from a ``.npy`` file of
 model inputs; the int8-vs-fp32 agreement is measured on simulated windows from other participants (another
 seed). The deployable ExecuTorch program is ``wearsdk export --quant int8``; this is the step before it, to
 decide calibration and what stays in float.
@@ -42,7 +42,7 @@ def load_calibration(path: str | Path, card: ModelCard) -> torch.Tensor:
     want = (len(card.input_channels), card.window_samples)
     spec = (f"(N, {want[0]}, {want[1]}) float32: N windows of {card.name}'s channels {tuple(card.input_channels)}, "
             f"{card.window_samples} samples at {card.sampling_rate_hz:g} Hz, preprocessed as its card says "
-            f"(wearsdk.signal.preprocess with card.preprocess_spec(rate))")
+            f"(wearsdk.stream.recording_windows(recording, card))")
     if not path.is_file():
         raise DataFormatError(f"calibration file {str(path)!r} does not exist; expected a .npy array {spec}.")
     try:
@@ -67,6 +67,13 @@ def load_calibration(path: str | Path, card: ModelCard) -> torch.Tensor:
         raise NonFiniteInputError(f"calibration file {str(path)!r}: windows {bad[:5]}{' ...' if len(bad) > 5 else ''} "
                                   "hold NaN or inf; drop them or repair the gaps before calibrating.")
     return torch.from_numpy(np.ascontiguousarray(x))
+
+
+def _sim_windows(card: ModelCard, n: int, *, seed: int) -> torch.Tensor:
+    """``(n, channels, window_samples)`` float32 simulated model inputs (:func:`wearsdk.sim.model_windows`)."""
+    from wearsdk.sim import model_windows
+
+    return torch.from_numpy(model_windows(card, n, seed=seed))
 
 
 def _agreement(reference: torch.nn.Module, candidate: torch.nn.Module,
@@ -103,7 +110,6 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
     and ``--checkpoint`` of ``wearsdk export`` / ``quantize`` load) and quantizes those; the report's ``qat``
     section holds the loss history and the held-out int8-vs-fp32 cosine of the weights before and after.
     """
-    from wearsdk.export.model import simulated_windows
     from wearsdk.models import create_model
     from wearsdk.models._registry import read_checkpoint
 
@@ -131,13 +137,13 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         if n < config.min_calibration_windows:
             raise ConfigError(f"{n} calibration windows asked for, static int8 needs >= "
                               f"{config.min_calibration_windows} (default {CALIBRATION_WINDOWS}).")
-        calib = simulated_windows(card, n, seed=seed)
+        calib = _sim_windows(card, n, seed=seed)
         source: dict[str, Any] = {"source": "sim", "seed": seed}
     else:
         calib = load_calibration(calibration, card)
         calib = calib if windows is None else calib[:windows]
         source = {"source": str(calibration)}
-    held_out = simulated_windows(card, eval_windows, seed=seed + 1)
+    held_out = _sim_windows(card, eval_windows, seed=seed + 1)
     example = (held_out[:1],)
     out = Path(out)
     qat = None
@@ -148,7 +154,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         before, _, _ = _agreement(model, quantize(model, config, example_inputs=example, calibration=calib), held_out)
         qat_windows = QAT_WINDOWS if qat_windows is None else qat_windows
         original = model
-        model, history = qat_finetune(model, config, windows=simulated_windows(card, qat_windows, seed=seed + 2),
+        model, history = qat_finetune(model, config, windows=_sim_windows(card, qat_windows, seed=seed + 2),
                                       steps=qat_steps, lr=qat_lr, batch=min(32, qat_windows))
         kept, _, _ = _agreement(original, model, held_out)  # the tuned float model against the original
         out.mkdir(parents=True, exist_ok=True)

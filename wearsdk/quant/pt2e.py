@@ -47,8 +47,8 @@ def _spec(model: torch.nn.Module, expected: tuple[int, ...]) -> str:
             f"{card.window_samples} samples at {card.sampling_rate_hz:g} Hz, preprocessed as its card says)")
 
 
-_FIX = ("Fix: wearsdk.export.simulated_windows(model.card, n) makes matching windows; for recordings, preprocess "
-        "with model.card.preprocess_spec(rate) and cut windows of the card's length")
+_FIX = ("Fix: wearsdk.sim.model_windows(model.card, n) makes matching windows; for a recording, "
+        "wearsdk.stream.recording_windows(recording, model.card) cuts them the card's way")
 
 
 def _batches(calibration: Any, example: torch.Tensor, model: torch.nn.Module) -> list[torch.Tensor]:

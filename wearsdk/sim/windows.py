@@ -27,7 +27,7 @@ from wearsdk.sim.record import Truth
 if TYPE_CHECKING:
     from wearsdk.models.card import ModelCard
 
-__all__ = ["model_window", "model_windows", "window_activity", "device_rate"]
+__all__ = ["model_window", "model_windows", "window_activity", "device_rate", "raw_window"]
 
 #: Seconds simulated before the window so the band-pass has settled (dropped).
 PREROLL_S = 2.0
@@ -102,3 +102,20 @@ def window_activity(card: ModelCard, segment: int) -> str:
     """What a simulated participant does during ``segment``: :data:`ACTIVITY_CYCLE` in turn for the encoders
     (int8 ranges calibrated at rest only clip motion windows), rest for the lead VAE's chest patch."""
     return ACTIVITY_CYCLE[segment % len(ACTIVITY_CYCLE)] if card.task == "embedding" else "rest"
+
+
+def raw_window(card: ModelCard, seconds: float, *, index: int = 0, rate: float | None = None, seed: int = 0,
+               segments: int = len(ACTIVITY_CYCLE)) -> np.ndarray:
+    """``(channels, round(seconds * rate))`` float32 raw simulated samples of ``card``'s input channels at
+    ``rate`` Hz (default :func:`device_rate`), before any preprocessing: the stream a device would hand to a
+    streaming program or to in-graph preprocessing. Indexed like :func:`model_windows`: participant
+    ``index // segments`` of ``Cohort(..., seed)``, segment ``index % segments``, :func:`window_activity`."""
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+        raise ConfigError(f"raw_window: index={index!r} must be a window index >= 0.")
+    if segments < 1:
+        raise ConfigError(f"raw_window: segments={segments!r} must be >= 1.")
+    pid, segment = divmod(int(index), segments)
+    rec = Cohort(pid + 1, seed=seed)[pid].record(
+        seconds, sampling_rates={card.modality: float(rate or device_rate(card))}, segment=segment,
+        activity=window_activity(card, segment), streams=(card.modality,))
+    return np.ascontiguousarray(_rows(rec, card, card.input_channels), np.float32)
