@@ -6,7 +6,7 @@ import torch
 
 from wearsdk.errors import CheckpointError, ConfigError, ShapeError
 from wearsdk.models import HEADS, LinearHeads
-from wearsdk.train.heads import fit_heads, head_scores
+from wearsdk.train.heads import embed, fit_heads, head_scores
 from wearsdk.train.probes import fit_linear
 
 
@@ -54,3 +54,12 @@ def test_fit_heads_recovers_linear_relations() -> None:
 def test_fit_linear_needs_both_classes() -> None:
     with pytest.raises(ConfigError, match="both classes"):
         fit_linear(np.zeros((10, 2)), np.zeros(10), classify=True)
+
+
+def test_empty_input_says_what_was_expected() -> None:
+    with pytest.raises(ShapeError, match="at least one window"):
+        _heads().predict(np.zeros((0, 4)))
+    with pytest.raises(ShapeError, match="at least one window"):
+        embed(torch.nn.Identity(), np.zeros((0, 1, 8), np.float32))
+    with pytest.raises(ShapeError, match="at least one window"):
+        fit_heads(np.zeros((0, 4)), {"hr_bpm": np.zeros(0)}, names=("hr_bpm",))

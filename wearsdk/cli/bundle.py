@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any
 
 __all__ = ["add_parser"]
 
@@ -62,38 +60,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _about(path: Path, name: str) -> dict[str, Any]:
-    """The record fields of ``--about``, parsed (signal / preprocessing as objects)."""
-    from wearsdk.errors import ConfigError
-    from wearsdk.models import Preprocessing, PretrainedRecord
-    from wearsdk.signal import SignalSpec
-
-    if not path.is_file():
-        raise ConfigError(f"--about {str(path)!r} is {'a folder' if path.is_dir() else 'missing'}; expected a JSON "
-                          "file with version, recipe, training_data, reproduce and limitations.")
-    try:
-        data = json.loads(path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"--about {str(path)!r} is not JSON ({exc}); expected a JSON object.") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"--about {str(path)!r}: expected a JSON object, got {type(data).__name__}.")
-    if data.get("name", name) != name:
-        raise ConfigError(f"--about {str(path)!r} is the record of {data['name']!r}, not of {name!r}.")
-    written = {"name", "weights_file", "weights_sha256", "config"}  # bundle writes these itself
-    text = ("version", "recipe", "training_data", "reproduce", "limitations")
-    allowed = set(PretrainedRecord.__dataclass_fields__) - written
-    unknown, missing = sorted(set(data) - allowed - written), sorted(k for k in text if k not in data)
-    if unknown or missing:
-        raise ConfigError(f"--about {str(path)!r}: unknown key(s) {unknown}, missing key(s) {missing}; expected "
-                          f"{sorted(text)} and optionally metrics, notes, signal, preprocessing.")
-    about = {k: v for k, v in data.items() if k in allowed}
-    if about.get("signal") is not None:
-        about["signal"] = SignalSpec.from_dict(about["signal"])
-    if about.get("preprocessing") is not None:
-        about["preprocessing"] = Preprocessing.from_dict(about["preprocessing"])
-    return about
-
-
 def _metrics(pairs: list[str]) -> dict[str, float]:
     from wearsdk.errors import ConfigError
 
@@ -111,13 +77,13 @@ def _metrics(pairs: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     from wearsdk.errors import ConfigError
-    from wearsdk.models import bundle
+    from wearsdk.models import bundle, read_about
     from wearsdk.models._registry import model_from_checkpoint, read_checkpoint
     from wearsdk.models.heads import LinearHeads
 
     model = model_from_checkpoint(args.checkpoint, args.model)
     card = model.card
-    about = _about(args.about, card.name)
+    about = read_about(args.about, card.name)
     metrics = dict(about.pop("metrics", {}))
     heads = None
     if args.fit_heads:

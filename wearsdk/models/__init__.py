@@ -27,7 +27,7 @@ from wearsdk.models.card import ModelCard, Preprocessing
 from wearsdk.models.encoder import EfficientNet1d, EncoderConfig, ProjectionHead, count_params
 from wearsdk.models.heads import HEADS, LinearHeads, load_heads
 from wearsdk.models.lead_vae import INPUT_LEADS, STANDARD_LEADS, LeadVAE, LeadVAEConfig
-from wearsdk.models.pretrained import PretrainedRecord, bundle, read_record
+from wearsdk.models.pretrained import PretrainedRecord, bundle, read_about, read_record
 
 __all__ = [
     "register_model",
@@ -51,5 +51,6 @@ __all__ = [
     "load_heads",
     "PretrainedRecord",
     "read_record",
+    "read_about",
     "bundle",
 ]

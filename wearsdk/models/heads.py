@@ -84,9 +84,10 @@ class LinearHeads(nn.Module):
         return int(self.weight.shape[1])
 
     def forward(self, embedding: torch.Tensor) -> torch.Tensor:
-        if embedding.ndim != 2 or embedding.shape[1] != self.embed_dim:
+        if embedding.ndim != 2 or embedding.shape[1] != self.embed_dim or embedding.shape[0] == 0:
             raise ShapeError(
-                f"LinearHeads: expected embeddings (batch, {self.embed_dim}), got {tuple(embedding.shape)}."
+                f"LinearHeads: expected embeddings (batch, {self.embed_dim}) of at least one window, got "
+                f"{tuple(embedding.shape)}."
             )
         out = embedding.float() @ self.weight.t() + self.bias
         return torch.where(self.is_prob, torch.sigmoid(out), out)

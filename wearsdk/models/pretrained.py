@@ -32,7 +32,7 @@ from wearsdk.signal import SignalSpec
 if TYPE_CHECKING:
     from wearsdk.models.heads import LinearHeads
 
-__all__ = ["PretrainedRecord", "read_record", "record_path", "weights_folder", "bundle"]
+__all__ = ["PretrainedRecord", "read_record", "record_path", "weights_folder", "read_about", "bundle"]
 
 # Card fields a record publishes (``signal`` and ``preprocessing`` only when not None).
 _CARD_FIELDS = ("weights_file", "weights_sha256", "version", "recipe", "training_data", "reproduce", "limitations",
@@ -165,6 +165,41 @@ def read_record(name: str, weights_dir: str | Path | None = None) -> PretrainedR
         raise ArtifactIntegrityError(f"pretrained record {str(path)!r} describes model {record.name!r}, expected "
                                      f"{name!r}; records are named <model>.json. Rewrite it with 'wearsdk bundle'.")
     return record
+
+
+def read_about(source: str | Path | PretrainedRecord, name: str) -> dict[str, Any]:
+    """The keyword arguments of :func:`bundle` for model ``name`` from a JSON file (or a record): version, recipe,
+    training_data, reproduce, limitations and optionally metrics, notes, signal, preprocessing. An existing record
+    serves (its name must be ``name``; its weights file, sha256 and config are dropped: bundle writes new ones).
+    Raises :class:`ConfigError` for a path that is not a JSON file and for missing or unknown keys."""
+    if isinstance(source, PretrainedRecord):
+        data = source.to_dict()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"about {str(path)!r} is {'a folder' if path.is_dir() else 'missing'}; expected a JSON "
+                              "file with version, recipe, training_data, reproduce and limitations.")
+        try:
+            data = json.loads(path.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"about {str(path)!r} is not JSON ({exc}); expected a JSON object.") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"about {str(path)!r}: expected a JSON object, got {type(data).__name__}.")
+    if data.get("name", name) != name:
+        raise ConfigError(f"about: this is the record of {data['name']!r}, not of {name!r}.")
+    written = {"name", "weights_file", "weights_sha256", "config"}  # bundle writes these itself
+    text = ("version", "recipe", "training_data", "reproduce", "limitations")
+    allowed = {f.name for f in dataclasses.fields(PretrainedRecord)} - written
+    unknown, missing = sorted(set(data) - allowed - written), sorted(k for k in text if k not in data)
+    if unknown or missing:
+        raise ConfigError(f"about: unknown key(s) {unknown}, missing key(s) {missing}; expected {sorted(text)} and "
+                          "optionally metrics, notes, signal, preprocessing.")
+    about = {k: v for k, v in data.items() if k in allowed}
+    if about.get("signal") is not None:
+        about["signal"] = SignalSpec.from_dict(about["signal"])
+    if about.get("preprocessing") is not None:
+        about["preprocessing"] = Preprocessing.from_dict(about["preprocessing"])
+    return about
 
 
 def bundle(

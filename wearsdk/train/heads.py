@@ -52,7 +52,8 @@ def labelled_windows(
     from wearsdk.sim import Cohort, model_window, window_activity
 
     if segments < 1 or len(participants) < 1:
-        raise ConfigError("labelled_windows: need at least one participant and one segment.")
+        raise ConfigError(f"labelled_windows: expected at least one participant and one segment, got "
+                          f"{len(participants)} participants ({participants}) and {segments} segments.")
     cohort = Cohort(participants.stop, seed=seed, prevalence=prevalence)
     xs, ids = [], []
     labels: dict[str, list[float]] = {name: [] for name in HEADS}
