@@ -153,3 +153,87 @@ def test_wfdb_folder_of_real_records(tmp_path, real_data_dir) -> None:
     assert x12.shape == (12, 1000) and x3.shape == (3, 1000)
     torch.testing.assert_close(x12.std(-1), torch.ones(12), rtol=1e-2, atol=1e-2)
     assert any("not_there" in p for p in ds.problems)
+
+
+def test_recipe_family_comes_from_the_models_card(monkeypatch) -> None:
+    """No name prefixes: a model of another modality or task is refused by its card, whatever its name."""
+    import wearsdk.models as models
+    from wearsdk.cli.distill import recipe_for
+    from wearsdk.train.config import RECIPE_FAMILIES, distill_recipe
+
+    with pytest.raises(ConfigError, match="task 'lead_reconstruction'"):
+        get_config("ecg_ssl", "tiny", {"model": "lead_vae_compact"})
+    with pytest.raises(ConfigError, match="unknown model"):
+        get_config("ecg_ssl", "tiny", {"model": "nope_encoder"})
+    assert recipe_for("lead_vae_compact") == "lead_vae_distill" and recipe_for("ecg_encoder_full") == "ecg_distill"
+    with pytest.raises(ConfigError, match="--student"):
+        recipe_for("ppg_thing")
+    card = models.get_model_card("ppg_encoder_compact")
+    assert distill_recipe(card) == "ppg_distill" and RECIPE_FAMILIES["ppg_ssl"] == (card.modality, card.task)
+
+
+def test_config_construction_touches_neither_models_nor_files(monkeypatch, tmp_path) -> None:
+    """TrainConfig(...) checks values only; resolve() (called by get_config and train) reads the card and files."""
+    import wearsdk.models as models
+    from wearsdk.train import TrainConfig
+
+    def no_build(*_a, **_k):
+        raise AssertionError("a model was built while constructing a TrainConfig")
+
+    monkeypatch.setattr(models, "get_model_card", no_build)
+    monkeypatch.setattr(models, "create_model", no_build)
+    config = TrainConfig(recipe="ppg_distill", preset="custom", model="ppg_encoder_compact",
+                         init_from=str(tmp_path / "missing.pt"))
+    assert config_from_dict(config.to_dict()) == config
+    monkeypatch.undo()
+    with pytest.raises(ConfigError, match="init_from"):
+        config.resolve()
+    (tmp_path / "missing.pt").write_bytes(b"")
+    with pytest.raises(ConfigError, match="distill.teacher"):
+        config.resolve()
+    (tmp_path / "teacher.pt").write_bytes(b"")
+    teacher = config_from_dict({**config.to_dict(), "distill": {"teacher": str(tmp_path / "teacher.pt")}})
+    assert teacher.resolve().name == "ppg_encoder_compact"
+
+
+@pytest.mark.parametrize("key", ["data.num_participants", "data.val_participants", "data.segments_per_participant"])
+def test_a_cohort_of_zero_is_refused_naming_the_key(key: str) -> None:
+    with pytest.raises(ConfigError, match=key.split(".")[1]):
+        get_config("lead_vae", "tiny", {key: 0})
+
+
+def test_empty_or_wrong_kind_of_data_folder(tmp_path) -> None:
+    from wearsdk.train import PTBXLLeads, WFDBLeads
+
+    with pytest.raises(DataFormatError, match="records_index.csv"):
+        PTBXLLeads(tmp_path)  # an empty folder
+    (tmp_path / "records.csv").write_text("record,subject_id\n")
+    for root in (tmp_path / "records.csv", tmp_path / "missing"):
+        with pytest.raises(DataFormatError, match="expected a folder"):
+            PTBXLLeads(root)
+        with pytest.raises(DataFormatError, match="expected a folder"):
+            WFDBLeads(root, tmp_path / "records.csv")
+    with pytest.raises(DataFormatError, match="no rows"):
+        WFDBLeads(tmp_path, tmp_path / "records.csv")
+    with pytest.raises(DataFormatError, match="not a file"):
+        WFDBLeads(tmp_path, tmp_path)
+
+
+def test_a_dataset_with_zero_windows_is_refused_before_training(tmp_path) -> None:
+    from wearsdk.train import train
+
+    config = get_config("lead_vae", "tiny", {"steps": 1})
+    empty = SyntheticLeads(0, 2, 256)
+    with pytest.raises(DataFormatError, match="training dataset .* no windows"):
+        train(config, tmp_path / "run", datasets=(empty, SyntheticLeads(2, 2, 256)), progress=False)
+    with pytest.raises(DataFormatError, match="validation dataset .* no windows"):
+        train(config, tmp_path / "run", datasets=(SyntheticLeads(2, 2, 256), empty), progress=False)
+
+
+def test_a_file_where_the_run_folder_goes_is_refused(tmp_path) -> None:
+    from wearsdk.train import train
+
+    out = tmp_path / "run.txt"
+    out.write_text("not a folder")
+    with pytest.raises(ConfigError, match="is a file; expected a run folder"):
+        train(get_config("lead_vae", "tiny", {"steps": 1}), out, progress=False)

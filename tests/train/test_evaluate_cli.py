@@ -63,3 +63,10 @@ def test_missing_corrupt_and_bad_override(vae_run: Path, tmp_path: Path, capsys)
 
     assert main(["evaluate", str(vae_run), "--set", "data.nope=1"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_a_file_or_nothing_where_the_run_folder_goes(vae_run: Path, tmp_path: Path, capsys) -> None:
+    for path in (vae_run / "config.json", vae_run / "metrics.jsonl", tmp_path / "missing"):
+        assert main(["evaluate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "CheckpointError" in err and "expected a 'wearsdk train' run folder" in err

@@ -24,6 +24,13 @@ def test_linear_map_recovers_a_linear_relation_and_metrics_are_perfect() -> None
     assert set(m["pearson_r"]) == set(STANDARD_LEADS)
 
 
+def test_linear_map_before_fit_says_what_to_do() -> None:
+    from wearsdk import ConfigError
+
+    with pytest.raises(ConfigError, match="fit"):
+        LinearLeadMap().predict(torch.zeros(1, 3, 10))
+
+
 def test_reconstruction_metrics_hand_case() -> None:
     target = torch.zeros(1, 12, 4)
     target[:, :, :] = torch.tensor([1.0, -1.0, 1.0, -1.0])
@@ -130,6 +137,12 @@ def test_cli_print_config_and_bad_key(capsys) -> None:
     assert json.loads(capsys.readouterr().out)["optim"]["lr"] == 0.005
     assert main(["train", "--config", "lead_vae", "--set", "optim.lrr=1", "--out", "x"]) == 2
     assert "lrr" in capsys.readouterr().err
+
+
+def test_cli_out_must_be_a_folder(tmp_path, capsys) -> None:
+    (tmp_path / "taken").write_text("")
+    assert main(["train", "--config", "lead_vae", "--out", str(tmp_path / "taken"), "--no-progress"]) == 2
+    assert "expected a run folder" in capsys.readouterr().err
 
 
 def test_cli_tiny_run(tmp_path, capsys) -> None:

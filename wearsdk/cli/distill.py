@@ -40,15 +40,16 @@ participant retrieval, curves.png, checkpoints/, model.pt of the student).
 
 
 def recipe_for(student: str) -> str:
-    """The distillation recipe of a student model name (``ppg_encoder_compact`` -> ``ppg_distill``)."""
-    for prefix, recipe in (("ppg_encoder_", "ppg_distill"), ("ecg_encoder_", "ecg_distill"),
-                           ("lead_vae_", "lead_vae_distill")):
-        if student.startswith(prefix):
-            return recipe
-    raise ConfigError(
-        f"--student {student!r}: expected a PPG/ECG encoder or a lead VAE, e.g. ppg_encoder_compact, "
-        "ecg_encoder_compact or lead_vae_compact."
-    )
+    """The distillation recipe of a student model, read from its card's modality and task
+    (``ppg_encoder_compact`` -> ``ppg_distill``)."""
+    from wearsdk.models import get_model_card, is_model, list_models
+    from wearsdk.train.config import distill_recipe
+
+    if not is_model(student):
+        raise ConfigError(
+            f"--student {student!r}: expected a registered PPG/ECG encoder or lead VAE, one of {list_models()}."
+        )
+    return distill_recipe(get_model_card(student))
 
 
 def add_parser(subparsers: Any) -> None:

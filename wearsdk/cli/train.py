@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wearsdk.errors import ConfigError
+
+if TYPE_CHECKING:
+    from wearsdk.train import TrainConfig
 
 __all__ = ["add_parser", "run", "run_config", "add_run_options", "parse_set"]
 
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     return run_config(get_config(args.config, args.preset, parse_set(args.overrides)), args)
 
 
-def run_config(config: Any, args: argparse.Namespace) -> int:
+def run_config(config: TrainConfig, args: argparse.Namespace) -> int:
     """Print the config (``--print-config``) or run it into ``--out`` and print what came out."""
     from wearsdk.train import train
     from wearsdk.train.distributed import teardown

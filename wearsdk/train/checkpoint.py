@@ -11,7 +11,6 @@ never leaves a "last" checkpoint that is half-written; the sha256 catches later 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import torch
 
+from wearsdk._integrity import sha256_file
 from wearsdk.errors import CheckpointError
 
 __all__ = [
@@ -47,14 +47,6 @@ def strip_module_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tenso
     return out
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _atomic_write_bytes(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as fh:
@@ -73,7 +65,7 @@ def save_checkpoint(run_dir: str | Path, step: int, payload: dict[str, Any], kee
     payload["model"] = strip_module_prefix(payload["model"])
     path = ckpt_dir / f"step_{step:08d}.pt"
     _atomic_write_bytes(path, lambda fh: torch.save(payload, fh))
-    meta = json.dumps({"file": path.name, "step": step, "sha256": _sha256(path)}, indent=1).encode()
+    meta = json.dumps({"file": path.name, "step": step, "sha256": sha256_file(path)}, indent=1).encode()
     _atomic_write_bytes(ckpt_dir / "last.json", lambda fh: fh.write(meta))
     for old in sorted(ckpt_dir.glob("step_*.pt"))[:-keep]:
         old.unlink()
@@ -103,7 +95,7 @@ def load_checkpoint(run_dir: str | Path) -> dict[str, Any]:
     path, meta = found
     if not path.is_file():
         raise CheckpointError(f"checkpoint {str(path)!r} named by last.json is missing.")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if digest != meta.get("sha256"):
         raise CheckpointError(
             f"checkpoint {str(path)!r} is corrupted or truncated: sha256 {digest[:16]}... does not match "

@@ -141,13 +141,7 @@ class SyntheticLeads(Dataset):
     def __init__(
         self, num_subjects: int, windows_per_subject: int, samples: int, seed: int = 0, first_subject: int = 0
     ) -> None:
-        self.n, self.w, self.t, self.seed, self.first = (
-            num_subjects,
-            windows_per_subject,
-            samples,
-            seed,
-            first_subject,
-        )
+        self.n, self.w, self.t, self.seed, self.first = num_subjects, windows_per_subject, samples, seed, first_subject
 
     def __len__(self) -> int:
         return self.n * self.w
@@ -170,6 +164,12 @@ class SyntheticLeads(Dataset):
         x12 = proj @ dip + 0.01 * seg.standard_normal((12, self.t))
         x12 = x12.astype(np.float32)
         return torch.from_numpy(x12[list(_INPUT_ROWS)].copy()), torch.from_numpy(x12), f"s{sid}"
+
+
+def _check_folder(root: Path, what: str) -> None:
+    if not root.is_dir():
+        kind = "a file" if root.exists() else "nothing"
+        raise DataFormatError(f"{what} {str(root)!r} is {kind}; expected a folder of records (data.root=DIR).")
 
 
 def ptbxl_root() -> Path:
@@ -215,6 +215,7 @@ class PTBXLLeads(_StackedLeads):
         import wfdb
 
         root = Path(root)
+        _check_folder(root, "PTB-XL folder")
         index = root / "records_index.csv"
         if not index.is_file():
             raise DataFormatError(
@@ -316,17 +317,15 @@ class WFDBLeads(_StackedLeads):
         zscore: bool = True,
     ) -> None:
         root, subjects_csv = Path(root), Path(subjects_csv)
+        _check_folder(root, "WFDB folder")
         if not subjects_csv.is_file():
-            raise DataFormatError(
-                f"subjects CSV {str(subjects_csv)!r} does not exist; expected columns record,subject_id."
-            )
+            raise DataFormatError(f"subjects CSV {str(subjects_csv)!r} is not a file; expected a CSV file with columns "
+                                  "record,subject_id (data.subjects_csv=FILE).")
         with subjects_csv.open() as fh:
             rows = list(csv.DictReader(fh))
         if not rows or not {"record", "subject_id"} <= set(rows[0]):
-            raise DataFormatError(
-                f"{str(subjects_csv)!r}: expected columns record,subject_id, got "
-                f"{list(rows[0]) if rows else 'no rows'}."
-            )
+            raise DataFormatError(f"{str(subjects_csv)!r}: expected columns record,subject_id and one row per record, "
+                                  f"got {list(rows[0]) if rows else 'no rows'}.")
         windows: list[np.ndarray] = []
         self.ids: list[str] = []
         problems: list[str] = []

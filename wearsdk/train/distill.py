@@ -29,6 +29,7 @@ from wearsdk.train.data import AugmentedWindows, WindowDataset, epoch_plan
 from wearsdk.train.distributed import gather_nograd, gather_with_grad
 from wearsdk.train.losses import gaussian_kl
 from wearsdk.train.metrics import participant_retrieval, reconstruction_metrics
+from wearsdk.train.sections import DistillConfig
 from wearsdk.train.ssl import MAX_EVAL_WINDOWS
 from wearsdk.train.vae import VAETask
 
@@ -69,9 +70,9 @@ def load_teacher(path: str | Path) -> nn.Module:
 def check_pair(teacher: ModelCard, student: ModelCard) -> None:
     """Raise :class:`ConfigError` unless ``student`` takes the same input and produces the same embedding /
     leads as ``teacher`` (checked before any data is read)."""
-    t, s = teacher.to_dict(), student.to_dict()
-    fields = _SHARED_FIELDS.get(s["task"], ("task",))
-    diffs = [f"{k}: teacher {t[k]!r} vs student {s[k]!r}" for k in fields if t[k] != s[k]]
+    fields = _SHARED_FIELDS.get(student.task, ("task",))
+    diffs = [f"{k}: teacher {getattr(teacher, k)!r} vs student {getattr(student, k)!r}" for k in fields
+             if getattr(teacher, k) != getattr(student, k)]
     if diffs:
         raise ConfigError(
             f"student {student.name!r} cannot be distilled from teacher {teacher.name!r}: "
@@ -92,9 +93,9 @@ def relational_kl(student: torch.Tensor, teacher: torch.Tensor, temperature: flo
 
 
 def embedding_distill_loss(
-    student: torch.Tensor, teacher: torch.Tensor, config: Any
+    student: torch.Tensor, teacher: torch.Tensor, config: DistillConfig
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """The encoder distillation loss of :class:`~wearsdk.train.config.DistillConfig` on ``(n, d)`` embeddings;
+    """The encoder distillation loss of :class:`~wearsdk.train.sections.DistillConfig` on ``(n, d)`` embeddings;
     returns ``(loss, {"cosine", "mse", "relational", "standardized", "lognorm"})``."""
     cosine = (1.0 - F.cosine_similarity(student, teacher, dim=1)).mean()
     mse = (student - teacher).square().sum(1).mean() / teacher.square().sum(1).mean().clamp_min(1e-12)

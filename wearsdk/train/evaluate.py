@@ -20,7 +20,9 @@ import numpy as np
 import torch
 from torch import nn
 
+import wearsdk.signal as ws
 from wearsdk.errors import CheckpointError
+from wearsdk.train.config import TrainConfig, apply_overrides, config_from_dict
 from wearsdk.train.metrics import LinearLeadMap, ecg_frechet_distance, reconstruction_metrics
 
 __all__ = ["lead_vae_report", "encoder_probe_report", "evaluate_run", "sim_labels", "SIM_PROBE_TARGETS"]
@@ -64,7 +66,7 @@ def lead_vae_report(
         for label, p in (("vae", pred), ("linear_map", lin)):
             raw = reconstruction_metrics(p, x12, c.out_leads, c.in_leads)
             if zscore_outputs:
-                p = (p - p.mean(-1, keepdim=True)) / p.std(-1, keepdim=True).clamp_min(1e-6)
+                p = ws.zscore(p, eps=1e-6)
             m = reconstruction_metrics(p, x12, c.out_leads, c.in_leads)
             m["mse_reconstructed_raw"] = raw["mse_reconstructed"]
             m["frechet_distance"] = ecg_frechet_distance(p, x12) if len(x12) > 16 else None
@@ -133,8 +135,16 @@ def sim_labels(dataset: Any) -> dict[str, dict[str, float]] | None:
 def _resolve_run(path: Path) -> tuple[Path, Path]:
     """``(run folder, weights file)`` for a run folder or a weights file inside one (``RUN/model.pt`` or
     ``RUN/checkpoints/step_*.pt``)."""
+    if not path.exists():
+        raise CheckpointError(f"{str(path)!r} does not exist; expected a 'wearsdk train' run folder (config.json, "
+                              "model.pt) or a .pt weights file inside one.")
     if path.is_dir():
         run_dir, weights = path, path / "model.pt"
+    elif path.suffix != ".pt":
+        raise CheckpointError(
+            f"{str(path)!r} is a {path.suffix or 'plain'} file; expected a 'wearsdk train' run folder or a .pt weights "
+            "file inside one (RUN/model.pt, RUN/checkpoints/step_*.pt). Pass the run folder."
+        )
     else:
         run_dir = next((d for d in (path.parent, path.parent.parent) if (d / "config.json").is_file()), path.parent)
         weights = path
@@ -146,10 +156,8 @@ def _resolve_run(path: Path) -> tuple[Path, Path]:
     return run_dir, weights
 
 
-def _read_config(run_dir: Path) -> Any:
+def _read_config(run_dir: Path) -> TrainConfig:
     """The :class:`~wearsdk.train.config.TrainConfig` stored in ``run_dir/config.json``."""
-    from wearsdk.train.config import config_from_dict
-
     try:
         data = json.loads((run_dir / "config.json").read_text())
     except ValueError as exc:
@@ -175,7 +183,6 @@ def evaluate_run(
     ``RUN_DIR/evaluation.json``).
     """
     from wearsdk.models import create_model
-    from wearsdk.train.config import apply_overrides
     from wearsdk.train.trainer import build_datasets, build_task
 
     run_dir, weights = _resolve_run(Path(run))

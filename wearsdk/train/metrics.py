@@ -16,7 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from wearsdk.errors import ShapeError
+import wearsdk.signal as ws
+from wearsdk.errors import ConfigError, ShapeError
 from wearsdk.train.losses import pearson_r
 
 __all__ = [
@@ -75,7 +76,8 @@ class LinearLeadMap:
     def predict(self, x_in: torch.Tensor | np.ndarray) -> torch.Tensor:
         """``(records, 3, samples) -> (records, 12, samples)`` float32."""
         if self.weights is None:
-            raise RuntimeError("LinearLeadMap.predict called before fit.")
+            raise ConfigError("LinearLeadMap.predict: the map has no weights yet; expected fit(x_in, x_12) on "
+                              "training records first.")
         x = np.asarray(x_in, np.float64)
         y = np.einsum("oc,rcs->ros", self.weights[:, :-1], x) + self.weights[:, -1][None, :, None]
         return torch.from_numpy(y.astype(np.float32))
@@ -111,15 +113,11 @@ def fixed_ecg_encoder(calibration: torch.Tensor, seed: int = 0) -> nn.Module:
         if isinstance(m, nn.BatchNorm1d):
             m.momentum = None  # cumulative average over the calibration pass
     model.train()
-    model(_zscore(calibration.float()))
+    model(ws.zscore(calibration.float(), eps=1e-6))
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
     return model
-
-
-def _zscore(x: torch.Tensor) -> torch.Tensor:
-    return (x - x.mean(-1, keepdim=True)) / x.std(-1, keepdim=True).clamp_min(1e-6)
 
 
 @torch.no_grad()
@@ -132,7 +130,7 @@ def ecg_frechet_distance(
     encoder = encoder if encoder is not None else fixed_ecg_encoder(target)
 
     def embed(x: torch.Tensor) -> np.ndarray:
-        x = _zscore(x.float())
+        x = ws.zscore(x.float(), eps=1e-6)
         return torch.cat([encoder(x[i : i + batch]) for i in range(0, len(x), batch)]).numpy()
 
     return frechet_distance(embed(target), embed(pred))

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+import wearsdk.signal as ws
 from wearsdk.models import create_model
 from wearsdk.train.config import TrainConfig
 from wearsdk.train.data import LeadDataset, VAEItems, epoch_plan
@@ -121,7 +122,7 @@ class VAETask:
         c = module.vae.config
         pred = self.predict(module.vae, x_in, device)
         if self.config.vae.recon == "zscore_mse":  # trained for shape, not scale: compare z-scored outputs
-            pred = (pred - pred.mean(-1, keepdim=True)) / pred.std(-1, keepdim=True).clamp_min(1e-6)
+            pred = ws.zscore(pred, eps=1e-6)
         m = reconstruction_metrics(pred, x_12, c.out_leads, c.in_leads)
         return {
             "mse": m["mse"],
