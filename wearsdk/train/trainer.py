@@ -248,8 +248,10 @@ def train(
     """Run (or resume) one training run; returns a :class:`TrainResult` (on every rank).
 
     Args:
-        config: a validated :class:`~wearsdk.train.config.TrainConfig` (see ``get_config``).
-        out_dir: run folder for checkpoints, ``metrics.jsonl``, ``curves.png``, ``config.json``, ``model.pt``.
+        config: a :class:`~wearsdk.train.config.TrainConfig` (see ``get_config``); checked against its model's
+            card and the files it names first (:meth:`~wearsdk.train.config.TrainConfig.resolve`).
+        out_dir: run folder for checkpoints, ``metrics.jsonl``, ``curves.png``, ``config.json``, ``model.pt``
+            (created; a file there is a :class:`~wearsdk.ConfigError`).
         resume: continue from the last checkpoint in ``out_dir`` (verified: sha256, format, same config).
         datasets: ``(train, val)`` to use instead of ``config.data`` (your own WindowDataset / LeadDataset).
         stop_at_step: stop (after checkpointing) once this many steps are done, as a time-sliced job would;
