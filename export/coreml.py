@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from wearsdk.errors import ConfigError, ExportError, ShapeError
-from wearsdk.export.manifest import write_manifest
+from wearsdk.export.manifest import check_windows, output_folder, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, sosfilt
@@ -229,7 +229,6 @@ def _convert(module: torch.nn.Module, example: tuple[torch.Tensor, ...], *, name
 
 
 def _save(mlmodel: Any, out: Path, stem: str) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
     package = out / f"{stem}.mlpackage"
     if package.exists():
         shutil.rmtree(package)
@@ -298,9 +297,10 @@ def export_coreml(model: torch.nn.Module, out_dir: str | Path, *, name: str,
         raise ConfigError(f"CoreML precision must be one of {PRECISIONS}, got {precision!r}.")
     if len(example_inputs) != 1:
         raise ConfigError(f"CoreML export takes one input tensor, got {len(example_inputs)}.")
+    check_windows(reference_windows, "reference_windows")
+    out = output_folder(out_dir)
     model = model.eval()
     mlmodel = _convert(model, example_inputs, name=name, precision=precision, streaming=False)
-    out = Path(out_dir)
     package = _save(mlmodel, out, f"{name}_coreml_{precision}")
     windows = (reference_windows if reference_windows is not None else example_inputs[0]).float()
     with torch.no_grad():
@@ -345,10 +345,10 @@ def export_coreml_streaming(model: torch.nn.Module, out_dir: str | Path, *, name
     if raw_stream.shape[-1] < window + hop:
         raise ShapeError(f"raw_stream must hold at least window + hop = {window + hop} samples (the reference fills "
                          f"the ring and runs two windows), got {raw_stream.shape[-1]}.")
+    out = output_folder(out_dir)
     taps = fir_taps(spec.sos) if with_preprocessing else None
     module = CoreMLStreamingModule(model.eval(), spec, window=window, hop=hop, channels=channels, fir=taps).eval()
     mlmodel = _convert(module, (torch.zeros(1, channels, hop),), name=name, precision=precision, streaming=True)
-    out = Path(out_dir)
     package = _save(mlmodel, out, f"{name}_coreml_{precision}_stream")
     stream = raw_stream.float() if with_preprocessing else preprocess(
         raw_stream.float(), PreprocessSpec(**{**spec.to_dict(), "norm": "none"}))

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from wearsdk.errors import ConfigError, ExportError
-from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.export.manifest import check_windows, output_folder, tensor_spec, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import Int8StaticConfig, int8_config_for, output_cosine, quantize
@@ -63,6 +63,8 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
     """
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    check_windows(parity_windows, "parity_windows")
+    out = output_folder(out_dir)
     model = model.eval()
     quant = None
     try:
@@ -83,8 +85,6 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
             f"exporting {name} to ExecuTorch ({precision}) failed: {type(exc).__name__}: {exc}. Models must be "
             "export-able (no data-dependent control flow, static padding)."
         ) from exc
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     pte = out / f"{name}_executorch_{precision}.pte"
     pte.write_bytes(buffer)
     windows = parity_windows if parity_windows is not None else (

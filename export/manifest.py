@@ -14,10 +14,27 @@ from typing import Any
 import torch
 
 from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
+from wearsdk.errors import ConfigError, ShapeError
 from wearsdk.models.card import ModelCard
 from wearsdk.quant.versions import tool_versions
 
-__all__ = ["tensor_spec", "write_manifest"]
+__all__ = ["tensor_spec", "write_manifest", "output_folder", "check_windows"]
+
+
+def output_folder(out: str | Path) -> Path:
+    """``out`` as a folder, created with its parents if missing; :class:`ConfigError` when it is a file."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"output {str(out)!r} is a file; expected a folder to write the artifact and its "
+                          "manifest.json into. Pass a new or existing folder.")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def check_windows(windows: torch.Tensor | None, what: str) -> None:
+    """:class:`ShapeError` unless ``windows`` is ``None`` or ``(n >= 1, channels, samples)``."""
+    if windows is not None and (windows.ndim != 3 or windows.shape[0] == 0):
+        raise ShapeError(f"{what} must be shaped (windows >= 1, channels, samples), got {tuple(windows.shape)}.")
 
 
 def tensor_spec(name: str, t: torch.Tensor) -> dict[str, Any]:

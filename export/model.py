@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from wearsdk.errors import CheckpointError, ConfigError
+from wearsdk.export.manifest import output_folder
 from wearsdk.export.registry import PARITY_WINDOWS, ExportJob, get_backend
 from wearsdk.quant.config import CALIBRATION_SEED, CALIBRATION_WINDOWS
 
@@ -42,15 +43,12 @@ def export_model(name: str, out: str | Path, *, backend: str = "executorch", pre
     if isinstance(calibration, bool) or not isinstance(calibration, int) or calibration < 1:
         raise ConfigError(f"calibration must be a positive number of simulated windows (default "
                           f"{CALIBRATION_WINDOWS}), got {calibration!r}.")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"out={str(out)!r} is a file; expected a folder to write the artifact and its "
-                          "manifest.json into. Pass a new or existing folder.")
     if not (pretrained or checkpoint or allow_untrained):
         raise CheckpointError(
             f"{name}: give trained weights (--pretrained for the bundled ones, or --checkpoint PATH); an untrained "
             "model exports only with --allow-untrained, and its manifest then says so."
         )
+    out = output_folder(out)
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
     card = model.card
     if (streaming or with_preprocessing) and card.preprocessing.phase != "causal":

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from wearsdk.errors import ExportError
-from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.export.manifest import check_windows, output_folder, tensor_spec, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import output_cosine
@@ -22,9 +22,9 @@ def export_onnx(model: torch.nn.Module, out_dir: str | Path, *, name: str, examp
     """Exports ``model`` to ONNX (opset of the dynamo exporter) and checks it with onnxruntime."""
     import onnxruntime as ort
 
+    check_windows(parity_windows, "parity_windows")
     model = model.eval()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     path = out / f"{name}_onnx_fp32.onnx"
     try:
         program = torch.onnx.export(model, example_inputs, dynamo=True, verbose=False)

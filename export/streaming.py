@@ -17,7 +17,7 @@ import torch
 
 from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.executorch import _lower
-from wearsdk.export.manifest import tensor_spec, write_manifest
+from wearsdk.export.manifest import output_folder, tensor_spec, write_manifest
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import int8_config_for, output_cosine, quantize
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, zscore
@@ -80,6 +80,11 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
 
     if precision not in ("fp32", "int8"):
         raise ConfigError(f"precision must be fp32 or int8, got {precision!r}.")
+    hop_in = hop * spec.resampler.down // spec.resampler.up
+    if parity_stream.ndim != 3 or parity_stream.shape[-1] < window // max(hop, 1) * hop_in:
+        raise ShapeError(f"parity_stream must be (1, channels, n) raw samples at {spec.sampling_rate:g} Hz with n >= "
+                         f"{window // max(hop, 1) * hop_in} (one full window), got {tuple(parity_stream.shape)}.")
+    out = output_folder(out_dir)
     model = model.eval()
     inner: torch.nn.Module = model
     quant = None
@@ -95,8 +100,6 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
         buffer = _lower(torch.export.export(wrapper, example, strict=False))
     except Exception as exc:  # name the stage, keep the cause
         raise ExportError(f"exporting the streaming program of {name} failed: {type(exc).__name__}: {exc}") from exc
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     pte = out / f"{name}_executorch_{precision}_stream.pte"
     pte.write_bytes(buffer)
 

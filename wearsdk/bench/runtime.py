@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from wearsdk.bench._timing import interleaved_medians_ms
+from wearsdk.errors import ConfigError
 from wearsdk.models.card import ModelCard
 
 __all__ = ["bench_runtime", "TARGETS"]
@@ -91,6 +92,8 @@ def bench_runtime(model_name: str = "ppg_encoder_compact", *, repeats: int = 30,
     from wearsdk.runtime import load
     from wearsdk.sim import model_windows
 
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ConfigError(f"bench_runtime: repeats must be a positive number of timed calls, got {repeats!r}.")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -44,7 +44,8 @@ def load_calibration(path: str | Path, card: ModelCard) -> torch.Tensor:
             f"{card.window_samples} samples at {card.sampling_rate_hz:g} Hz, preprocessed as its card says "
             f"(wearsdk.stream.recording_windows(recording, card))")
     if not path.is_file():
-        raise DataFormatError(f"calibration file {str(path)!r} does not exist; expected a .npy array {spec}.")
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise DataFormatError(f"calibration file {str(path)!r} {what}; expected a .npy array {spec}.")
     try:
         x = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -127,6 +128,10 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
             f"{name}: give trained weights (--pretrained for the bundled ones, or --checkpoint PATH); an untrained "
             "model quantizes only with --allow-untrained, and its report then says so."
         )
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out={str(out)!r} is a file; expected a folder for the int8 program and "
+                          "quant_report.json. Pass a new or existing folder.")
     started = time.perf_counter()
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
     config = int8_config_for(model, keep_float=tuple(keep_float))
@@ -145,7 +150,6 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
         source = {"source": str(calibration)}
     held_out = _sim_windows(card, eval_windows, seed=seed + 1)
     example = (held_out[:1],)
-    out = Path(out)
     qat = None
     if qat_steps:
         if not trained:

@@ -20,8 +20,11 @@ class ExecutorchProgram:
         from executorch.runtime import Runtime
 
         self.path = Path(path)
+        if self.path.is_dir():
+            raise ArtifactIntegrityError(f"{self.path} is a folder; expected an ExecuTorch .pte file. Load an artifact "
+                                         "folder with wearsdk.runtime.load(folder).")
         if not self.path.is_file():
-            raise ArtifactIntegrityError(f"no ExecuTorch program at {self.path}.")
+            raise ArtifactIntegrityError(f"no ExecuTorch program at {self.path}: expected a .pte file.")
         load_executorch_kernels()
         try:
             program = Runtime.get().load_program(self.path)
