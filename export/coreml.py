@@ -292,6 +292,8 @@ def export_coreml(model: torch.nn.Module, out_dir: str | Path, *, name: str,
     ``reference_windows`` ``(n, channels, samples)`` (default: the example) are run through eager
     ``model`` into ``reference.npz``. A model behind ``WithPreprocessing`` takes raw windows; its FIR
     stand-in is compared with the C++ IIR on those windows (``coreml.preprocessing_fir_vs_iir``).
+    ``model_card`` (the model's :class:`~wearsdk.models.ModelCard`; ``None`` for a plain module) and ``trained``
+    (``False``: random weights) go into the manifest.
     """
     if precision not in PRECISIONS:
         raise ConfigError(f"CoreML precision must be one of {PRECISIONS}, got {precision!r}.")

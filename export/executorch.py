@@ -59,7 +59,9 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
     ``precision="int8"`` needs ``calibration`` windows ``(n, channels, samples)``; ``quant_config`` defaults to
     the model's own scheme (:func:`wearsdk.quant.int8_config_for`). Parity against eager
     fp32 is measured on ``parity_windows`` (default: the calibration windows, else the example input)
-    by running the written ``.pte`` and stored in the manifest.
+    by running the written ``.pte`` and stored in the manifest. ``model_card`` (the model's
+    :class:`~wearsdk.models.ModelCard`; ``None`` for a plain module) and ``trained`` (``False``: random weights)
+    go into the manifest.
     """
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}.")

@@ -19,7 +19,9 @@ __all__ = ["export_onnx"]
 def export_onnx(model: torch.nn.Module, out_dir: str | Path, *, name: str, example_inputs: tuple[torch.Tensor, ...],
                 parity_windows: torch.Tensor | None = None, model_card: ModelCard | None = None,
                 trained: bool = True) -> Path:
-    """Exports ``model`` to ONNX (opset of the dynamo exporter) and checks it with onnxruntime."""
+    """Exports ``model`` to ONNX (opset of the dynamo exporter) and checks it with onnxruntime.
+    ``model_card`` (the model's :class:`~wearsdk.models.ModelCard`; ``None`` for a plain module) and ``trained``
+    (``False``: random weights) go into the manifest."""
     import onnxruntime as ort
 
     check_windows(parity_windows, "parity_windows")

@@ -75,7 +75,8 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
                                 model_card: ModelCard | None = None, trained: bool = True) -> Path:
     """Exports the streaming program ``<name>_executorch_<precision>_stream.pte``; parity is measured by
     streaming ``parity_stream`` (raw, ``(1, channels, n)``) through the written program against the
-    offline pipeline on the eager fp32 model."""
+    offline pipeline on the eager fp32 model. ``model_card`` (the model's :class:`~wearsdk.models.ModelCard`;
+    ``None`` for a plain module) and ``trained`` (``False``: random weights) go into the manifest."""
     from wearsdk.runtime.executorch import ExecutorchProgram
 
     if precision not in ("fp32", "int8"):
