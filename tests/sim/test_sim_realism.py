@@ -163,7 +163,7 @@ def _model_domain_asymmetry(x: np.ndarray, fs: float, valid: np.ndarray | None =
 
     from wearsdk.io import Recording
     from wearsdk.models import create_model
-    from wearsdk.windows import recording_windows
+    from wearsdk.stream import recording_windows
 
     valid = np.isfinite(x) if valid is None else valid
     rec = Recording(signals=np.asarray(x, np.float64)[None], sampling_rate=fs, channels=("ppg",), units=("a.u.",),
