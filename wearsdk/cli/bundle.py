@@ -77,8 +77,8 @@ def _metrics(pairs: list[str]) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     from wearsdk.errors import ConfigError
-    from wearsdk.models import bundle, read_about
-    from wearsdk.models._registry import model_from_checkpoint, read_checkpoint
+    from wearsdk.models import bundle, model_from_checkpoint, read_about
+    from wearsdk.models._registry import read_checkpoint
     from wearsdk.models.heads import LinearHeads
 
     model = model_from_checkpoint(args.checkpoint, args.model)

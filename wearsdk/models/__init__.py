@@ -21,6 +21,7 @@ from wearsdk.models._registry import (
     is_model,
     list_models,
     load_weights,
+    model_from_checkpoint,
     register_model,
 )
 from wearsdk.models.card import ModelCard, Preprocessing
@@ -36,6 +37,7 @@ __all__ = [
     "is_model",
     "get_model_card",
     "load_weights",
+    "model_from_checkpoint",
     "ModelCard",
     "Preprocessing",
     "EncoderConfig",
