@@ -50,7 +50,7 @@ def test_a_second_call_reuses_the_verified_entry(tmp_path) -> None:
                             exporter=exporter, say=notices.append)
     assert again.folder == first.folder and len(exporter.calls) == 1 and not notices
     key = json.loads((first.folder / "cache.json").read_text())
-    assert key["weights_sha256"] == sha and key["calibration"] == 8 and key["wearsdk_version"]
+    assert key["weights_sha256"] == sha and key["precision"] == "int8" and key["wearsdk_version"]
 
 
 def test_other_options_are_other_entries(tmp_path) -> None:
@@ -58,10 +58,10 @@ def test_other_options_are_other_entries(tmp_path) -> None:
     cache = ArtifactCache(tmp_path, exporter=exporter, say=lambda _: None)
     a = cache.get(MODEL, backend="coreml", precision="int8")
     b = cache.get(MODEL, backend="coreml", precision="fp32")
-    c = cache.get(MODEL, backend="coreml", precision="int8", calibration=16)
-    assert a.folder != b.folder and len(exporter.calls) == 3
-    assert c.folder == a.folder  # same folder, other key: exported again under the new key
-    assert json.loads((c.folder / "cache.json").read_text())["calibration"] == 16
+    c = cache.get(MODEL, backend="coreml", precision="int8", streaming=True)
+    d = cache.get(MODEL, backend="coreml", precision="int8", calibration=16)  # a setting of fresh exports only
+    assert len({a.folder, b.folder, c.folder}) == 3 and len(exporter.calls) == 3
+    assert d.folder == a.folder and cache.exported == [a.folder, b.folder, c.folder]
 
 
 def test_a_tampered_entry_is_exported_again(tmp_path) -> None:

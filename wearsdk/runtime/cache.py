@@ -2,11 +2,12 @@
 
 An entry is the folder ``<root>/<model>-<weights sha256[:12]>-<backend>-<precision>[-stream]`` holding the
 artifact (``manifest.json`` and its files) and ``cache.json``, the key it was exported under: the model card's
-name and weights sha256, the export options (backend, precision, streaming, calibration windows) and the wearsdk
-version. :meth:`ArtifactCache.get` reuses an entry only when :func:`wearsdk.runtime.load` verifies every file
-against its manifest and the key and manifest match what is asked for; otherwise it exports the model again with
-the ``exporter`` it was given (the runtime never imports the build-time exporter itself), or, without one, refuses
-with :class:`~wearsdk.errors.ArtifactIntegrityError` saying how to export it.
+name and weights sha256, the export options (backend, precision, streaming) and the wearsdk version. The number of
+int8 calibration windows is a setting of a fresh export only, not part of the key. :meth:`ArtifactCache.get`
+reuses an entry only when :func:`wearsdk.runtime.load` verifies every file against its manifest and the key and
+manifest match what is asked for; otherwise it exports the model again with the ``exporter`` it was given (the
+runtime never imports the build-time exporter itself), or, without one, refuses with
+:class:`~wearsdk.errors.ArtifactIntegrityError` saying how to export it.
 
 The root is ``$WEARSDK_CACHE_DIR/artifacts``, else ``$XDG_CACHE_HOME/wearsdk/artifacts``, else
 ``~/.cache/wearsdk/artifacts`` (:func:`default_cache_dir`).
@@ -73,8 +74,8 @@ class ArtifactCache:
         self.exporter, self.say = exporter, say
         self.exported: list[Path] = []
 
-    def key(self, model_name: str, *, backend: str = "executorch", precision: str = "int8", streaming: bool = False,
-            calibration: int | None = None) -> dict[str, Any]:
+    def key(self, model_name: str, *, backend: str = "executorch", precision: str = "int8",
+            streaming: bool = False) -> dict[str, Any]:
         """What an entry of ``model_name``'s bundled weights exported with these options is keyed by.
         Raises :class:`~wearsdk.errors.CheckpointError` when the model has no bundled weights."""
         import wearsdk
@@ -86,8 +87,7 @@ class ArtifactCache:
                                   "to export into the artifact cache; export a checkpoint with wearsdk export "
                                   "--checkpoint PATH instead.")
         return {"model": card.name, "weights_sha256": card.weights_sha256, "backend": backend,
-                "precision": precision, "streaming": bool(streaming), "calibration": calibration,
-                "wearsdk_version": wearsdk.__version__}
+                "precision": precision, "streaming": bool(streaming), "wearsdk_version": wearsdk.__version__}
 
     def folder(self, key: dict[str, Any]) -> Path:
         """The entry folder of ``key`` (:meth:`key`)."""
@@ -97,9 +97,8 @@ class ArtifactCache:
     def get(self, model_name: str, *, backend: str = "executorch", precision: str = "int8", streaming: bool = False,
             calibration: int | None = None) -> Artifact:
         """The verified artifact of ``model_name``'s bundled weights exported with these options: reused from the
-        cache, else exported (``calibration`` int8 calibration windows; ``None``: the exporter's default)."""
-        key = self.key(model_name, backend=backend, precision=precision, streaming=streaming,
-                       calibration=calibration)
+        cache, else exported (with ``calibration`` int8 calibration windows; ``None``: the exporter's default)."""
+        key = self.key(model_name, backend=backend, precision=precision, streaming=streaming)
         folder = self.folder(key)
         artifact = self.cached(folder, key)
         if artifact is not None:
