@@ -17,45 +17,46 @@ import torch
 from wearsdk._integrity import sha256_file
 from wearsdk.cli import main
 from wearsdk.demo import (
-    CACHE_DIR_ENV,
     ENCODERS,
     HR_REST_TARGET_BPM,
     SIM_COHORT_12LEAD,
     DemoConfig,
-    _cached,
-    default_cache_dir,
     encoder_artifact,
     run_demo,
     twelve_lead_windows,
 )
 from wearsdk.errors import ConfigError
 from wearsdk.models import HEADS, LinearHeads, _registry, create_model, get_model_card
-from wearsdk.models import encoder as encoder_module
+from wearsdk.models.pretrained import bundle
 from wearsdk.reconstruct import reconstruct_12lead
+from wearsdk.runtime import ArtifactCache
+from wearsdk.runtime.cache import CACHE_DIR_ENV, default_cache_dir
 from wearsdk.sim import Cohort, Device
 
-REAL_PRETRAINED = dict(encoder_module._PRETRAINED)
 REAL_WEIGHTS_DIR = _registry.WEIGHTS_DIR
+
+
+def _weights_without_encoders(folder):
+    """A weights folder holding the really bundled lead VAE only (weights and record)."""
+    folder.mkdir(exist_ok=True)
+    for bundled in REAL_WEIGHTS_DIR.glob("lead_vae*"):
+        shutil.copy(bundled, folder)
+    return folder
 
 
 @pytest.fixture(scope="module", autouse=True)
 def stand_in_bundle(tmp_path_factory):
     """Random compact encoders + heads "bundled" in a temporary weights folder, exported once (8 calibration
     windows) into a temporary cache that every demo in this module reuses."""
-    weights = tmp_path_factory.mktemp("weights")
-    for bundled in REAL_WEIGHTS_DIR.glob("*.pt"):  # the bundled VAE (and any others) stay available
-        shutil.copy(bundled, weights)
+    weights = _weights_without_encoders(tmp_path_factory.mktemp("weights"))  # the bundled VAE stays available
     torch.manual_seed(0)
-    published = {}
     for name in ENCODERS.values():
         heads = LinearHeads(tuple(HEADS), 0.05 * torch.randn(len(HEADS), 256), torch.zeros(len(HEADS)))
-        path = weights / f"{name}.pt"
-        torch.save({"model": create_model(name).state_dict(), "heads": heads.to_payload()}, path)
-        published[name] = {"weights_file": path.name, "weights_sha256": sha256_file(path)}
+        bundle(create_model(name), heads=heads, weights_dir=weights, version="0.0.0", recipe="random stand-in",
+               training_data="none", reproduce="tests/test_demo.py", limitations="random weights")
     notices: list[str] = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_registry, "WEIGHTS_DIR", weights)
-        mp.setattr(encoder_module, "_PRETRAINED", published)
         mp.setenv(CACHE_DIR_ENV, str(tmp_path_factory.mktemp("cache")))
         artifacts = {name: encoder_artifact(name, default_cache_dir(), calibration=8, say=notices.append)
                      for name in ENCODERS.values()}
@@ -66,7 +67,7 @@ def test_first_use_exports_then_the_verified_cache_is_reused(stand_in_bundle, tm
     assert sum("first run: exporting" in n for n in stand_in_bundle["notices"]) == 2
     for name, first in stand_in_bundle["artifacts"].items():
         assert first.exported and first.artifact.manifest["precision"] == "int8"
-        assert first.artifact.folder.name == f"{name}-{first.card.weights_sha256[:12]}"
+        assert first.artifact.folder.name == f"{name}-{first.card.weights_sha256[:12]}-executorch-int8"
         notices: list[str] = []
         again = encoder_artifact(name, default_cache_dir(), say=notices.append)
         assert not again.exported and not notices and again.pte == first.pte
@@ -75,7 +76,8 @@ def test_first_use_exports_then_the_verified_cache_is_reused(stand_in_bundle, tm
         with open(next(copy.glob("*.pte")), "r+b") as f:  # a modified cache is never run
             f.seek(100)
             f.write(b"\x00" * 8)
-        assert _cached(copy, first.card, notices.append) is None and "failed verification" in notices[0]
+        cache = ArtifactCache(say=notices.append)
+        assert cache.cached(copy, cache.key(name)) is None and "failed verification" in notices[0]
 
 
 @pytest.fixture(scope="module")
@@ -254,18 +256,30 @@ def test_af_participant_and_cli(tmp_path, capsys):
 
 
 def test_encoders_without_bundled_weights_are_said_loudly_and_the_rest_runs(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(encoder_module, "_PRETRAINED", {})
-    assert main(["demo", "--duration", "20", "--quiet", "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(_registry, "WEIGHTS_DIR", _weights_without_encoders(tmp_path / "weights"))
+    assert main(["demo", "--duration", "20", "--quiet", "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert captured.err.count("ENCODER NOT RUN") == 2
     assert "PPG encoder: NOT RUN" in captured.out and "ECG encoder: NOT RUN" in captured.out
     assert "comparisons with the simulator's truth" in captured.out  # --quiet still prints the verdicts
-    summary = json.loads((tmp_path / "summary.json").read_text())["summary"]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())["summary"]
     for stream in ("ppg", "ecg"):
         assert summary["encoders"][stream]["ran"] is False
         assert "no published pretrained weights" in summary["encoders"][stream]["reason"]
         assert summary[stream]["windows"] == 6  # the beat detectors still ran
-    assert "mean_r_reconstructed" in summary["twelve_lead"] and (tmp_path / "demo.png").is_file()
+    assert "mean_r_reconstructed" in summary["twelve_lead"] and (tmp_path / "out" / "demo.png").is_file()
+
+
+def test_wrong_path_kinds_and_an_empty_run_are_refused(tmp_path, capsys):
+    a_file = tmp_path / "summary.json"
+    a_file.write_text("{}")
+    for flag in ("--out", "--cache-dir"):
+        assert main(["demo", "--quiet", "--out", str(tmp_path / "out"), flag, str(a_file)]) == 2
+        err = capsys.readouterr().err
+        assert "ConfigError" in err and "is a file; expected a folder" in err
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ConfigError, match=r"got 0(\.0)?: expected at least two 10 s heart-rate windows"):
+        DemoConfig(duration_s=0)  # zero samples of stream
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +287,6 @@ def bundled_runs(tmp_path_factory):
     """The default demo (participant 0, sinus) and ``--condition af`` on the really bundled encoders."""
     cache = tmp_path_factory.mktemp("bundled_cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(encoder_module, "_PRETRAINED", REAL_PRETRAINED)
         mp.setattr(_registry, "WEIGHTS_DIR", REAL_WEIGHTS_DIR)
         yield {c: run_demo(DemoConfig(condition=c, cache_dir=cache), progress=False) for c in (None, "af")}
 

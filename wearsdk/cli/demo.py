@@ -20,7 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "cached. Writes summary.json, demo.png and demo_12lead.png to --out.",
         epilog="examples:\n  wearsdk demo\n  wearsdk demo --condition af\n"
         "  wearsdk demo --motion high --drop-rate 0.02 --out out/demo\n\n"
-        "cache: --cache-dir, else $WEARSDK_CACHE_DIR/demo, else $XDG_CACHE_HOME/wearsdk/demo or ~/.cache/wearsdk/demo",
+        "cache: --cache-dir, else $WEARSDK_CACHE_DIR/artifacts, else $XDG_CACHE_HOME/wearsdk/artifacts or "
+        "~/.cache/wearsdk/artifacts (the artifact cache of wearsdk.runtime)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--duration", type=float, default=120.0,
@@ -32,8 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drop-rate", type=float, default=0.0, help="fraction of packets lost in transit")
     p.add_argument("--jitter-ms", type=float, default=0.0, help="timestamp jitter SD, ms")
     p.add_argument("--realtime", action="store_true", help="pace packets in real time (default: as fast as possible)")
-    p.add_argument("--out", default="out/demo", help="folder for summary.json and demo.png (default out/demo)")
-    p.add_argument("--cache-dir", default=None, help="folder of the exported int8 artifacts (default: see below)")
+    p.add_argument("--out", default="out/demo",
+                   help="folder for summary.json and the figures, created when missing (default out/demo)")
+    p.add_argument("--cache-dir", default=None,
+                   help="artifact cache folder for the exported int8 programs (default: see below)")
     p.add_argument("--quiet", action="store_true", help="no live view")
     p.set_defaults(func=_run)
 
