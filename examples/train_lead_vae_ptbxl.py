@@ -13,11 +13,15 @@ Writes the run folder (checkpoints, metrics.jsonl, curves.png, model.pt) and a J
 
     nice -n 10 .venv/bin/python examples/train_lead_vae_ptbxl.py --steps 1400 --seed 0 \
         --init-from runs/sim/model.pt --out runs/ptbxl --report docs/reports/lead_vae_compact_bundled.json \
-        --bundle wearsdk/models/weights/lead_vae_compact.pt
+        --bundle
 
-``--bundle`` writes the weights as a plain fp32 state dict and adds the mV evaluation of the whole
-``wearsdk.reconstruct_12lead`` pipeline (resampling, zero-phase band-pass, windows, amplitude map) on the
-mV records, with the PTB-XL-fitted linear map run through the same pipeline as the baseline.
+``--bundle`` adds the mV evaluation of the whole ``wearsdk.reconstruct_12lead`` pipeline (resampling, zero-phase
+band-pass, windows, amplitude map) on the mV records, with the PTB-XL-fitted linear map run through the same
+pipeline as the baseline, and publishes the weights with ``wearsdk.models.bundle``: ``lead_vae_compact.pt`` (a
+plain fp32 state dict) and its pretrained record ``lead_vae_compact.json`` in ``--weights-dir`` (default: the
+package's ``wearsdk/models/weights``), with every figure below as a metric; the record's text (recipe, training
+data, reproduce command, limitations, input signal spec and preprocessing) comes from ``--about`` (default: the
+published record).
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from wearsdk.models import create_model
+from wearsdk.models import ModelCard, bundle, create_model, read_about, read_record
+from wearsdk.models.pretrained import weights_folder
+from wearsdk.signal import bandpass
 from wearsdk.train import PTBXLLeads, get_config, train
 from wearsdk.train.data import load_12lead_windows
 from wearsdk.train.evaluate import lead_vae_report
@@ -53,9 +59,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--init-from", default=None, help="model.pt to start from, e.g. a simulator pre-training run")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--eval-only", action="store_true", help="skip training; evaluate OUT/model.pt")
-    p.add_argument("--bundle", default=None, help="write the weights as a plain fp32 state dict to this file")
+    p.add_argument("--bundle", action="store_true",
+                   help="evaluate the mV pipeline and publish the weights (<model>.pt + <model>.json)")
+    p.add_argument("--weights-dir", default=None,
+                   help="weights folder of --bundle (default: the package's wearsdk/models/weights)")
+    p.add_argument("--about", default=None, help="JSON with the record's text (default: the published record)")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    about = None
+    if args.bundle:  # the record's text, checked before any training
+        published = read_record(args.model)
+        if args.about is None and published is None:
+            p.error(f"{args.model} has no published record to take the text from; pass --about FILE")
+        about = read_about(args.about or published, args.model)
 
     root = REAL / "ptbxl"
     config = get_config(
@@ -129,10 +145,12 @@ def main(argv: list[str] | None = None) -> int:
             "init_from": args.init_from,
             "summary": json.loads(summary.read_text()) if summary.is_file() else None,
         }
-    if args.bundle:
-        out["bundle"] = bundle(model, Path(args.bundle))
+    if about is not None:
         linear = LinearLeadMap().fit(tr.data[:, [1, 6, 10]], tr.data)
         out["pipeline_mv"] = pipeline_mv(model, linear, [r for records in external.values() for r in records])
+        record = bundle(model, weights_dir=args.weights_dir, **{**about, "metrics": record_metrics(out)})
+        path = weights_folder(args.weights_dir) / record.weights_file
+        out["bundle"] = {"file": record.weights_file, "bytes": path.stat().st_size, "sha256": record.weights_sha256}
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(json.dumps(out, indent=1))
     for name, entry in report.items():
@@ -144,20 +162,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def bundle(model: torch.nn.Module, path: Path) -> dict:
-    """Save ``model``'s weights as a plain fp32 state dict; returns its file name, size and sha256."""
-    from wearsdk._integrity import sha256_file
-
-    state = {k: v.detach().to(torch.float32).contiguous().clone() for k, v in model.state_dict().items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(state, path)
-    return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+def record_metrics(report: dict) -> dict[str, float]:
+    """The report's figures under the record's metric names (4 decimals): per evaluation set ``<set>_mean_r_
+    reconstructed`` and ``<set>_mse_reconstructed_z`` of the VAE and of the linear map (``_linear_map``), and the
+    mV pipeline's ``mv_pipeline_*``."""
+    out = {}
+    for name, entry in report["results"].items():
+        for method, suffix in (("vae", ""), ("linear_map", "_linear_map")):
+            out[f"{name}_mean_r_reconstructed{suffix}"] = entry[method]["mean_r_reconstructed"]
+            out[f"{name}_mse_reconstructed_z{suffix}"] = entry[method]["mse_reconstructed"]
+    mv = report["pipeline_mv"]
+    for method, suffix in (("vae", ""), ("linear_map", "_linear_map")):
+        out[f"mv_pipeline_mean_r_reconstructed{suffix}"] = mv[method]["mean_r_reconstructed"]
+        out[f"mv_pipeline_mse_reconstructed_mv2{suffix}"] = mv[method]["mse_reconstructed_mv2"]
+    out["mv_pipeline_median_rms_ratio"] = mv["vae"]["median_rms_ratio"]
+    return {k: round(float(v), 4) for k, v in out.items()}
 
 
 class LinearShapes(torch.nn.Module):
     """The least-squares linear map behind the lead VAE's card, so both run through one pipeline."""
 
-    def __init__(self, linear: LinearLeadMap, card) -> None:
+    def __init__(self, linear: LinearLeadMap, card: ModelCard) -> None:
         super().__init__()
         self.linear, self.card = linear, card
 
@@ -171,7 +196,7 @@ def pipeline_mv(model: torch.nn.Module, linear: LinearLeadMap, records: list[str
     Per record and lead: Pearson r and MSE (mV^2) against the true lead band-passed 0.5-40 Hz (zero phase),
     and the RMS ratio predicted/true (the amplitude error of the mV scaling)."""
     from wearsdk.io import read
-    from wearsdk.reconstruct import INPUT_LEADS, OUTPUT_LEADS, _zero_phase_bandpass, reconstruct_12lead
+    from wearsdk.reconstruct import INPUT_LEADS, OUTPUT_LEADS, reconstruct_12lead
 
     recon = [k for k in OUTPUT_LEADS if k not in INPUT_LEADS]
     methods = {"vae": model, "linear_map": LinearShapes(linear, model.card)}
@@ -179,8 +204,8 @@ def pipeline_mv(model: torch.nn.Module, linear: LinearLeadMap, records: list[str
     for path in records:
         rec = read(path)
         x = rec.signals[[rec.channels.index(k) for k in INPUT_LEADS]]
-        true = _zero_phase_bandpass(np.nan_to_num(rec.signals[[rec.channels.index(k) for k in OUTPUT_LEADS]]),
-                                    rec.sampling_rate, (0.5, 40.0), 4)
+        true = bandpass(np.nan_to_num(rec.signals[[rec.channels.index(k) for k in OUTPUT_LEADS]]),
+                        sampling_rate=rec.sampling_rate, low=0.5, high=40.0, order=4, zero_phase=True)
         for m, net in methods.items():
             y = reconstruct_12lead(x, sampling_rate=rec.sampling_rate, model=net).astype(np.float64)
             for k in recon:
