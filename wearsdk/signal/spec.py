@@ -38,6 +38,8 @@ class SignalSpec:
     units: str
 
     def __post_init__(self) -> None:
+        if isinstance(self.channels, (list, tuple)):  # JSON and configs give lists
+            object.__setattr__(self, "channels", tuple(self.channels))
         if self.modality not in MODALITIES:
             raise SignalSpecError(f"SignalSpec.modality: expected one of {MODALITIES}, got {self.modality!r}.")
         if not (isinstance(self.sampling_rate_hz, (int, float)) and math.isfinite(self.sampling_rate_hz)
