@@ -35,8 +35,8 @@ import numpy as np
 import torch
 
 from wearsdk import ecg_peaks, heart_rate
-from wearsdk.io import read
-from wearsdk.models import create_model, load_heads
+from wearsdk.io import Recording, read
+from wearsdk.models import ModelCard, create_model, load_heads
 from wearsdk.sim import ACTIVITY_CYCLE
 from wearsdk.stream import bridge_short_gaps, recording_windows
 from wearsdk.train.distill import load_teacher
@@ -45,20 +45,21 @@ from wearsdk.train.heads import HEAD_COHORT_SEED, HEAD_PREVALENCE, embed, fit_he
 ECG_RECORDS = (("mitdb/100", "MLII"), ("cpsc2021/data_35_4", "I"), ("cpsc2021/data_21_7", "I"))
 
 
-def window_rates(beats: np.ndarray, fs: float, card, duration_s: float) -> np.ndarray:
+def window_rates(beats: np.ndarray, fs: float, card: ModelCard, duration_s: float) -> np.ndarray:
     """Reference HR (bpm) per encoder window from beat sample indices at ``fs`` Hz (``wearsdk.heart_rate``)."""
     return heart_rate(np.asarray(beats, np.int64), sampling_rate=fs, window_s=card.window_seconds,
                       duration_s=duration_s)
 
 
-def windows_of(rec, card, channels: list[str], invert: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def windows_of(rec: Recording, card: ModelCard, channels: list[str],
+               invert: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Non-overlapping model windows of ``rec`` (``wearsdk.stream.recording_windows``) and their indices ``k``
     (window ``k`` spans ``[k, k + 1)`` window lengths from the start)."""
     win = recording_windows(rec, card, channels=channels, invert=invert, hop=card.window_samples)
     return win.x, np.round(win.t_start_s / card.window_seconds).astype(int)
 
 
-def ecg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def ecg_windows(real: Path, card: ModelCard) -> tuple[np.ndarray, np.ndarray, list[str]]:
     xs, hr, source = [], [], []
     for name, lead in ECG_RECORDS:
         rec = read(real / name)
@@ -70,7 +71,7 @@ def ecg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.concatenate(xs), np.asarray(hr), source
 
 
-def ppg_windows(real: Path, card) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def ppg_windows(real: Path, card: ModelCard) -> tuple[np.ndarray, np.ndarray, list[str]]:
     xs, hr, source = [], [], []
     rec = read(real / "challenge2015/v102s")
     fs, ii = rec.sampling_rate, rec.channels.index("II")
