@@ -16,7 +16,7 @@ def test_file_and_bytes_give_the_same_hex_digest(tmp_path):
 
 
 def test_a_folder_or_a_missing_file_is_a_clean_error(tmp_path):
-    with pytest.raises(DataFormatError, match="expects a file, found a folder"):
+    with pytest.raises(DataFormatError, match="sha256_file: expected a file, found a folder"):
         sha256_file(tmp_path)
     with pytest.raises(DataFormatError, match="found nothing"):
         sha256_file(tmp_path / "missing.pt")

@@ -22,7 +22,7 @@ def test_plot_12lead_refuses_what_is_not_12_leads(ecg, tmp_path):
 
 
 def test_a_folder_is_not_a_png_path(tmp_path):
-    with pytest.raises(ConfigError, match="expected the path of a PNG file"):
+    with pytest.raises(ConfigError, match="PNG path: expected the path of a file to write"):
         plot_12lead(np.zeros((12, 1000)), tmp_path, sampling_rate=500.0)
     assert list(tmp_path.parent.glob(f"{tmp_path.name}.png")) == []
 

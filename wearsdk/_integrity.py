@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from wearsdk.errors import DataFormatError
+from wearsdk._paths import input_file
 
 __all__ = ["ARTIFACT_FORMAT", "sha256_bytes", "sha256_file"]
 
@@ -19,13 +19,8 @@ def sha256_bytes(data: bytes) -> str:
 
 def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file, read in 1 MiB blocks; a DataFormatError if ``path`` is a folder or missing."""
-    path = Path(path)
-    if not path.is_file():
-        what = "a folder" if path.is_dir() else "nothing"
-        raise DataFormatError(f"sha256_file expects a file, found {what} at {str(path)!r}; pass the path of the "
-                              "file to fingerprint.")
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(input_file(path, what="sha256_file"), "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wearsdk.errors import ConfigError, ShapeError
+from wearsdk._paths import output_file
+from wearsdk.errors import ShapeError
 from wearsdk.signal.spec import STANDARD_LEADS
 
 if TYPE_CHECKING:
@@ -33,22 +34,12 @@ def _subplots(rows: int) -> tuple[Any, Any]:
     return plt.subplots(rows, 1, figsize=(14, 9), sharex=True)
 
 
-def _png_path(path: str | Path) -> Path:
-    """``path`` as a Path; a ConfigError if it is a folder (a figure is one file)."""
-    out = Path(path)
-    if out.is_dir():
-        raise ConfigError(f"expected the path of a PNG file to write, got the folder {str(out)!r}; pass e.g. "
-                          f"{str(out / 'figure.png')!r}.")
-    return out
-
-
 def _save(fig: Any, out: Path, title: str) -> Path:
-    """Title, tight layout, a 100 dpi PNG at ``out`` (parent folders created); closes the figure."""
+    """Title, tight layout, a 100 dpi PNG at ``out``; closes the figure."""
     import matplotlib.pyplot as plt
 
     fig.suptitle(title)
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=100)
     plt.close(fig)
     return out
@@ -69,7 +60,7 @@ def plot_12lead(ecg: np.ndarray, path: str | Path, *, sampling_rate: float, trut
                          "them in from II, V1, V5).")
     if truth is not None and np.shape(truth) != ecg.shape:
         raise ShapeError(f"plot_12lead expects truth shaped like ecg {ecg.shape}, got {np.shape(truth)}.")
-    out = _png_path(path)
+    out = output_file(path, what="PNG path")
     fs = float(sampling_rate)
     n = min(ecg.shape[1], int(10 * fs))
     col = n // 4
@@ -114,7 +105,7 @@ def plot_wrist(rec: SimRecording, path: str | Path, *, title: str = "") -> Path:
     if rec.ppg.shape[1] == 0 or rec.acc.shape[1] == 0:
         raise ShapeError(f"plot_wrist needs PPG and accelerometer samples, got ppg {rec.ppg.shape} and acc "
                          f"{rec.acc.shape}; record them (Participant.record(..., streams=('ppg', 'acc'))).")
-    out = _png_path(path)
+    out = output_file(path, what="PNG path")
     fs_p, fs_a = rec.sampling_rates["ppg"], rec.sampling_rates["acc"]
     fig, axes = _subplots(len(rec.ppg_channels) + 1)
     tp = np.arange(rec.ppg.shape[1]) / fs_p

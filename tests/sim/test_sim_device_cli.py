@@ -106,7 +106,7 @@ def test_cli_out_pointing_at_a_file_is_a_clean_error(tmp_path, capsys):
     target.write_bytes(b"not a folder")
     assert main(["simulate", "-n", "1", "-d", "4", "--no-plot", "--out", str(target)]) == 2
     err = capsys.readouterr().err
-    assert "ConfigError" in err and "expected an output folder" in err and target.read_bytes() == b"not a folder"
+    assert "ConfigError" in err and "--out: expected a folder" in err and target.read_bytes() == b"not a folder"
 
 
 def test_cli_empty_cohort_and_zero_duration_are_clean_errors(tmp_path, capsys):

@@ -66,9 +66,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from wearsdk._paths import output_folder
     from wearsdk.errors import ConfigError
     from wearsdk.sim import Cohort, Noise
-    from wearsdk.sim.write import output_folder, write_recording
+    from wearsdk.sim.write import write_recording
 
     if args.bench:
         from wearsdk.bench.simulate import bench_simulate
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     noise = replace(noise, dropouts_per_min=args.dropouts)
     rates = {"ecg": args.ecg_rate, "ppg": args.ppg_rate, "acc": args.acc_rate}
     cohort = Cohort(args.participants, seed=args.seed)
-    out = output_folder(args.out)
+    out = output_folder(args.out, what="wearsdk simulate --out")
     from tqdm import tqdm
 
     traits_all = []

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from wearsdk.errors import ConfigError, UnknownNameError
+from wearsdk._paths import output_folder
+from wearsdk.errors import UnknownNameError
 from wearsdk.sim.record import SimRecording
 
-__all__ = ["FORMATS", "output_folder", "write_recording"]
+__all__ = ["FORMATS", "write_recording"]
 
 #: Output formats of :func:`write_recording`.
 FORMATS = ("npz", "wfdb")
@@ -33,16 +34,6 @@ def _truth_json(rec: SimRecording) -> dict[str, object]:
     }
 
 
-def output_folder(path: str | Path) -> Path:
-    """The folder ``path``, created with its parents if missing; a ConfigError if ``path`` is a file."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"expected an output folder, got the file {str(out)!r}; pass a folder path (it is "
-                          "created if missing) or move the file away.")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def write_recording(rec: SimRecording, out_dir: str | Path, name: str, fmt: str = "npz") -> list[Path]:
     """Write ``rec`` as ``<name>_<stream>`` files plus ``<name>_truth.json`` into the folder ``out_dir``
     (created if missing; a ConfigError if it is a file); returns the paths written.
@@ -54,7 +45,7 @@ def write_recording(rec: SimRecording, out_dir: str | Path, name: str, fmt: str 
     """
     if fmt not in FORMATS:
         raise UnknownNameError(f"unknown output format {fmt!r}; expected one of {FORMATS}.")
-    out = output_folder(out_dir)
+    out = output_folder(out_dir, what="write_recording out_dir")
     written: list[Path] = []
     for stream, (x, channels) in _streams(rec).items():
         fs = rec.sampling_rates[stream]
