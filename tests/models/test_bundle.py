@@ -82,9 +82,9 @@ def test_a_tampered_bundle_is_refused(tmp_path) -> None:
 def test_wrong_kinds_of_path_say_what_was_expected(tmp_path) -> None:
     file = tmp_path / "file.pt"
     file.write_bytes(b"x")
-    with pytest.raises(ConfigError, match="is a file; expected a folder"):
+    with pytest.raises(ConfigError, match="weights_dir: expected a folder"):
         bundle(create_model(NAME, **TINY), weights_dir=file, **ABOUT)
-    with pytest.raises(ConfigError, match="is a file; expected a folder"):
+    with pytest.raises(ConfigError, match="weights_dir: expected a folder"):
         create_model(NAME, weights_dir=file)
     with pytest.raises(CheckpointError, match="is a folder; expected a file"):
         create_model(NAME, checkpoint_path=tmp_path)
@@ -127,7 +127,7 @@ def test_cli_refuses_bad_inputs_saying_what_was_expected(tmp_path, capsys) -> No
     about.write_text(json.dumps({**ABOUT, "colour": "blue"}))
     cases = [
         ([str(tmp_path), "--about", str(about)], "is a folder; expected a file"),
-        ([str(checkpoint), "--about", str(tmp_path)], "is a folder; expected a JSON file"),
+        ([str(checkpoint), "--about", str(tmp_path)], "about .*expected a file, found a folder"),
         ([str(checkpoint), "--about", str(about)], r"unknown key\(s\) \['colour'\]"),
         ([str(checkpoint), "--about", str(about), "--model", "ppg_encoder_compact"], "holds 'ecg_encoder_compact'"),
     ]

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from wearsdk._integrity import sha256_file
+from wearsdk._paths import input_file, output_folder
 from wearsdk.errors import ArtifactIntegrityError, ConfigError
 from wearsdk.models.card import ModelCard, Preprocessing, _check_keys
 from wearsdk.signal import SignalSpec
@@ -137,16 +138,16 @@ class PretrainedRecord:
 
 
 def weights_folder(weights_dir: str | Path | None = None, *, create: bool = False) -> Path:
-    """``weights_dir`` (default: the package's, ``wearsdk.models._registry.WEIGHTS_DIR``) as a folder; a path
-    that is a file raises :class:`ConfigError`. ``create`` makes a missing folder."""
+    """``weights_dir`` (default: the package's, ``wearsdk.models._registry.WEIGHTS_DIR``) as a folder, made when
+    ``create``; a path that is a file raises :class:`ConfigError`."""
     from wearsdk.models import _registry
 
     folder = Path(weights_dir) if weights_dir is not None else _registry.WEIGHTS_DIR
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"weights_dir {str(folder)!r} is a file; expected a folder of <model>.pt weights and "
-                          "<model>.json records (default: the package's wearsdk/models/weights).")
     if create:
-        folder.mkdir(parents=True, exist_ok=True)
+        return output_folder(folder, what="weights_dir")
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"weights_dir: expected a folder of <model>.pt weights and <model>.json records (default: "
+                          f"the package's wearsdk/models/weights), got the file {str(folder)!r}.")
     return folder
 
 
@@ -171,14 +172,13 @@ def read_about(source: str | Path | PretrainedRecord, name: str) -> dict[str, An
     """The keyword arguments of :func:`bundle` for model ``name`` from a JSON file (or a record): version, recipe,
     training_data, reproduce, limitations and optionally metrics, notes, signal, preprocessing. An existing record
     serves (its name must be ``name``; its weights file, sha256 and config are dropped: bundle writes new ones).
-    Raises :class:`ConfigError` for a path that is not a JSON file and for missing or unknown keys."""
+    Raises :class:`~wearsdk.DataFormatError` for a path that is not a file, :class:`ConfigError` for one that is not
+    JSON and for missing or unknown keys."""
     if isinstance(source, PretrainedRecord):
         data = source.to_dict()
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(f"about {str(path)!r} is {'a folder' if path.is_dir() else 'missing'}; expected a JSON "
-                              "file with version, recipe, training_data, reproduce and limitations.")
+        path = input_file(source, what="about (a JSON file with version, recipe, training_data, reproduce and "
+                                        "limitations)")
         try:
             data = json.loads(path.read_text())
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
