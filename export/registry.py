@@ -106,7 +106,7 @@ class Backend:
         precisions: the :data:`PRECISIONS` of its window programs.
         streaming: the precisions of its streaming programs (empty: it has none).
         preprocessing: the precisions of its window programs with in-graph preprocessing (empty: none).
-        description: one line for ``list_backends`` readers and error messages.
+        description: one line saying what it builds (for readers of the registry).
     """
 
     export: Callable[[ExportJob], Path]

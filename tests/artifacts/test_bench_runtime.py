@@ -2,7 +2,7 @@
 
 import json
 
-from wearsdk.bench.runtime import TARGETS, _meets
+from wearsdk.bench.runtime import TARGETS, _meets, bench_runtime
 from wearsdk.cli import main
 from wearsdk.cli.bench import _print_runtime
 
@@ -27,3 +27,10 @@ def test_bench_runtime_summary_prints_the_targets(capsys):
     _print_runtime(r | {"targets": {k: f"{op} {b:g}" for k, (op, b) in TARGETS.items()}, "meets_targets": _meets(r)})
     out = capsys.readouterr().out
     assert "target >= 3: MISSED" in out and "target <= 1: met" in out and "target <= 300 KB: met" in out
+
+
+def test_bench_runtime_reports_no_streaming_program_for_zero_phase_models():
+    r = bench_runtime("lead_vae_compact", repeats=1, calibration=8)
+    assert r["stream_step_int8_ms"] is None and r["pte_int8_stream_bytes"] is None and r["chunk_shape"] is None
+    assert "not applicable" in r["stream"] and "zero_phase" in r["stream"]
+    assert r["meets_targets"]["stream_step_int8_ms"] is None and r["executorch_int8_ms"] > 0
