@@ -22,9 +22,11 @@ The checkpoint is a 'wearsdk train' / 'wearsdk distill' model.pt (its config nam
 overrides), a 'wearsdk quantize' <model>_qat.pt, or a bundled <model>.pt (its heads are kept). --about is a
 JSON file with the record's text fields; an existing record (e.g. wearsdk/models/weights/<model>.json)
 works: its name, weights file, sha256 and config are replaced by the new ones. --fit-heads fits the linear
-heads (HR, AF, quality, traits) of an encoder on simulated windows (cohort seed 1, AF prevalence 0.3, each
-participant at rest, walking, moving the arm and running) and adds their held-out scores as sim_<score>
-metrics; --metric NAME=VALUE adds any other measured figure.
+heads (HR, AF, quality, traits) of an encoder on its fp32 embeddings of simulated windows (cohort seed 1,
+AF prevalence 0.3, each participant at rest, walking, moving the arm and running) and adds their held-out
+scores as sim_<score> metrics (examples/bundle_encoder.py also fits them on the int8 program's embeddings and
+compares with the teacher); --metric NAME=VALUE adds any other measured figure. Metrics given in --about
+are kept as they are: re-measure them for new weights.
 """
 
 EPILOG = """\
@@ -65,13 +67,13 @@ def _metrics(pairs: list[str]) -> dict[str, float]:
 
     out = {}
     for pair in pairs:
-        key, sep, value = pair.partition("=")
+        key, _, value = pair.partition("=")
         try:
+            if not key.strip():
+                raise ValueError(pair)
             out[key.strip()] = float(value)
         except ValueError:
-            sep = ""
-        if not sep or not key.strip():
-            raise ConfigError(f"--metric {pair!r}: expected NAME=NUMBER, e.g. --metric real_hr_bpm_mae=4.82.")
+            raise ConfigError(f"--metric {pair!r}: expected NAME=NUMBER, e.g. --metric real_hr_bpm_mae=4.82.") from None
     return out
 
 
@@ -80,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from wearsdk.models import bundle, model_from_checkpoint, read_about
     from wearsdk.models._registry import read_checkpoint
     from wearsdk.models.heads import LinearHeads
+    from wearsdk.models.pretrained import weights_folder
 
     model = model_from_checkpoint(args.checkpoint, args.model)
     card = model.card
@@ -100,8 +103,6 @@ def run(args: argparse.Namespace) -> int:
             heads = LinearHeads.from_payload(blob["heads"])
     metrics.update(_metrics(args.metric))
     record = bundle(model, heads=heads, metrics=metrics, weights_dir=args.weights_dir, **about)
-    from wearsdk.models.pretrained import weights_folder
-
     print(f"wrote {record.weights_file} (sha256 {record.weights_sha256}) and {record.name}.json in "
           f"{weights_folder(args.weights_dir)}; {len(record.metrics)} metrics"
           f"{', heads ' + ', '.join(heads.names) if heads is not None else ''}")
