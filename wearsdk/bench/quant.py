@@ -108,15 +108,16 @@ def _bench_vae(name: str, participants: int, seed: int) -> dict[str, Any]:
 
 def bench_quant(model_name: str = "ppg_encoder_compact", *, participants: int = 24, seed: int = 11) -> dict[str, Any]:
     """int8 vs fp32 figures of a bundled compact model on ``participants`` held-out simulated participants."""
-    from wearsdk.models import is_model
+    from wearsdk.models import get_model_card, is_model, list_models
 
-    if not is_model(model_name) or not model_name.endswith("_compact"):
-        raise ConfigError(f"bench quant compares a bundled compact model, got {model_name!r}; expected "
-                          "ppg_encoder_compact, ecg_encoder_compact or lead_vae_compact.")
+    bundled = [name for name in list_models() if get_model_card(name).weights_file is not None]
+    if not is_model(model_name) or model_name not in bundled:
+        raise ConfigError(f"bench quant compares a model with bundled weights, got {model_name!r}; expected one "
+                          f"of {bundled}.")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        if model_name.startswith("lead_vae"):
+        if get_model_card(model_name).task == "lead_reconstruction":
             out = _bench_vae(model_name, participants, seed)
         else:
             out = _bench_encoder(model_name, participants, seed)

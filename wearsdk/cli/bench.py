@@ -169,18 +169,22 @@ _RUNTIMES = {
 
 
 def _print_runtime(r: dict) -> None:
-    print(f"{r['model']}: window {tuple(r['input_shape'])}, streaming chunk {tuple(r['chunk_shape'])}, 1 thread "
+    chunk = "none" if r["chunk_shape"] is None else str(tuple(r["chunk_shape"]))
+    print(f"{r['model']}: window {tuple(r['input_shape'])}, streaming chunk {chunk}, 1 thread "
           "(initial weights: speed does not depend on them)")
     target, ok = r["targets"], r["meets_targets"]
 
     def mark(key: str) -> str:
-        return f"target {target[key]}: {'met' if ok[key] else 'MISSED'}"
+        return f"target {target[key]}: {'met' if ok.get(key) else 'MISSED'}" if key in target else ""
 
     print_table(["runtime", "median ms", "target"],
-                [[label, f"{r[k]:.3f}", mark(k) if k in target else ""] for k, label in _RUNTIMES.items()])
+                [[label, "n/a" if r[k] is None else f"{r[k]:.3f}", mark(k) if r[k] is not None else r.get("stream", "")]
+                 for k, label in _RUNTIMES.items()])
     size_ok = "met" if ok["pte_int8_bytes"] else "MISSED"
+    stream = r["pte_int8_stream_bytes"]
     print(f"int8 .pte {r['pte_int8_bytes'] / 1000:.0f} KB (target <= 300 KB: {size_ok}); fp32 "
-          f"{r['pte_fp32_bytes'] / 1000:.0f} KB; int8 streaming {r['pte_int8_stream_bytes'] / 1000:.0f} KB")
+          f"{r['pte_fp32_bytes'] / 1000:.0f} KB; int8 streaming "
+          + ("n/a" if stream is None else f"{stream / 1000:.0f} KB"))
     for key, what in (("int8_speedup_vs_eager_fp32", "eager fp32"),
                       ("int8_speedup_vs_onnxruntime_fp32", "onnxruntime fp32")):
         print(f"int8 vs {what}: {r[key]:.1f}x ({mark(key)})")

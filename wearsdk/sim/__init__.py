@@ -19,7 +19,7 @@ from wearsdk.sim.noise import Noise
 from wearsdk.sim.ppg import PPG_CHANNELS
 from wearsdk.sim.record import ACC_AXES, SimRecording, Truth
 from wearsdk.sim.traits import CONDITIONS, Traits
-from wearsdk.sim.windows import device_rate, model_window, model_windows, window_activity
+from wearsdk.sim.windows import device_rate, model_window, model_windows, raw_window, window_activity
 
 __all__ = [
     "Cohort",
@@ -41,6 +41,7 @@ __all__ = [
     "ACC_AXES",
     "model_window",
     "model_windows",
+    "raw_window",
     "window_activity",
     "device_rate",
 ]
