@@ -27,7 +27,8 @@ def test_help_teaches(capsys) -> None:
         main(["evaluate", "--help"])
     assert exc.value.code == 0
     text = capsys.readouterr().out
-    for word in ("linear probes", "participant-level", "lead_vae", "linear map", "--data", "--out", "model.pt"):
+    for word in ("linear probes", "participant-level", "lead_vae", "linear map", "--data", "--out", "model.pt",
+                 "--suite", "--model", "--checkpoint", "WEARSDK_DATA_DIR"):
         assert word in text
 
 
@@ -70,3 +71,36 @@ def test_a_file_or_nothing_where_the_run_folder_goes(vae_run: Path, tmp_path: Pa
         assert main(["evaluate", str(path)]) == 2
         err = capsys.readouterr().err
         assert "CheckpointError" in err and "expected a 'wearsdk train' run folder" in err
+
+
+def test_suite_registry_and_cli(tmp_path: Path, capsys) -> None:
+    from wearsdk.errors import ConfigError, UnknownNameError
+    from wearsdk.train.suites import SuiteRequest, get_suite, register_suite, suite_names
+
+    def echo_suite(request: SuiteRequest) -> dict:
+        """Echo the request (test suite)."""
+        assert request.artifact(".png") == (None if request.out is None else request.out / "m_echo_test.png")
+        return {"summary": {"limit": request.limit, "seed": request.seed}, "root": str(request.data_root)}
+
+    register_suite("echo_test", echo_suite)
+    register_suite("echo_test", echo_suite)  # the same function again: a no-op
+    assert "echo_test" in suite_names() and get_suite("echo_test").description == "Echo the request (test suite)."
+    with pytest.raises(ConfigError, match="already registered"):
+        register_suite("echo_test", lambda r: {})
+    with pytest.raises(UnknownNameError, match="echo_test"):
+        get_suite("nope")
+
+    out = tmp_path / "reports"
+    args = ["evaluate", "--model", "m", "--suite", "echo_test", "--data-root", str(tmp_path), "--limit", "3"]
+    assert main([*args, "--out", str(out)]) == 0
+    report = json.loads((out / "m_echo_test.json").read_text())
+    assert report == {"suite": "echo_test", "model": "m", "checkpoint": None,
+                      "summary": {"limit": 3, "seed": 0}, "root": str(tmp_path)}
+    assert '"limit": 3' in capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["root"] == str(tmp_path)
+
+    assert main(["evaluate", "--suite", "echo_test", "--data-root", str(tmp_path)]) == 2
+    assert "--model NAME and --suite SUITE" in capsys.readouterr().err
+    assert main(["evaluate", "--model", "m", "--suite", "nope", "--data-root", str(tmp_path)]) == 2
+    assert "UnknownNameError" in capsys.readouterr().err
