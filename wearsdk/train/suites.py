@@ -2,8 +2,8 @@
 
 A suite is a function ``fn(request: SuiteRequest) -> dict`` returning a JSON-serialisable report (its
 ``"summary"`` entry, the headline figures, is what the CLI prints); it may write extra files (figures) at
-``request.artifact(".png")``; the CLI writes the report at ``request.artifact(".json")``. Suites register themselves by name with
-:func:`register_suite`, one line at the bottom of the module that defines them::
+``request.artifact(".png")``; the CLI writes the report at ``request.artifact(".json")``.
+Suites register themselves by name with :func:`register_suite`, one line at the bottom of the module that defines them::
 
     register_suite("real", real_suite, "linear probes on real single-lead ECG (CinC 2017, PTB-XL lead I)")
 
