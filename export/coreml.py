@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import ConfigError, ExportError, ShapeError
-from wearsdk.export.manifest import check_windows, output_folder, write_manifest
+from wearsdk.export.manifest import check_windows, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, sosfilt

@@ -9,8 +9,9 @@ from typing import Any
 
 import torch
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import ConfigError, ExportError
-from wearsdk.export.manifest import check_windows, output_folder, tensor_spec, write_manifest
+from wearsdk.export.manifest import check_windows, tensor_spec, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import Int8StaticConfig, int8_config_for, output_cosine, quantize

@@ -14,21 +14,11 @@ from typing import Any
 import torch
 
 from wearsdk._integrity import ARTIFACT_FORMAT, sha256_file
-from wearsdk.errors import ConfigError, ShapeError
+from wearsdk.errors import ShapeError
 from wearsdk.models.card import ModelCard
 from wearsdk.quant.versions import tool_versions
 
-__all__ = ["tensor_spec", "write_manifest", "output_folder", "check_windows"]
-
-
-def output_folder(out: str | Path) -> Path:
-    """``out`` as a folder, created with its parents if missing; :class:`ConfigError` when it is a file."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"output {str(out)!r} is a file; expected a folder to write the artifact and its "
-                          "manifest.json into. Pass a new or existing folder.")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+__all__ = ["tensor_spec", "write_manifest", "check_windows"]
 
 
 def check_windows(windows: torch.Tensor | None, what: str) -> None:

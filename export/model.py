@@ -11,8 +11,8 @@ from pathlib import Path
 
 import torch
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import CheckpointError, ConfigError
-from wearsdk.export.manifest import output_folder
 from wearsdk.export.registry import PARITY_WINDOWS, ExportJob, get_backend
 from wearsdk.quant.config import CALIBRATION_SEED, CALIBRATION_WINDOWS
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import torch
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import ExportError
-from wearsdk.export.manifest import check_windows, output_folder, tensor_spec, write_manifest
+from wearsdk.export.manifest import check_windows, tensor_spec, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import output_cosine

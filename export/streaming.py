@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.executorch import _lower
-from wearsdk.export.manifest import output_folder, tensor_spec, write_manifest
+from wearsdk.export.manifest import tensor_spec, write_manifest
 from wearsdk.models.card import ModelCard
 from wearsdk.quant import int8_config_for, output_cosine, quantize
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, zscore

@@ -45,6 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from wearsdk._paths import input_file, output_file
     from wearsdk.errors import ConfigError, DataFormatError, SamplingRateError
     from wearsdk.io import read
     from wearsdk.io.units import normalise_channel
@@ -56,13 +57,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--leads: expected three comma-separated lead names (e.g. {','.join(PATCH_LEADS)}), got "
                           f"{args.leads!r}.")
     path: Path = args.input
-    if path.is_dir():
-        raise DataFormatError(f"input {path} is a folder; expected a WFDB record (its name, .hea, .dat or .mat) or a "
-                              "(3, n) .npy file in mV.")
-    for flag, target in (("--out", args.out), ("--png", args.png)):
-        if target is not None and target.is_dir():
-            raise ConfigError(f"{flag} {target} is a folder; expected a file name to write (e.g. "
-                              f"{target / ('12lead.npy' if flag == '--out' else '12lead.png')}).")
+    if path.is_dir():  # only a folder is refused here: a WFDB record may be named without its suffix
+        input_file(path, what="input", use="a WFDB record (its name, .hea, .dat or .mat) or a (3, n) .npy file in mV")
+    for flag, target, name in (("--out", args.out, "12lead.npy"), ("--png", args.png, "12lead.png")):
+        if target is not None:
+            output_file(target, what=flag, use=f"a file name to write, e.g. {target / name}")
     truth = None
     if path.suffix.lower() == ".npy":
         if args.fs is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import ConfigError
 from wearsdk.sim import Cohort, Device, Participant, Truth
 
@@ -58,10 +59,10 @@ class DemoConfig:
             raise ConfigError(f"motion must be one of {sorted(MOTION)}, got {self.motion!r}.")
         if self.participant < 0:
             raise ConfigError(f"participant must be >= 0, got {self.participant}.")
-        for name, path in (("out", self.out), ("cache_dir", self.cache_dir)):
-            if path is not None and Path(path).exists() and not Path(path).is_dir():
-                raise ConfigError(f"{name} {path} is a file; expected a folder (created when missing) for the "
-                                  + ("summary and figures." if name == "out" else "exported artifacts."))
+        for name, path, use in (("out", self.out, "summary and figures"), ("cache_dir", self.cache_dir,
+                                                                           "exported artifacts")):
+            if path is not None:
+                output_folder(path, what=name, use=f"a folder (created when missing) for the {use}", create=False)
 
 
 def participant(cfg: DemoConfig) -> Participant:

@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Callable
 from pathlib import Path
 
+from wearsdk._paths import input_file
 from wearsdk.errors import ConfigError, DataFormatError
 from wearsdk.io.array_reader import read_array
 from wearsdk.io.recording import Recording
@@ -28,15 +29,8 @@ def _choose(path: Path) -> tuple[Callable[..., Recording], Path]:
     if suffix == "" or suffix not in _WFDB_DATA | _TEXT | _ARRAY:
         if path.with_name(path.name + ".hea").is_file():
             return read_wfdb, path
-    if not path.exists():
-        raise DataFormatError(
-            f"{path} does not exist (nor a WFDB header {path.name}.hea next to it); check the path."
-        )
-    if path.is_dir():
-        raise DataFormatError(
-            f"{path} is a folder; expected a recording file (a WFDB record name or its .hea/.dat/.mat, CSV/TSV/TXT, "
-            ".npy/.npz, .mat). Name the file inside it."
-        )
+    input_file(path, what="recording", use=f"a recording file: a WFDB record name with its header {path.name}.hea "
+               "beside it, or a .hea/.dat/.mat, CSV/TSV/TXT, .npy/.npz or .mat file")
     if suffix == ".hea":
         raise DataFormatError(f"WFDB header {path} is missing.")
     if suffix in _TEXT:

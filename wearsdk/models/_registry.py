@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from wearsdk._integrity import sha256_file
+from wearsdk._paths import input_file
 from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError, UnknownNameError
 from wearsdk.models.card import ModelCard
 from wearsdk.models.pretrained import read_record, weights_folder
@@ -167,11 +168,8 @@ def load_pretrained(model: nn.Module, weights_dir: str | Path | None = None) -> 
 def read_checkpoint(path: str | Path) -> Any:
     """The object stored in a weights / checkpoint file (``torch.load``, tensors only, on the CPU); a missing,
     corrupt or truncated file raises :class:`CheckpointError`."""
-    path = Path(path)
-    if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        raise CheckpointError(f"checkpoint {str(path)!r} {what}; expected a file written by 'wearsdk train' (e.g. "
-                              "runs/<run>/model.pt).")
+    path = input_file(path, what="checkpoint", error=CheckpointError,
+                      use="a file written by 'wearsdk train', e.g. runs/<run>/model.pt")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt files

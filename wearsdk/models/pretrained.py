@@ -116,11 +116,8 @@ class PretrainedRecord:
     @classmethod
     def read(cls, path: str | Path) -> PretrainedRecord:
         """The record stored at ``path`` (a ``<name>.json`` written by :func:`bundle`)."""
-        path = Path(path)
-        if not path.is_file():
-            kind = "a folder" if path.is_dir() else "missing"
-            raise ArtifactIntegrityError(f"pretrained record {str(path)!r} is {kind}; expected the JSON file "
-                                         "written by 'wearsdk bundle' beside the weights.")
+        path = input_file(path, what="pretrained record", error=ArtifactIntegrityError,
+                          use="the JSON file written by 'wearsdk bundle' beside the weights")
         try:
             data = json.loads(path.read_text())
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -143,12 +140,8 @@ def weights_folder(weights_dir: str | Path | None = None, *, create: bool = Fals
     from wearsdk.models import _registry
 
     folder = Path(weights_dir) if weights_dir is not None else _registry.WEIGHTS_DIR
-    if create:
-        return output_folder(folder, what="weights_dir")
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"weights_dir: expected a folder of <model>.pt weights and <model>.json records (default: "
-                          f"the package's wearsdk/models/weights), got the file {str(folder)!r}.")
-    return folder
+    return output_folder(folder, what="weights_dir", create=create, use="a folder of <model>.pt weights and "
+                         "<model>.json records (default: the package's wearsdk/models/weights)")
 
 
 def record_path(name: str, weights_dir: str | Path | None = None) -> Path:

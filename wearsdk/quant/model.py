@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from wearsdk._integrity import sha256_file
+from wearsdk._paths import input_file, output_folder
 from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, DTypeError, NonFiniteInputError, ShapeError
 from wearsdk.models.card import ModelCard
 from wearsdk.quant.config import CALIBRATION_WINDOWS, int8_config_for
@@ -43,9 +44,7 @@ def load_calibration(path: str | Path, card: ModelCard) -> torch.Tensor:
     spec = (f"(N, {want[0]}, {want[1]}) float32: N windows of {card.name}'s channels {tuple(card.input_channels)}, "
             f"{card.window_samples} samples at {card.sampling_rate_hz:g} Hz, preprocessed as its card says "
             f"(wearsdk.stream.recording_windows(recording, card))")
-    if not path.is_file():
-        what = "is a folder" if path.is_dir() else "does not exist"
-        raise DataFormatError(f"calibration file {str(path)!r} {what}; expected a .npy array {spec}.")
+    input_file(path, what="calibration file", use=f"a .npy array {spec}")
     try:
         x = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as exc:
@@ -128,10 +127,7 @@ def quantize_model(name: str, out: str | Path, *, checkpoint: str | Path | None 
             f"{name}: give trained weights (--pretrained for the bundled ones, or --checkpoint PATH); an untrained "
             "model quantizes only with --allow-untrained, and its report then says so."
         )
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"out={str(out)!r} is a file; expected a folder for the int8 program and "
-                          "quant_report.json. Pass a new or existing folder.")
+    out = output_folder(out, what="out", use="a folder for the int8 program and quant_report.json", create=False)
     started = time.perf_counter()
     model = create_model(name, pretrained=pretrained, checkpoint_path=checkpoint).eval()
     config = int8_config_for(model, keep_float=tuple(keep_float))

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ConfigError
+from wearsdk._paths import output_folder
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError
 from wearsdk.runtime.artifact import Artifact, load
 
 __all__ = ["ArtifactCache", "cached_artifact", "default_cache_dir", "CACHE_DIR_ENV", "Exporter"]
@@ -67,10 +68,9 @@ class ArtifactCache:
 
     def __init__(self, root: str | Path | None = None, *, exporter: Exporter | None = None,
                  say: Callable[[str], None] = _notice):
-        self.root = Path(root).expanduser() if root is not None else default_cache_dir()
-        if self.root.exists() and not self.root.is_dir():
-            raise ConfigError(f"artifact cache {self.root} is a file; expected a folder (or a path to create one). "
-                              f"Pass another cache folder or set ${CACHE_DIR_ENV}.")
+        self.root = output_folder(Path(root).expanduser() if root is not None else default_cache_dir(),
+                                  what=f"artifact cache (cache_dir, ${CACHE_DIR_ENV})", create=False,
+                                  use="a folder of exported artifacts, created if missing")
         self.exporter, self.say = exporter, say
         self.exported: list[Path] = []
 

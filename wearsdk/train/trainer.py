@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from wearsdk._paths import output_folder
 from wearsdk.errors import CheckpointError, ConfigError, DataFormatError, TrainingDivergedError
 from wearsdk.models import ModelCard
 from wearsdk.train import checkpoint as ckpt
@@ -261,12 +262,8 @@ def train(
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(
-            f"out_dir (--out) {str(out)!r} is a file; expected a run folder (new or holding this run's "
-            "checkpoints). Choose another path."
-        )
+    out = output_folder(out_dir, what="out_dir (--out)", create=False,
+                        use="a run folder, new or holding this run's checkpoints")
     config.resolve()
     info: DistInfo = setup(config.device)
     if info.is_main:
