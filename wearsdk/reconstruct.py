@@ -24,6 +24,12 @@ Pipeline, per record ``(3, n)`` at ``sampling_rate`` Hz:
 6. the three measured leads are passed through unchanged (exactly the input samples, not filtered).
 
 The nine reconstructed leads are therefore band-limited to 0.5-40 Hz; the measured ones are not.
+
+Uncertainty (``samples=K``): step 3 encodes each window to its Gaussian posterior and decodes K latents drawn
+from it (a ``torch.Generator`` seeded with ``seed``, fresh per record), each decoded window goes through steps
+4-5 like the deterministic one, and the K full reconstructions give a mean and a per-lead, per-sample SD. The SD
+of the measured leads is 0. On PTB-XL fold 9 the SD ranks records x leads by their error (Spearman rho in
+docs/reports/lead_vae_compact_ptbxl_utility.json, ``calibration``).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -51,6 +57,7 @@ from wearsdk.signal import PATCH_LEADS, STANDARD_LEADS, bandpass, resample, zsco
 
 __all__ = [
     "reconstruct_12lead",
+    "Reconstruction",
     "lead_correlations",
     "OUTPUT_LEADS",
     "INPUT_LEADS",
@@ -91,13 +98,24 @@ AMPLITUDE_MAP_MV.setflags(write=False)
 _EPS = 1e-6  # floor of a reconstructed lead's SD before it is scaled to mV
 
 
+class Reconstruction(NamedTuple):
+    """What ``reconstruct_12lead(..., samples=K)`` returns: ``mean`` and ``spread`` (the SD over the K posterior
+    samples), both float32 ``(12, n)`` or ``(batch, 12, n)`` in the output units (mV for mV input); numpy or
+    tensors as the input was. The measured leads have ``mean`` = the input and ``spread`` = 0."""
+
+    mean: Any
+    spread: Any
+
+
 @dataclass(frozen=True)
 class _Runner:
-    """A model reduced to what reconstruction needs: its card (input contract) and ``fn(windows) -> leads``."""
+    """A model reduced to what reconstruction needs: its card (input contract), ``fn(windows) -> leads`` and,
+    for a VAE module, ``sample(windows, k, generator) -> (k, windows, 12, window)`` decoded posterior draws."""
 
     name: str
     card: ModelCard
     fn: Callable[[torch.Tensor], torch.Tensor]  # (k, 3, window) float32 -> (k, 12, window)
+    sample: Callable[[torch.Tensor, int, torch.Generator], torch.Tensor] | None = None
 
 
 def reconstruct_12lead(
@@ -106,6 +124,8 @@ def reconstruct_12lead(
     sampling_rate: float,
     leads: Sequence[str] = INPUT_LEADS,
     model: Any = None,
+    samples: int | None = None,
+    seed: int = 0,
 ) -> Any:
     """Reconstruct the 12 standard ECG leads from leads II, V1 and V5.
 
@@ -120,12 +140,17 @@ def reconstruct_12lead(
             with ``pretrained=True``), an ``nn.Module`` with a lead-reconstruction ``.card`` (e.g. from
             ``create_model(..., checkpoint_path=...)``), or the folder of an exported artifact (loaded and
             verified with :func:`wearsdk.runtime.load`).
+        samples: ``None`` or 0: the deterministic reconstruction (the posterior mean decoded). ``K >= 2``: K
+            posterior samples per window (module models with ``encode`` / ``forward_head``, e.g. the bundled
+            VAE; not exported artifacts), returned as a :class:`Reconstruction` ``(mean, spread)``.
+        seed: seed of the posterior draws (same seed, same output; each record of a batch is drawn as if alone).
 
     Returns:
         float32 ``(12, n)`` or ``(batch, 12, n)`` in mV at ``sampling_rate``, leads in the order
         I, II, III, aVR, aVL, aVF, V1-V6 (``OUTPUT_LEADS``); numpy in -> numpy out, tensor in -> CPU tensor out.
         The measured leads are the input samples unchanged; the nine others are band-limited to 0.5-40 Hz,
-        shaped by the model and scaled to mV as the module docstring says (step 4).
+        shaped by the model and scaled to mV as the module docstring says (step 4). With ``samples=K``: a
+        :class:`Reconstruction` of two such arrays, the mean and the per-lead, per-sample SD of the K draws.
 
     Accuracy of the bundled weights (mean per-lead Pearson r over the 9 reconstructed leads; in brackets the
     least-squares linear map fitted on the same PTB-XL training records): 10 s windows, z-units — PTB-XL
@@ -139,6 +164,7 @@ def reconstruct_12lead(
         NonFiniteInputError: ``x`` holds NaN or inf.
         UnknownNameError: a lead name or model name is not known.
         SignalSpecError: ``leads`` is not a permutation of II, V1, V5.
+        ConfigError: ``samples`` is not None, 0 or an integer >= 2, or the model cannot be sampled.
 
     Example:
         >>> import numpy as np, wearsdk
@@ -156,13 +182,34 @@ def reconstruct_12lead(
             f"({math.ceil(MIN_SECONDS * fs)} samples). Pass a longer recording."
         )
     order = _lead_order(leads)
+    k = _check_samples(samples)
     runner = _resolve_model(model)
+    if k and runner.sample is None:
+        raise ConfigError(f"model {runner.name!r} cannot be sampled (samples={k}): expected a VAE module with "
+                          "encode() and forward_head(), e.g. the bundled lead_vae_compact; an exported artifact "
+                          "runs the posterior mean only. Pass samples=None.")
     records = arr[..., order, :].reshape(-1, 3, n)
-    out = np.stack([_reconstruct_one(r, fs, runner) for r in records])
+    draws = np.stack([_reconstruct_one(r, fs, runner, k, seed) for r in records])  # (records, max(k, 1), 12, n)
+    if k:
+        parts = [draws.mean(1), draws.std(1, ddof=1)]
+    else:
+        parts = [draws[:, 0]]
     for row, name in enumerate(INPUT_LEADS):
-        out[:, OUTPUT_LEADS.index(name)] = records[:, row]
-    out = out.reshape(*arr.shape[:-2], 12, n).astype(np.float32)
-    return torch.from_numpy(out) if is_torch else out
+        parts[0][:, OUTPUT_LEADS.index(name)] = records[:, row]
+        if k:
+            parts[1][:, OUTPUT_LEADS.index(name)] = 0.0
+    outs = [p.reshape(*arr.shape[:-2], 12, n).astype(np.float32) for p in parts]
+    outs = [torch.from_numpy(o) for o in outs] if is_torch else outs
+    return Reconstruction(*outs) if k else outs[0]
+
+
+def _check_samples(samples: Any) -> int:
+    if samples is None or (isinstance(samples, (int, np.integer)) and not isinstance(samples, bool) and samples == 0):
+        return 0
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 2:
+        raise ConfigError(f"samples must be None or 0 (deterministic) or an integer >= 2 (posterior draws for a "
+                          f"spread), got {samples!r}.")
+    return int(samples)
 
 
 def _as_records(x: Any) -> np.ndarray:
@@ -271,16 +318,28 @@ def _module_runner(module: Any, name: str) -> _Runner:
         )
     _check_leads(name, card)
 
-    def fn(windows: torch.Tensor) -> torch.Tensor:
+    def in_eval(call: Callable[[], torch.Tensor]) -> torch.Tensor:
         was_training = module.training
         module.eval()
         try:
             with torch.inference_mode():
-                return module(windows)
+                return call()
         finally:
             module.train(was_training)
 
-    return _Runner(name, card, fn)
+    def fn(windows: torch.Tensor) -> torch.Tensor:
+        return in_eval(lambda: module(windows))
+
+    def sample(windows: torch.Tensor, k: int, generator: torch.Generator) -> torch.Tensor:
+        def draw() -> torch.Tensor:
+            mu, logvar = module.encode(windows)
+            z = mu + (0.5 * logvar).exp() * torch.randn((k, *mu.shape), generator=generator)
+            return module.forward_head(z.flatten(0, 1)).unflatten(0, (k, len(windows)))
+
+        return in_eval(draw)
+
+    can_sample = callable(getattr(module, "encode", None)) and callable(getattr(module, "forward_head", None))
+    return _Runner(name, card, fn, sample if can_sample else None)
 
 
 @functools.lru_cache(maxsize=4)
@@ -325,8 +384,9 @@ def _check_leads(name: str, card: ModelCard) -> None:
         )
 
 
-def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner) -> np.ndarray:
-    """``(3, n)`` mV at ``fs`` -> ``(12, n)`` mV at ``fs`` (measured rows overwritten by the caller)."""
+def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner, k: int = 0, seed: int = 0) -> np.ndarray:
+    """``(3, n)`` mV at ``fs`` -> ``(max(k, 1), 12, n)`` mV at ``fs``: the deterministic reconstruction (``k``
+    = 0) or ``k`` posterior draws seeded by ``seed`` (measured rows overwritten by the caller)."""
     card = runner.card
     pre, rate, n, w = card.preprocessing, card.sampling_rate_hz, rec.shape[-1], card.window_samples
     y = pre.filter(rec.astype(np.float32), sampling_rate=fs, target_rate=rate).astype(np.float64)
@@ -341,7 +401,18 @@ def _reconstruct_one(rec: np.ndarray, fs: float, runner: _Runner) -> np.ndarray:
     for i, s in enumerate(starts):
         seg = y[:, s : s + w]
         batch[i, :, : seg.shape[-1]] = pre.normalise(seg.astype(np.float32))
-    pred = runner.fn(torch.from_numpy(batch)).detach().cpu().numpy().astype(np.float64)
+    if k and runner.sample is not None:  # reconstruct_12lead refuses k > 0 without a sampler
+        preds = runner.sample(torch.from_numpy(batch), k, torch.Generator().manual_seed(int(seed)))
+    else:
+        preds = runner.fn(torch.from_numpy(batch))[None]
+    return np.stack([_assemble(p.detach().cpu().numpy().astype(np.float64), y, starts, n, fs, card)
+                     for p in preds])
+
+
+def _assemble(pred: np.ndarray, y: np.ndarray, starts: list[int], n: int, fs: float, card: ModelCard) -> np.ndarray:
+    """Model outputs ``pred (windows, 12, w)`` at the model's rate over the filtered input ``y (3, m)`` -> the
+    record ``(12, n)`` in mV at ``fs`` (steps 4-5 of the module docstring)."""
+    pre, rate, w, m = card.preprocessing, card.sampling_rate_hz, card.window_samples, y.shape[-1]
     shapes = pre.normalisation != "none"  # a model fed normalised leads predicts shapes: scale them to mV
     num, den = np.zeros((12, m)), np.zeros(m)
     ramp = np.minimum(np.arange(1, w + 1), np.arange(w, 0, -1)).astype(np.float64)
