@@ -7,8 +7,10 @@
 #   ./bootstrap.sh build    set up only (also rebuilds the C++ libraries after a change)
 #
 # Every step is idempotent: the venv is reused while requirements.txt and pyproject.toml are
-# unchanged, and CMake rebuilds only what changed. Environment: WEARSDK_VENV (default .venv),
-# PYTHON (the interpreter that creates the venv, default python3.11 or python3).
+# unchanged, and CMake rebuilds only what changed. The native build is the package's own (setup.py ->
+# build_native.py), so `pip install --no-build-isolation .` and `pip wheel` build the same libraries.
+# Environment: WEARSDK_VENV (default .venv), PYTHON (the interpreter that creates the venv, default
+# python3.11 or python3).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -39,20 +41,17 @@ setup_venv() {
         say "installing pinned dependencies (requirements.txt)"
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
         "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+        say "installing wearsdk editable (setup.py runs the CMake build of build_native.py)"
         "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
         echo "$want" > "$stamp"
     fi
 }
 
 build_native() {
-    say "building the C++ DSP core, torch op and ExecuTorch kernels ($BUILD/)"
-    mkdir -p "$BUILD"
-    if ! PATH="$PWD/$VENV/bin:$PATH" cmake -S . -B "$BUILD" -G Ninja -DPython3_EXECUTABLE="$PWD/$VENV/bin/python" \
-        >"$BUILD/configure.log" 2>&1; then
-        cat "$BUILD/configure.log" >&2
-        exit 1
-    fi
-    PATH="$PWD/$VENV/bin:$PATH" cmake --build "$BUILD"
+    # the same build as pip's (setup.py -> build_native.py, profile dev): CMake reuses build/, so it takes
+    # seconds when nothing changed
+    say "building the C++ DSP core, torch op and ExecuTorch kernels ($BUILD/ -> wearsdk/_lib/)"
+    "$VENV/bin/python" build_native.py --profile dev --build-dir "$BUILD"
 }
 
 install_test_tools() {
