@@ -2,6 +2,14 @@
 
 Layers (data flows down, never back up): ``io``/``sim`` -> ``signal`` (C++ DSP core) -> ``stream`` ->
 ``models`` -> ``train``/``quant`` -> ``export`` -> ``runtime``. See DESIGN.md in the project docs.
+
+The everyday verbs are at the top level, loaded on first use (timm / torchao style)::
+
+    import wearsdk
+    wearsdk.list_models("*_compact")                      # registered model names
+    model = wearsdk.create_model("ppg_encoder_compact", pretrained=True)
+    wearsdk.export_model("ppg_encoder_compact", "out/ppg", pretrained=True, precision="int8")
+    artifact = wearsdk.load("out/ppg")                    # sha256-verified; artifact.card is its ModelCard
 """
 
 from __future__ import annotations
@@ -38,7 +46,9 @@ _SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export", "sim", "io", "
 
 # Public functions that live in a sub-package, also importable as ``wearsdk.<name>`` (loaded on use).
 _FUNCTIONS = {"ecg_peaks": "wearsdk.peaks", "ppg_peaks": "wearsdk.peaks", "heart_rate": "wearsdk.peaks",
-              "ppg_polarity": "wearsdk.peaks", "reconstruct_12lead": "wearsdk.reconstruct"}
+              "ppg_polarity": "wearsdk.peaks", "reconstruct_12lead": "wearsdk.reconstruct",
+              "create_model": "wearsdk.models", "list_models": "wearsdk.models", "load": "wearsdk.runtime",
+              "export_model": "wearsdk.export"}
 
 __all__ = [
     "__version__",

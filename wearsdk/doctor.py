@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import platform
 import sys
+from pathlib import Path
 from typing import Any
 
 from wearsdk import _native
 from wearsdk.errors import NativeLibraryError
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "install_kind"]
 
 PACKAGES = ("torch", "executorch", "torchao", "coremltools", "numpy", "scipy", "onnx", "onnxruntime", "wfdb")
 
@@ -20,6 +22,23 @@ def _version(pkg: str) -> str | None:
         return importlib.metadata.version(pkg)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def install_kind() -> str:
+    """How this wearsdk is installed: ``"wheel"`` (a built package in site-packages), ``"editable"``
+    (``pip install -e``, what ./bootstrap.sh does: runs the checkout) or ``"source"`` (imported from a checkout
+    on ``sys.path``, not installed)."""
+    import wearsdk
+
+    try:
+        dist = importlib.metadata.distribution("wearsdk")
+    except importlib.metadata.PackageNotFoundError:
+        return "source"
+    direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
+    if direct_url.get("dir_info", {}).get("editable"):
+        return "editable"
+    installed = {str(dist.locate_file(f).resolve()) for f in dist.files or () if f.name == "__init__.py"}
+    return "wheel" if str(Path(wearsdk.__file__).resolve()) in installed else "source"
 
 
 def _probe(load) -> tuple[bool, str | None, str | None]:
@@ -45,14 +64,17 @@ def _cpp_op_works() -> tuple[bool, str | None, str | None]:
 
 
 def diagnose() -> dict[str, Any]:
-    """A JSON-ready report. Keys ``cpp_op`` and ``executorch_kernels`` are booleans (loaded and working)."""
+    """A JSON-ready report. Keys ``cpp_op``, ``executorch_kernels`` and ``c_api`` are booleans (loaded and
+    working); ``install`` is :func:`install_kind`, ``package_dir`` the folder wearsdk is imported from."""
     cpp_ok, cpp_path, cpp_err = _cpp_op_works()
     et_ok, et_path, et_err = _probe(_native.load_executorch_kernels)
     capi_ok, _, capi_err = _probe(lambda: _native.library_path(_native.C_API))
-    from wearsdk import __version__
+    import wearsdk
 
     report: dict[str, Any] = {
-        "wearsdk": __version__,
+        "wearsdk": wearsdk.__version__,
+        "install": install_kind(),
+        "package_dir": str(Path(wearsdk.__file__).parent),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "executable": sys.executable,

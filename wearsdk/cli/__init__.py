@@ -1,7 +1,8 @@
 """The ``wearsdk`` command line: one sub-command per module in this package.
 
 Each command module defines ``add_parser(subparsers)``, which adds its parser and sets
-``func(args) -> int`` as the parser default. Commands are thin faces over the Python API.
+``func(args) -> int`` as the parser default. Commands are thin faces over the Python API. Known harmless
+third-party console messages are dropped by exact text (``_console``) unless ``-v`` is given.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from wearsdk import __version__
+from wearsdk.cli._console import silence_known_noise
 from wearsdk.errors import WearError
 
 __all__ = ["main", "build_parser"]
@@ -28,6 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="On-device wearable biosignal SDK: preprocessing, models, export and streaming.",
         epilog="Run 'wearsdk COMMAND --help' for the options of one command.",
     )
+    parser.add_argument("--version", action="version", version=f"wearsdk {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also show the known harmless third-party messages (torchao extension probes, torch "
+                        "deprecations) that are hidden by default")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -37,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args.verbose:
+        silence_known_noise()
     try:
         return int(args.func(args) or 0)
     except WearError as exc:

@@ -12,12 +12,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "doctor",
         help="check versions and the native libraries",
         description="Prints library versions and whether the C++ torch op (torch.ops.wearsdk), the ExecuTorch "
-        "kernels and the C API library are built and load. Exits with 1 when something is missing, and "
-        "says which command builds it.",
+        "kernels and the C API library are built and load, and whether wearsdk runs from a wheel or an editable "
+        "checkout. Exits with 1 when something is missing, and says which command builds it.",
     )
-    p.add_argument(
-        "--json", action="store_true", help="print one JSON object (keys include cpp_op, executorch_kernels)"
-    )
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (keys include cpp_op, executorch_kernels, c_api, install)")
     p.set_defaults(func=_run)
 
 
@@ -31,6 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         mark = {True: "ok", False: "MISSING"}
         print(f"wearsdk {report['wearsdk']}  python {report['python']}  ({report['executable']})")
+        print(f"  installed as {report['install']}: {report['package_dir']}")
         for pkg, ver in report["versions"].items():
             print(f"  {pkg:<12} {ver or 'not installed'}")
         print(f"  C++ torch op (torch.ops.wearsdk)  {mark[report['cpp_op']]:<8} {report['cpp_op_path'] or ''}")
