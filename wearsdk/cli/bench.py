@@ -65,6 +65,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     st.add_argument("--model", default="ppg_encoder_compact")
     st.add_argument("--hours", type=float, default=24.0, help="simulated hours (default 24)")
     st.add_argument("--hop", type=int, default=None, help="hop in model-rate samples (default: the model card's)")
+    pr = _bench_parser(
+        which, "profile", _run_profile, at_least={"runs": 1, "top": 1},
+        help="per-op time of an exported ExecuTorch program (ETDump), its delegate split and MAC rate",
+        description="Runs an ExecuTorch artifact folder (wearsdk export --backend executorch) under ExecuTorch's "
+        "ETDump profiler on zeros shaped as its inputs (a streaming program: one hop per call), 1 thread, and "
+        "prints each op kind's median time per call: XNNPACK ops inside delegate calls, portable kernels outside "
+        "them; the delegate calls and portable kernels of the program, its quantize/dequantize boundaries, and "
+        "for a registered model the MACs and bytes of one window and the achieved GMAC/s. Example: wearsdk "
+        "export ppg_encoder_compact --precision int8 --out art && wearsdk bench profile art",
+        json_help="print one JSON object (keys method_ms, delegate_ms, portable_ms, qdq_boundaries, ops, "
+        "delegate_calls, portable_calls, macs, bytes, gmac_per_s, ...)",
+    )
+    pr.add_argument("artifact", metavar="ARTIFACT_DIR", help="folder written by wearsdk export (ExecuTorch)")
+    pr.add_argument("--runs", type=int, default=30, help="profiled calls (the median per op is kept; default 30)")
+    pr.add_argument("--top", type=int, default=20, help="op kinds listed in the table, slowest first (default 20)")
     qt = _bench_parser(
         which, "quant", _run_quant, at_least={"participants": 1},
         help="int8 vs fp32 of a bundled compact model (embeddings, heads, 12-lead r)",
@@ -200,6 +215,27 @@ def _print_stream(r: dict) -> None:
     print(f"{r['hours_simulated']:g} h of {r['model']} stream (window {r['window']}, hop {r['hop']}, "
           f"{r['windows']} windows) in {r['wall_s']:.1f} s: realtime_factor {r['realtime_factor']:.0f} "
           f"(target >= 1000), rss_growth_mb {r['rss_growth_mb']:.2f} (target <= 5)")
+
+
+def _run_profile(args: argparse.Namespace) -> int:
+    from wearsdk.bench.profile import profile_artifact
+
+    return _report(args, profile_artifact(args.artifact, runs=args.runs), lambda r: _print_profile(r, args.top))
+
+
+def _print_profile(r: dict, top: int) -> None:
+    split = ", ".join(f"{n} x {k}" for k, n in r["delegate_calls"].items()) or "no delegate"
+    portable = ", ".join(f"{n} x {k}" for k, n in r["portable_calls"].items()) or "none"
+    print(f"{r['pte']} ({r['model'] or 'plain module'}, {r['precision']}{', streaming' if r['streaming'] else ''}, "
+          f"input {r['input_shapes']}): {r['method_ms']:.3f} ms per call (median of {r['runs']}, ETDump, 1 thread)")
+    print(f"delegate calls {split} ({r['delegate_ms']:.3f} ms); portable kernels {portable} "
+          f"({r['portable_ms']:.3f} ms); quantize/dequantize boundaries per call: {r['qdq_boundaries']}")
+    print_table(["op", "runs in", "per call", "ms", "share"],
+                [[o["name"], o["kind"], str(o["instances"]), f"{o['ms']:.4f}", f"{o['share']:.1%}"]
+                 for o in r["ops"][:top]])
+    if "macs" in r:
+        print(f"one window: {r['macs'] / 1e6:.2f} M MACs, {r['bytes'] / 1e6:.2f} MB through the conv/linear layers "
+              f"({r['macs_per_byte']:.1f} MAC/byte): {r['gmac_per_s']:.2f} GMAC/s achieved")
 
 
 def _run_quant(args: argparse.Namespace) -> int:
