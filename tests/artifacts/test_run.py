@@ -4,17 +4,52 @@ import numpy as np
 import pytest
 
 from wearsdk.cli import main
-from wearsdk.errors import ArtifactIntegrityError, ShapeError, SignalPolarityError, StreamGapError
+from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ShapeError, SignalPolarityError, StreamGapError
 from wearsdk.export import export_model
 from wearsdk.io import read
 from wearsdk.runtime import run_artifact
+from wearsdk.runtime.run import resolve_artifact
+
+EXPORTS: list[str] = []  # the models the stand-in exporter below was asked to export
+
+
+def _quick_export(name, out, **options):
+    """The cache's exporter as the CLI passes it (export_model), with 8 calibration windows to keep it quick."""
+    EXPORTS.append(name)
+    return export_model(name, out, **{**options, "calibration": 8})
 
 
 @pytest.fixture(scope="module")
-def ecg_artifact(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ecg")
-    export_model("ecg_encoder_compact", out, allow_untrained=True, calibration=8)
-    return out
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def ecg_artifact(cache_dir):
+    """The bundled ECG encoder's int8 ExecuTorch artifact, exported once through the artifact cache by name."""
+    art = resolve_artifact("ecg_encoder_compact", cache_dir=cache_dir, exporter=_quick_export)
+    assert EXPORTS == ["ecg_encoder_compact"] and art.trained and art.manifest["precision"] == "int8"
+    return art.folder
+
+
+def test_a_model_name_runs_its_cached_export_and_reuses_it(ecg_artifact, cache_dir, real_data_dir, tmp_path,
+                                                           monkeypatch, capsys):
+    """`wearsdk run NAME` runs the cached export (verified, not exported again) and gives the folder's outputs."""
+    import wearsdk.export
+
+    record = real_data_dir / "challenge2015" / "v102s"
+    by_folder = run_artifact(ecg_artifact, record, channels=["II"])
+    monkeypatch.setattr(wearsdk.export, "export_model", lambda *a, **k: pytest.fail("exported again"))
+    out = tmp_path / "o.npz"
+    assert main(["run", "ecg_encoder_compact", "--input", str(record), "--channels", "II",
+                 "--cache-dir", str(cache_dir), "--out", str(out)]) == 0
+    assert "ecg_encoder_compact" in capsys.readouterr().out and EXPORTS == ["ecg_encoder_compact"]
+    np.testing.assert_array_equal(np.load(out)["outputs"], by_folder["outputs"])
+    assert by_folder["trained"] and by_folder["outputs"].shape == ((300 - 30) // 15 + 1, 256)
+    with pytest.raises(ArtifactIntegrityError, match="no verified executorch int8 export of ecg_encoder_compact"):
+        run_artifact("ecg_encoder_compact", record, channels=["II"], cache_dir=tmp_path / "empty")
+    with pytest.raises(CheckpointError, match="no published pretrained weights"):
+        run_artifact("ecg_encoder_full", record, channels=["II"], cache_dir=tmp_path / "empty")
 
 
 def test_runs_every_window_of_a_real_record(ecg_artifact, real_data_dir, tmp_path):

@@ -1,4 +1,5 @@
-"""``wearsdk run``: an exported artifact on a recording file."""
+"""``wearsdk run``: an exported artifact (or a bundled model, exported once into the artifact cache) on a
+recording file."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from pathlib import Path
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "run",
-        help="run an exported artifact on a recording",
+        help="run an exported artifact (or a bundled model) on a recording",
         description="Runs an artifact folder written by 'wearsdk export' (verified against its manifest) on any "
-        "recording wearsdk.io reads (WFDB, CSV/TSV, NumPy): picks the channels its model card names, "
+        "recording wearsdk.io reads (WFDB, CSV/TSV, NumPy). In place of the folder, give the name of a registered "
+        "model with bundled weights (e.g. ecg_encoder_compact): its int8 ExecuTorch program is exported once "
+        "(offline, a minute or two) into the artifact cache and reused, verified, on later runs. It picks the "
+        "channels the model card names, "
         "preprocesses on the C++ core (resampling the recording to the model's rate, and saying so), and runs "
         "every window. Dropouts of at most 50 ms are interpolated (and counted); windows touching longer gaps are "
         "skipped and listed. PPG whose pulses point down (raw light intensity) is refused until --invert names it.",
-        epilog="example: wearsdk run out/ecg --input ../shared/data/real/mitdb/100 --channels MLII --out ecg.npz",
+        epilog="examples: wearsdk run out/ecg --input ../shared/data/real/mitdb/100 --channels MLII --out ecg.npz "
+        "| wearsdk run ecg_encoder_compact --input ../shared/data/real/mitdb/100 --channels MLII",
     )
-    p.add_argument("artifact", help="artifact folder (or its manifest.json)")
+    p.add_argument("artifact", help="artifact folder (or its manifest.json), or a registered model's name with "
+                   "bundled weights (exported to int8 ExecuTorch into the artifact cache on first use)")
     p.add_argument("--input", required=True, help="recording: WFDB record name or file, CSV/TSV, .npy/.npz")
     p.add_argument("--channels", default=None, help="comma-separated recording channels, in the model's input order")
     p.add_argument("--invert", default=None, metavar="CH[,CH]",
@@ -26,17 +32,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "model refuses channels whose pulses point down until you say so here")
     p.add_argument("--fs", type=float, default=None, help="sampling rate in Hz for files that do not store one")
     p.add_argument("--out", default=None, help="write outputs and window times to this .npz")
+    p.add_argument("--cache-dir", type=Path, default=None,
+                   help="artifact cache for a model name (default: $WEARSDK_CACHE_DIR/artifacts, else "
+                   "~/.cache/wearsdk/artifacts)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from wearsdk.export import export_model
     from wearsdk.runtime import run_artifact
 
     options = {} if args.fs is None else {"sampling_rate": args.fs}
     result = run_artifact(args.artifact, args.input, channels=args.channels.split(",") if args.channels else None,
-                          invert=args.invert.split(",") if args.invert else None, read_options=options)
+                          invert=args.invert.split(",") if args.invert else None, read_options=options,
+                          cache_dir=args.cache_dir, exporter=export_model)
     card = result["card"]
     n = len(result["t_start_s"])
     print(f"{n} window(s) of {card.name} on {args.input} (channels {', '.join(result['channels'])}); "

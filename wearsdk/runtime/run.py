@@ -1,5 +1,9 @@
 """``run_artifact``: an exported artifact on a recording file, window by window.
 
+The artifact is a folder written by ``wearsdk export``, or the name of a registered model with bundled weights:
+its int8 ExecuTorch export is taken from the artifact cache (:func:`wearsdk.runtime.cached_artifact`), exported
+there on first use by the ``exporter`` the caller passes (the runtime imports no build-time layer).
+
 The recording is read with :func:`wearsdk.io.read` and cut into the model card's windows by
 :func:`wearsdk.stream.recording_windows` (channels picked case-insensitively, ``channels=`` overriding; PPG that
 points down refused unless listed in ``invert``; dropouts of at most 50 ms bridged and counted; the card's
@@ -16,14 +20,31 @@ import numpy as np
 import torch
 
 from wearsdk.errors import ConfigError, StreamGapError
+from wearsdk.runtime.artifact import Artifact, load
+from wearsdk.runtime.cache import Exporter, cached_artifact
 
-__all__ = ["run_artifact"]
+__all__ = ["resolve_artifact", "run_artifact"]
+
+
+def resolve_artifact(artifact: str | Path, *, cache_dir: str | Path | None = None,
+                     exporter: Exporter | None = None) -> Artifact:
+    """The verified artifact in the folder ``artifact`` (or its manifest.json); a registered model's name that is
+    not an existing path gives its bundled weights' int8 ExecuTorch artifact from the cache in ``cache_dir``
+    (default :func:`wearsdk.runtime.cache.default_cache_dir`), exported by ``exporter`` on a miss."""
+    from wearsdk.models import list_models
+
+    if isinstance(artifact, str) and artifact in list_models() and not Path(artifact).exists():
+        return cached_artifact(artifact, backend="executorch", precision="int8", cache_dir=cache_dir,
+                               exporter=exporter)
+    return load(artifact)
 
 
 def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[str] | None = None,
-                 invert: list[str] | None = None, read_options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Runs the window program in the folder ``artifact`` (verified by :func:`wearsdk.runtime.load`) on every
-    model window of ``recording`` (any file :func:`wearsdk.io.read` takes, with ``read_options``).
+                 invert: list[str] | None = None, read_options: dict[str, Any] | None = None,
+                 cache_dir: str | Path | None = None, exporter: Exporter | None = None) -> dict[str, Any]:
+    """Runs the window program ``artifact`` (a folder verified by :func:`wearsdk.runtime.load`, or a registered
+    model's name: see :func:`resolve_artifact`, with ``cache_dir`` and ``exporter``) on every model window of
+    ``recording`` (any file :func:`wearsdk.io.read` takes, with ``read_options``).
     ``channels``: recording channels in the model's input order; ``invert``: recording channels to negate first
     (raw PPG photodiode counts).
 
@@ -32,15 +53,16 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     "card": ModelCard, "trained": bool}``.
 
     Raises:
-        ArtifactIntegrityError: ``artifact`` is not an artifact folder (or its manifest.json), or fails its sha256.
+        ArtifactIntegrityError: ``artifact`` is not an artifact folder (or its manifest.json), or fails its sha256;
+            a model name whose export is not cached, without an ``exporter``.
+        CheckpointError: ``artifact`` names a model without bundled weights.
         ConfigError: ``artifact`` is a streaming program or has no model card.
         StreamGapError: every window of the recording touches missing samples, so none could run.
     """
     from wearsdk.io import read
-    from wearsdk.runtime.artifact import load
     from wearsdk.stream import recording_windows
 
-    art = load(artifact)
+    art = resolve_artifact(artifact, cache_dir=cache_dir, exporter=exporter)
     if art.streaming:
         raise ConfigError(f"{artifact} is a streaming program (one hop per call); run_artifact takes window "
                           "artifacts. Export without --streaming, or feed the program with wearsdk.stream.")
