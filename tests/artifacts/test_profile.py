@@ -58,7 +58,7 @@ def test_profile_lists_the_ops_where_they_ran_and_the_mac_rate(exported):
     model, fp32, _ = exported
     r = profile_program(next(fp32.glob("*.pte")), [_x(1)], runs=3, model=model, model_input=_x(1))
     kinds = {o["name"]: o["kind"] for o in r["ops"]}
-    assert kinds["mean.out"] == "portable"
+    assert kinds["aten::mean.out"] == "portable"
     assert any(n.startswith("Convolution (NHWC, F32)") and k == "XnnpackBackend" for n, k in kinds.items())
     assert any(n.startswith("Fully Connected (NC, F32)") for n in kinds)
     assert r["qdq_boundaries"] == 0 and r["method_ms"] > 0

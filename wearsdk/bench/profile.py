@@ -27,7 +27,7 @@ from wearsdk.errors import ArtifactIntegrityError, ConfigError
 __all__ = ["profile_program", "profile_artifact", "macs_and_bytes", "program_ops", "one_thread"]
 
 _INSTANCE = re.compile(r"\s*#\d+$")  # XNNPACK names each op instance "Convolution (NHWC, QS8) IGEMM #3"
-_QDQ = re.compile(r"^(Convert \(|quantize_|dequantize_|choose_qparams)")
+_QDQ = re.compile(r"^(Convert \(|\w+::(quantize_|dequantize_|choose_qparams))")
 
 
 @contextmanager
@@ -48,7 +48,8 @@ def one_thread() -> Iterator[None]:
 
 def program_ops(pte: str | Path) -> dict[str, Any]:
     """The static split of the ``.pte``'s ``forward``: ``delegate_calls`` (per backend),
-    ``portable_calls`` (kernel name -> calls per run, outside any delegate) and ``instructions``."""
+    ``portable_calls`` (kernel name -> calls per run, outside any delegate), ``kernels`` (those kernel names in
+    execution order) and ``instructions``."""
     from executorch.exir._serialize._program import deserialize_pte_binary
     from executorch.exir.schema import DelegateCall, KernelCall
 
@@ -56,6 +57,7 @@ def program_ops(pte: str | Path) -> dict[str, Any]:
     plan = next(p for p in program.execution_plan if p.name == "forward")
     delegates: dict[str, int] = {}
     portable: dict[str, int] = {}
+    kernels: list[str] = []
     instructions = plan.chains[0].instructions
     for ins in instructions:
         args = ins.instr_args
@@ -66,7 +68,9 @@ def program_ops(pte: str | Path) -> dict[str, Any]:
             op = plan.operators[args.op_index]
             name = f"{op.name}.{op.overload}" if op.overload else op.name
             portable[name] = portable.get(name, 0) + 1
-    return {"delegate_calls": delegates, "portable_calls": portable, "instructions": len(instructions)}
+            kernels.append(name)
+    return {"delegate_calls": delegates, "portable_calls": portable, "kernels": kernels,
+            "instructions": len(instructions)}
 
 
 def macs_and_bytes(model: torch.nn.Module, x: torch.Tensor, *, bytes_per_element: int) -> dict[str, int]:
@@ -122,13 +126,14 @@ def _events(pte: Path, inputs: list[torch.Tensor], runs: int) -> tuple[list[Any]
 
 def _kind(event: Any, backend: str) -> str | None:
     """``backend`` (the program's delegate, e.g. ``XnnpackBackend``: the ETDump alone does not name it) for an
-    op inside a delegate, ``portable`` for a kernel outside one, ``delegate`` for a whole delegate call; ``None``
-    for the wrappers that repeat a kernel's time (OPERATOR_CALL, Method::execute)."""
+    op inside a delegate, ``portable`` for a kernel call outside one (``OPERATOR_CALL``: every kernel has one,
+    custom ops included), ``delegate`` for a whole delegate call; ``None`` for what repeats those times
+    (``native_call_*`` inside an operator call, ``Method::execute``)."""
     if event.name == "DELEGATE_CALL":
         return "delegate"
     if event.is_delegated_op:
         return event.delegate_backend_name or backend
-    if event.name.startswith("native_call_"):
+    if event.name == "OPERATOR_CALL":
         return "portable"
     return None
 
@@ -154,12 +159,13 @@ def profile_program(pte: str | Path, inputs: list[torch.Tensor], *, runs: int = 
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     by_kind = {"delegate": 0.0, "portable": 0.0}
     qdq = 0
+    kernels = iter(split["kernels"])  # the OPERATOR_CALL events come in the program's kernel order
     for e in events:
         kind = _kind(e, backend)
         if kind is None or e.perf_data is None:
             continue
         ms = statistics.median(e.perf_data.raw)
-        name = e.name.removeprefix("native_call_") if kind == "portable" else _INSTANCE.sub("", e.name)
+        name = next(kernels, "unknown kernel") if kind == "portable" else _INSTANCE.sub("", e.name)
         if kind in by_kind:
             by_kind[kind] += ms
         if kind == "delegate":
