@@ -13,6 +13,7 @@ that names the command which builds it.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -76,12 +77,25 @@ def load_torch_ops() -> Path:
         return _loaded[TORCH_OPS]  # type: ignore[return-value]
 
 
+def _preload_executorch_runtime() -> None:
+    """Loads the importable executorch package's ``lib/libexecutorch.so`` (``RTLD_GLOBAL``), which our kernels
+    link against: their run path finds it only when executorch sits in the same site-packages as wearsdk."""
+    spec = importlib.util.find_spec("executorch")
+    folders = (spec.submodule_search_locations or []) if spec is not None else []
+    for folder in folders:
+        runtime = Path(folder) / "lib" / "libexecutorch.so"
+        if runtime.is_file():
+            ctypes.CDLL(str(runtime), mode=ctypes.RTLD_GLOBAL)
+            return
+
+
 def load_executorch_kernels() -> Path:
     """Registers the wearsdk ExecuTorch kernels with the runtime (``RTLD_GLOBAL``), once per process."""
     with _lock:
         if EXECUTORCH_KERNELS not in _loaded:
             path = library_path(EXECUTORCH_KERNELS)
             try:
+                _preload_executorch_runtime()
                 lib = ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
             except OSError as exc:
                 raise NativeLibraryError(

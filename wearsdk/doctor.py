@@ -25,20 +25,19 @@ def _version(pkg: str) -> str | None:
 
 
 def install_kind() -> str:
-    """How this wearsdk is installed: ``"wheel"`` (a built package in site-packages), ``"editable"``
-    (``pip install -e``, what ./bootstrap.sh does: runs the checkout) or ``"source"`` (imported from a checkout
-    on ``sys.path``, not installed)."""
+    """How this wearsdk is installed: ``"wheel"`` (a built package, e.g. in site-packages), ``"editable"``
+    (``pip install -e`` of a checkout, what ./bootstrap.sh does) or ``"source"`` (a checkout on ``sys.path``,
+    not installed)."""
     import wearsdk
 
-    try:
-        dist = importlib.metadata.distribution("wearsdk")
-    except importlib.metadata.PackageNotFoundError:
-        return "source"
-    direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
-    if direct_url.get("dir_info", {}).get("editable"):
-        return "editable"
-    installed = {str(dist.locate_file(f).resolve()) for f in dist.files or () if f.name == "__init__.py"}
-    return "wheel" if str(Path(wearsdk.__file__).resolve()) in installed else "source"
+    checkout = Path(wearsdk.__file__).resolve().parents[1]
+    if not (checkout / "build_native.py").is_file():
+        return "wheel"
+    for dist in importlib.metadata.distributions(name="wearsdk"):
+        url = json.loads(dist.read_text("direct_url.json") or "{}")
+        if url.get("dir_info", {}).get("editable") and url.get("url") == checkout.as_uri():
+            return "editable"
+    return "source"
 
 
 def _probe(load) -> tuple[bool, str | None, str | None]:
