@@ -63,3 +63,41 @@ def test_runtime_and_signal_do_not_import_build_time_layers():
                                    for line in text.splitlines()), f"{py.relative_to(REPO)} imports coremltools"
                     continue
                 assert banned not in text, f"{py.relative_to(REPO)} imports {banned}"
+
+
+def test_top_level_api_is_lazy_and_is_the_subpackages_own():
+    code = ("import sys, wearsdk; "
+            "print(sorted(m for m in ('torch', 'wearsdk.models', 'wearsdk.export') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "[]", proc.stderr
+    from wearsdk import models, runtime
+
+    assert wearsdk.create_model is models.create_model and wearsdk.list_models is models.list_models
+    assert wearsdk.load is runtime.load
+    assert wearsdk.export_model is importlib.import_module("wearsdk.export").export_model
+    assert "ppg_encoder_compact" in wearsdk.list_models()
+
+
+def test_firmware_headers_and_install_kind_of_this_checkout():
+    from wearsdk.doctor import install_kind
+    from wearsdk.firmware import include_dir
+
+    assert include_dir() == REPO / "firmware_bindings" / "include" and (include_dir() / "wear_dsp.h").is_file()
+    assert install_kind() == "editable"  # ./bootstrap.sh installs the checkout editable
+
+
+def test_sdist_holds_the_native_sources_and_no_built_library(tmp_path):
+    code = "import sys; from setuptools.build_meta import build_sdist; print(build_sdist(sys.argv[1]))"
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import tarfile
+
+    names = {n.split("/", 1)[1] for n in tarfile.open(tmp_path / proc.stdout.strip().splitlines()[-1]).getnames()
+             if "/" in n}
+    for needed in ("setup.py", "build_native.py", "pyproject.toml", "CMakeLists.txt", "MANIFEST.in",
+                   "firmware_bindings/include/wear_dsp.h", "firmware_bindings/src/pipeline.cpp",
+                   "wearsdk/csrc/torch_ops.cpp", "wearsdk/csrc/executorch_kernels.cpp", "examples/cpp/CMakeLists.txt",
+                   "export/__init__.py", "wearsdk/models/weights/ppg_encoder_compact.pt"):
+        assert needed in names, needed
+    assert not any(n.endswith(".so") for n in names)
