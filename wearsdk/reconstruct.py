@@ -29,7 +29,7 @@ Uncertainty (``samples=K``): step 3 encodes each window to its Gaussian posterio
 from it (a ``torch.Generator`` seeded with ``seed``, fresh per record), each decoded window goes through steps
 4-5 like the deterministic one, and the K full reconstructions give a mean and a per-lead, per-sample SD. The SD
 of the measured leads is 0. On PTB-XL fold 9 the SD ranks records x leads by their error (Spearman rho in
-docs/reports/lead_vae_compact_ptbxl_utility.json, ``calibration``).
+docs/reports/lead_vae_compact_ptbxl.json, ``calibration``).
 """
 
 from __future__ import annotations

@@ -102,15 +102,15 @@ def load_ptbxl_superclasses(root: str | Path, split: str, max_records: int | Non
 
 
 class SuperclassCNN(nn.Module):
-    """Multi-label ECG classifier: ``(batch, leads, samples)`` z-scored leads -> ``(batch, classes)`` logits.
-    Four strided conv/BatchNorm/ReLU blocks (32-128 channels), global average and max pooling, one linear layer
-    (~80k parameters at 12 leads)."""
+    """Multi-label ECG classifier: ``(batch, leads, samples)`` z-scored leads at 100 Hz -> ``(batch, classes)``
+    logits. A 2-sample average pool, four strided conv/BatchNorm/ReLU blocks (16-64 channels), global average
+    and max pooling, one linear layer (~16k parameters at 12 leads; sized to train in CPU minutes)."""
 
     def __init__(self, leads: int = 12, classes: int = len(SUPERCLASSES)) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
+        layers: list[nn.Module] = [nn.AvgPool1d(2)]
         prev = leads
-        for ch, k in ((32, 7), (64, 5), (64, 5), (128, 3)):
+        for ch, k in ((16, 7), (32, 5), (32, 5), (64, 3)):
             layers += [nn.Conv1d(prev, ch, k, stride=2, padding=k // 2, bias=False), nn.BatchNorm1d(ch), nn.ReLU()]
             prev = ch
         self.features = nn.Sequential(*layers)
@@ -121,7 +121,7 @@ class SuperclassCNN(nn.Module):
         return self.head(torch.cat([h.mean(-1), h.amax(-1)], dim=1))
 
 
-def train_classifier(x12: np.ndarray, y: np.ndarray, *, epochs: int = 30, seed: int = 0, batch: int = 32,
+def train_classifier(x12: np.ndarray, y: np.ndarray, *, epochs: int = 20, seed: int = 0, batch: int = 32,
                      lr: float = 2e-3, progress: bool = True) -> SuperclassCNN:
     """Train a :class:`SuperclassCNN` on ``x12 (n, leads, samples)`` and 0/1 targets ``y (n, classes)`` (AdamW,
     BCE, cosine learning rate, a random circular time shift per record as augmentation; seeded). Returns it in
@@ -153,7 +153,7 @@ def train_classifier(x12: np.ndarray, y: np.ndarray, *, epochs: int = 30, seed: 
     return model.eval()
 
 
-def cached_classifier(x12: np.ndarray, y: np.ndarray, *, epochs: int = 30, seed: int = 0,
+def cached_classifier(x12: np.ndarray, y: np.ndarray, *, epochs: int = 20, seed: int = 0,
                       cache_dir: str | Path | None = None, progress: bool = True) -> tuple[SuperclassCNN, Path, bool]:
     """:func:`train_classifier`, kept in the user cache: ``(model, weights path, reused)``. The file is keyed by
     the sha256 of the training records, targets, epochs, seed and architecture; default folder
@@ -161,7 +161,7 @@ def cached_classifier(x12: np.ndarray, y: np.ndarray, *, epochs: int = 30, seed:
     from wearsdk.runtime.cache import default_cache_dir
 
     folder = output_folder(cache_dir or default_cache_dir().parent / "classifiers", what="classifier cache")
-    spec = json.dumps({"arch": "SuperclassCNN-v1", "epochs": epochs, "seed": seed, "shape": list(x12.shape)})
+    spec = json.dumps({"arch": "SuperclassCNN-v2", "epochs": epochs, "seed": seed, "shape": list(x12.shape)})
     key = sha256_bytes(np.ascontiguousarray(x12, np.float32).tobytes() + np.asarray(y, np.float32).tobytes()
                        + spec.encode())
     path = folder / f"superclass_cnn_{key[:16]}.pt"
@@ -225,7 +225,7 @@ def _lead_scores(pred: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
 
 
 def utility_report(vae: Any, classifier: nn.Module, train_x12: np.ndarray, val_x12: np.ndarray, val_y: np.ndarray,
-                   *, samples: int = 16, seed: int = 0, progress: bool = True) -> tuple[dict[str, Any], dict]:
+                   *, samples: int = 8, seed: int = 0, progress: bool = True) -> tuple[dict[str, Any], dict]:
     """Score ``classifier`` on the validation records four ways (module docstring) and the reconstructions.
 
     Args:
@@ -301,17 +301,20 @@ def plot_utility(report: dict[str, Any], path: str | Path, title: str = "") -> P
 
 
 def ptbxl_utility_suite(model: str = "lead_vae_compact", *, out: str | Path | None = None,
-                        root: str | Path | None = None, epochs: int = 30, samples: int = 16, seed: int = 0,
+                        root: str | Path | None = None, epochs: int = 20, samples: int = 8, seed: int = 0,
                         max_train: int | None = None, max_val: int | None = None,
-                        cache_dir: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+                        cache_dir: str | Path | None = None, progress: bool = True,
+                        write_json: bool = True) -> dict[str, Any]:
     """The ``ptbxl`` suite of ``wearsdk evaluate``: diagnostic utility of ``model``'s reconstructions.
 
     Reads the shared PTB-XL subset (``root``, default ``../shared/data/real/ptbxl``), trains or reuses the
     cached superclass classifier on the real leads of strat_fold 1-8 (:func:`cached_classifier`), scores fold 9
     four ways (:func:`utility_report`, ``samples`` posterior draws for the spread) and, with ``out``, writes
-    ``<model>_ptbxl_utility.json``, ``<model>_ptbxl_utility.png`` (the bars) and ``<model>_ptbxl_worst.png`` /
-    ``<model>_ptbxl_median.png`` (real vs reconstructed 12 leads, z-units, of the records with the lowest and
-    the median mean r over the nine reconstructed leads). Returns the report."""
+    ``<model>_ptbxl.json`` (as ``wearsdk evaluate --suite ptbxl`` names it), ``<model>_ptbxl_utility.png``
+    (the bars) and ``<model>_ptbxl_worst.png`` / ``<model>_ptbxl_median.png`` (real vs reconstructed 12 leads,
+    z-units, of the records with the lowest and the median mean r over the nine reconstructed leads; the JSON
+    only with ``write_json``). ``model``: a registered name or a lead-VAE module. Returns the report, its
+    headline figures under ``"summary"``."""
     from wearsdk.plot import plot_12lead
 
     root = Path(root) if root is not None else ptbxl_root()
@@ -323,14 +326,20 @@ def ptbxl_utility_suite(model: str = "lead_vae_compact", *, out: str | Path | No
                                     progress=progress)
     order = np.argsort(arrays["record_r"])
     picks = {"worst": int(order[0]), "median": int(order[len(order) // 2])}
+    name = model if isinstance(model, str) else model.card.name
+    cal = report.get("calibration", {})
+    summary = {**{f"macro_auroc_{arm}": report["auroc"][arm]["macro"] for arm in ARMS},
+               "mean_r_reconstructed_vae": report["leads"]["vae"]["mean_r_reconstructed"],
+               "mean_r_reconstructed_linear_map": report["leads"]["linear_map"]["mean_r_reconstructed"],
+               "spread_error_spearman": cal.get("spearman_records_x_leads")}
     report = {
-        "suite": "ptbxl", "model": str(model),
+        "suite": "ptbxl", "model": name, "summary": summary,
         "data": {"root": str(root.resolve()), "train": "strat_fold 1-8", "validation": "strat_fold 9",
                  "records": {"train": len(tr_x), "validation": len(va_x)},
                  "positives": {"train": dict(zip(SUPERCLASSES, tr_y.sum(0).astype(int).tolist(), strict=True)),
                                "validation": dict(zip(SUPERCLASSES, va_y.sum(0).astype(int).tolist(), strict=True))}},
-        "classifier": {"arch": "SuperclassCNN (4 strided conv blocks, avg+max pool, linear)", "epochs": epochs,
-                       "seed": seed, "weights": str(path), "reused_from_cache": reused,
+        "classifier": {"arch": "SuperclassCNN (avg pool 2, 4 strided conv blocks 16-64 ch, avg+max pool, linear)",
+                       "epochs": epochs, "seed": seed, "weights": str(path), "reused_from_cache": reused,
                        "macro_auroc_real": report["auroc"]["real"]["macro"]},
         **report,
         "examples": {k: {"record": va_ids[i], "mean_r_reconstructed": float(arrays["record_r"][i])}
@@ -338,10 +347,11 @@ def ptbxl_utility_suite(model: str = "lead_vae_compact", *, out: str | Path | No
     }
     if out is not None:
         folder = output_folder(out, what="evaluate --out")
-        stem = f"{Path(str(model)).name}_ptbxl"
-        (folder / f"{stem}_utility.json").write_text(json.dumps(report, indent=1) + "\n")
+        stem = f"{name}_ptbxl"
+        if write_json:
+            (folder / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
         plot_utility(report, folder / f"{stem}_utility.png",
-                     f"{model}: PTB-XL fold 9 superclass AUROC, classifier trained on real 12 leads (folds 1-8)")
+                     f"{name}: PTB-XL fold 9 superclass AUROC, classifier trained on real 12 leads (folds 1-8)")
         for k, i in picks.items():
             plot_12lead(arrays["vae"][i], folder / f"{stem}_{k}.png", sampling_rate=_RATE_HZ,
                         truth=arrays["real"][i], measured=INPUT_LEADS,
