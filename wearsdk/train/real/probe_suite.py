@@ -1,0 +1,195 @@
+"""The ``real`` evaluation suite: linear probes of an ECG encoder on real single-lead ECG (issue 22).
+
+``wearsdk evaluate --model ecg_encoder_compact --suite real`` embeds every record of CinC 2017 and PTB-XL lead I
+(:mod:`wearsdk.train.real.datasets`: one window path, windows cached) with three feature sets:
+
+* ``embedding``: the model's frozen embedding (bundled weights, or ``--checkpoint``), mean over a record's
+  windows;
+* ``random_init``: the same architecture randomly initialised (``torch.manual_seed(seed)``);
+* ``handcrafted``: :func:`wearsdk.train.real.features.ecg_features` (HR, HRV, QRS amplitude, beat morphology,
+  spectral entropy from ``wearsdk.ecg_peaks``), mean over a record's windows.
+
+Each task gets one linear probe per feature set (:func:`wearsdk.train.probes.fit_linear`: class-balanced L2
+logistic regression or ridge, L2 strength by 5-fold CV on the training records grouped by patient), fitted on
+the ``"train"`` split and scored once on ``"val"`` (nothing is tuned on it): CinC 2017 AF vs rest (AUROC) and
+N/AF/other/noisy (macro F1 of one-vs-rest logits), PTB-XL lead I NORM vs abnormal (AUROC), age (Pearson r, MAE)
+and sex (AUROC).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from wearsdk.train.suites import SuiteRequest, register_suite
+
+__all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "TASKS", "FEATURE_SETS"]
+
+#: (dataset, label, headline metric) of every probe task.
+TASKS = (
+    ("cinc2017", "af", "auroc"),
+    ("cinc2017", "rhythm", "macro_f1"),
+    ("ptbxl_lead1", "abnormal", "auroc"),
+    ("ptbxl_lead1", "age", "pearson_r"),
+    ("ptbxl_lead1", "sex_female", "auroc"),
+)
+FEATURE_SETS = ("embedding", "handcrafted", "random_init")
+
+
+def _record_mean(rows: np.ndarray, record_of_window: np.ndarray, n_records: int) -> np.ndarray:
+    sums = np.zeros((n_records, rows.shape[1]))
+    np.add.at(sums, record_of_window, rows)
+    return sums / np.maximum(np.bincount(record_of_window, minlength=n_records), 1)[:, None]
+
+
+def record_embeddings(encoder: Any, ds: Any, batch: int = 64, progress: bool = False) -> np.ndarray:
+    """Mean embedding per record ``(R, D)`` of a :class:`~wearsdk.train.real.datasets.RealDataset`."""
+    import torch
+    from tqdm import tqdm
+
+    encoder.eval()
+    out = []
+    with torch.no_grad():
+        for i in tqdm(range(0, len(ds.x), batch), desc=f"{ds.name}: embed", disable=not progress):
+            out.append(encoder(torch.from_numpy(np.array(ds.x[i:i + batch]))).float().numpy())
+    return _record_mean(np.concatenate(out).astype(np.float64), np.asarray(ds.record_of_window), len(ds.records))
+
+
+def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
+    """Mean :func:`~wearsdk.train.real.features.ecg_features` per record ``(R, F)``, each window's on its
+    ``valid_samples`` only."""
+    from tqdm import tqdm
+
+    from wearsdk.train.real.features import ecg_features
+
+    rows = np.stack([ecg_features(ds.x[i, 0, :ds.valid_samples[i]], ds.sampling_rate_hz)
+                     for i in tqdm(range(len(ds.x)), desc=f"{ds.name}: features", disable=not progress)])
+    return _record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
+
+
+def _macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    f1 = []
+    for k in range(n_classes):
+        tp = np.sum((pred == k) & (y == k))
+        denom = np.sum(pred == k) + np.sum(y == k)
+        f1.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(f1))
+
+
+def probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray, kind: str,
+               n_classes: int = 2) -> dict[str, float]:
+    """Fit a linear probe on the ``"train"`` rows of ``features (R, D)`` and score it on the ``"val"`` rows.
+
+    ``kind``: ``"auroc"`` (0/1 target), ``"macro_f1"`` (class indices ``0..n_classes-1``: one-vs-rest
+    logistic probes, argmax) or ``"pearson_r"`` (ridge). Rows whose ``y`` is NaN are left out. The fits run on
+    one torch thread (these small L-BFGS problems run about 10x faster so on a busy 2-core machine).
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _probe_task(features, y, split, groups, kind, n_classes)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray, kind: str,
+                n_classes: int) -> dict[str, float]:
+    from wearsdk.train.probes import auroc, fit_linear
+
+    ok = np.isfinite(y)
+    tr, va = ok & (split == "train"), ok & (split == "val")
+    x_tr, x_va, y_tr, y_va = features[tr], features[va], y[tr], y[va]
+    out: dict[str, float] = {"train_records": int(tr.sum()), "val_records": int(va.sum())}
+    if kind == "auroc":
+        w, b = fit_linear(x_tr, y_tr, classify=True, groups=groups[tr])
+        out.update(auroc=auroc(y_va, x_va @ w + b), val_positives=int(y_va.sum()))
+    elif kind == "macro_f1":
+        logits = np.stack([x_va @ w + b for w, b in
+                           (fit_linear(x_tr, (y_tr == k).astype(float), classify=True, groups=groups[tr])
+                            for k in range(n_classes))], axis=1)
+        pred = logits.argmax(1)
+        out.update(macro_f1=_macro_f1(y_va, pred, n_classes), accuracy=float(np.mean(pred == y_va)))
+    else:
+        w, b = fit_linear(x_tr, y_tr, classify=False, groups=groups[tr])
+        pred = x_va @ w + b
+        out.update(pearson_r=float(np.corrcoef(pred, y_va)[0, 1]), mae=float(np.mean(np.abs(pred - y_va))),
+                   r2=float(1 - np.sum((y_va - pred) ** 2) / np.sum((y_va - y_va.mean()) ** 2)))
+    return out
+
+
+def _figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(summary)
+    fig, ax = plt.subplots(figsize=(1.9 * len(names) + 2, 4))
+    width = 0.26
+    for j, fs in enumerate(FEATURE_SETS):
+        vals = [summary[n][fs] for n in names]
+        bars = ax.bar(np.arange(len(names)) + (j - 1) * width, vals, width, label=fs)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(np.arange(len(names)), [n.replace(".", "\n") for n in names], fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("validation score (AUROC, macro F1, Pearson r)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def real_suite(request: SuiteRequest) -> dict[str, Any]:
+    """Linear probes on real single-lead ECG (CinC 2017, PTB-XL lead I): embedding vs hand-crafted vs
+    random-init."""
+    import torch
+
+    from wearsdk.errors import ConfigError
+    from wearsdk.models import create_model
+    from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
+
+    t0 = time.time()
+    encoder = (create_model(request.model, pretrained=True) if request.checkpoint is None
+               else create_model(request.model, checkpoint_path=request.checkpoint))
+    card = encoder.card
+    if card.modality != "ecg" or card.task != "embedding" or len(card.input_channels) != 1:
+        raise ConfigError(f"suite 'real' probes single-lead ECG encoders; {request.model} is a {card.modality} "
+                          f"{card.task} model with inputs {list(card.input_channels)}. Pick e.g. "
+                          "ecg_encoder_compact or ecg_encoder_full.")
+    torch.manual_seed(request.seed)
+    random_init = create_model(card.name, **card.config)
+    root = request.data_root
+    datasets = [cinc2017(root / "cinc2017", card, seed=request.seed, limit=request.limit, progress=request.progress),
+                ptbxl_lead1(root / "ptbxl", card, seed=request.seed, limit=request.limit, progress=request.progress)]
+    report: dict[str, Any] = {"data": {}, "tasks": {}, "summary": {}}
+    for ds in datasets:
+        feats = {"embedding": record_embeddings(encoder, ds, progress=request.progress),
+                 "handcrafted": record_handcrafted(ds, progress=request.progress),
+                 "random_init": record_embeddings(random_init, ds, progress=request.progress)}
+        report["data"][ds.name] = {
+            "records": len(ds.records), "windows": len(ds.x), "patients": len(set(ds.groups)),
+            "records_per_split": {s: int(np.sum(ds.split == s)) for s in ("train", "val", "test")},
+            "records_shorter_than_window_repeated": int(np.sum(np.asarray(ds.valid_samples) < card.window_samples)),
+        }
+        for name, label, metric in TASKS:
+            if name != ds.name:
+                continue
+            n_classes = len(ds.classes.get(label, (0, 1)))
+            scores = {fs: probe_task(f, ds.labels[label], ds.split, ds.groups, metric, n_classes)
+                      for fs, f in feats.items()}
+            report["tasks"][f"{name}.{label}"] = scores
+            report["summary"][f"{name}.{label}.{metric}"] = {fs: round(scores[fs][metric], 4) for fs in FEATURE_SETS}
+    report["seconds"] = round(time.time() - t0, 1)
+    figure = request.artifact(".png")
+    if figure is not None:
+        _figure(report["summary"], figure, f"{request.model}: linear probes on real single-lead ECG (validation)")
+        report["figure"] = figure.name
+    return report
+
+
+register_suite("real", real_suite)
