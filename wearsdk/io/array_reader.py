@@ -9,7 +9,7 @@ import numpy as np
 
 from wearsdk.errors import DataFormatError
 from wearsdk.io.recording import Recording
-from wearsdk.io.units import normalise_channel, normalise_unit
+from wearsdk.io.units import normalise_channel, to_canonical_units
 
 __all__ = ["read_array"]
 
@@ -70,11 +70,7 @@ def read_array(path: Path, *, sampling_rate: float | None = None, channels: tupl
     if units is None and "units" in store:
         units = dict(zip(names, (str(u) for u in store["units"]), strict=True))
     unit_list = [units] * len(names) if isinstance(units, str) else [(units or {}).get(n, "") for n in names]
-    out_units = []
-    for i, (n, u) in enumerate(zip(names, unit_list, strict=True)):
-        canon, factor = normalise_unit(u, n)
-        x[i] *= factor
-        out_units.append(canon)
+    out_units = to_canonical_units(x, names, unit_list)
     return Recording(signals=x, sampling_rate=float(sampling_rate), channels=tuple(names),
                      units=tuple(out_units), valid=np.isfinite(x),
                      metadata={"reader": suffix.lstrip("."), "path": str(path), "key": pick})

@@ -15,7 +15,7 @@ import numpy as np
 
 from wearsdk.errors import DataFormatError
 from wearsdk.io.recording import Recording
-from wearsdk.io.units import normalise_channel, normalise_unit
+from wearsdk.io.units import channel_indices, normalise_channel, to_canonical_units
 
 __all__ = ["read_text", "TIME_NAMES"]
 
@@ -111,17 +111,8 @@ def read_text(path: Path, *, sampling_rate: float | None = None, time_column: st
         unit_list = [units] * len(names)
     else:
         unit_list = [(units or {}).get(n, "") for n in names]
-    out_units = []
-    for i, (n, u) in enumerate(zip(names, unit_list, strict=True)):
-        canon, factor = normalise_unit(u, n)
-        x[i] *= factor
-        out_units.append(canon)
-    keep = list(range(len(names)))
-    if channels is not None:
-        missing = [c for c in channels if c not in names]
-        if missing:
-            raise DataFormatError(f"{path} has no column(s) {missing}; it has {names}.")
-        keep = [names.index(c) for c in channels]
+    out_units = to_canonical_units(x, names, unit_list)
+    keep = channel_indices(names, channels, str(path), noun="column")
     return Recording(signals=x[keep], sampling_rate=float(sampling_rate), channels=tuple(names[i] for i in keep),
                      units=tuple(out_units[i] for i in keep), valid=valid[keep], start_time=start_time,
                      metadata=meta)

@@ -9,7 +9,7 @@ import numpy as np
 
 from wearsdk.errors import DataFormatError
 from wearsdk.io.recording import Annotations, Recording
-from wearsdk.io.units import normalise_channel, normalise_unit
+from wearsdk.io.units import channel_indices, normalise_channel, to_canonical_units
 
 __all__ = ["read_wfdb"]
 
@@ -63,18 +63,9 @@ def read_wfdb(base: Path, *, units: Mapping[str, str] | str | None = None, annot
     elif units:
         raw_units = [units.get(n, units.get(r, u)) for n, r, u in zip(names, rec.sig_name, raw_units,
                                                                       strict=True)]
-    out_units = []
-    for i, (name, unit) in enumerate(zip(names, raw_units, strict=True)):
-        canon, factor = normalise_unit(unit or "mV", name)  # WFDB default unit is mV
-        x[i] *= factor
-        out_units.append(canon)
+    out_units = to_canonical_units(x, names, [unit or "mV" for unit in raw_units])  # WFDB default unit is mV
     ann = _read_annotations(base, annotator)
-    keep = list(range(len(names)))
-    if channels is not None:
-        missing = [c for c in channels if c not in names]
-        if missing:
-            raise DataFormatError(f"WFDB record {base} has no channel(s) {missing}; it has {list(names)}.")
-        keep = [names.index(c) for c in channels]
+    keep = channel_indices(names, channels, f"WFDB record {base}")
     x = x[keep]
     return Recording(
         signals=x, sampling_rate=float(rec.fs), channels=tuple(names[i] for i in keep),

@@ -249,25 +249,17 @@ _PPG = dict(
 )
 _ECG = dict(in_chans=1, channel_names=("I",), sampling_rate_hz=128.0, window_samples=3840)
 
-# (expand_ratio, kernel, stride, out_chs, repeats)
-_PPG_FULL_STAGES = (
-    (1, 5, 1, 24, 1),
-    (4, 7, 2, 40, 2),
-    (4, 7, 2, 64, 2),
-    (4, 5, 2, 112, 3),
-    (4, 5, 1, 160, 3),
-    (4, 5, 2, 208, 3),
-    (4, 3, 1, 288, 1),
-)
-_ECG_FULL_STAGES = (
-    (1, 5, 1, 24, 1),
-    (4, 7, 2, 40, 2),
-    (4, 7, 2, 64, 2),
-    (4, 5, 2, 104, 3),
-    (4, 5, 1, 144, 3),
-    (4, 5, 2, 192, 3),
-    (4, 3, 1, 256, 1),
-)
+# stages: (expand_ratio, kernel, stride, out_chs, repeats)
+_FULL_LAYOUT = ((1, 5, 1, 1), (4, 7, 2, 2), (4, 7, 2, 2), (4, 5, 2, 3), (4, 5, 1, 3), (4, 5, 2, 3), (4, 3, 1, 1))
+
+
+def _full_stages(widths: tuple[int, ...]) -> tuple[tuple[int, int, int, int, int], ...]:
+    """The full encoders' stages: one layout, with ``widths`` as each stage's ``out_chs``."""
+    return tuple((e, k, s, w, r) for (e, k, s, r), w in zip(_FULL_LAYOUT, widths, strict=True))
+
+
+_PPG_FULL_STAGES = _full_stages((24, 40, 64, 112, 160, 208, 288))
+_ECG_FULL_STAGES = _full_stages((24, 40, 64, 104, 144, 192, 256))
 _COMPACT_STAGES = (
     (1, 5, 1, 16, 1),
     (3, 7, 2, 24, 1),

@@ -26,6 +26,12 @@ def _pos(owner: str, key: str, value: float, allow_zero: bool = False) -> None:
         )
 
 
+def _int(owner: str, key: str, value: int, minimum: int = 1) -> None:
+    if not isinstance(value, int) or value < minimum:
+        want = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ConfigError(f"{owner}.{key}: expected {want}, got {value!r}.")
+
+
 @dataclass(frozen=True)
 class AugmentConfig:
     """Stochastic augmentations of the self-supervised recipe (Abbaspourazad et al., ICLR 2024).
@@ -78,8 +84,7 @@ class AugmentConfig:
             if f.name.startswith("p_"):
                 _prob("AugmentConfig", f.name, value)
             elif f.name.endswith("_knots"):
-                if not isinstance(value, int) or value < 2:
-                    raise ConfigError(f"AugmentConfig.{f.name}: expected an integer >= 2, got {value!r}.")
+                _int("AugmentConfig", f.name, value, minimum=2)
             else:
                 _pos("AugmentConfig", f.name, value, allow_zero=True)
         if self.cutout_max_fraction >= 1:
@@ -125,12 +130,10 @@ class OptimConfig:
         _pos("OptimConfig", "grad_clip", self.grad_clip, allow_zero=True)
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ConfigError(f"OptimConfig.betas: expected two values in [0, 1), got {self.betas!r}.")
-        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
-            raise ConfigError(f"OptimConfig.warmup_steps: expected an integer >= 0, got {self.warmup_steps!r}.")
+        _int("OptimConfig", "warmup_steps", self.warmup_steps, minimum=0)
         if not 0 <= self.min_lr_ratio <= 1:
             raise ConfigError(f"OptimConfig.min_lr_ratio: expected a value in [0, 1], got {self.min_lr_ratio!r}.")
-        if not isinstance(self.grad_accum, int) or self.grad_accum < 1:
-            raise ConfigError(f"OptimConfig.grad_accum: expected an integer >= 1, got {self.grad_accum!r}.")
+        _int("OptimConfig", "grad_accum", self.grad_accum)
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,7 @@ class SSLConfig:
         if not 0 <= self.ema_momentum < 1:
             raise ConfigError(f"SSLConfig.ema_momentum: expected a value in [0, 1), got {self.ema_momentum!r}.")
         for key in ("proj_dim", "proj_hidden_dim"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) <= 0:
-                raise ConfigError(f"SSLConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
+            _int("SSLConfig", key, getattr(self, key))
 
 
 @dataclass(frozen=True)
@@ -182,8 +184,7 @@ class VAEConfig:
 
     def __post_init__(self) -> None:
         _pos("VAEConfig", "kl_weight", self.kl_weight, allow_zero=True)
-        if not isinstance(self.kl_warmup_steps, int) or self.kl_warmup_steps < 0:
-            raise ConfigError(f"VAEConfig.kl_warmup_steps: expected an integer >= 0, got {self.kl_warmup_steps!r}.")
+        _int("VAEConfig", "kl_warmup_steps", self.kl_warmup_steps, minimum=0)
         if self.recon not in ("mse", "zscore_mse"):
             raise ConfigError(f"VAEConfig.recon: expected 'mse' or 'zscore_mse', got {self.recon!r}.")
         _pos("VAEConfig", "input_leads_weight", self.input_leads_weight, allow_zero=True)
@@ -293,15 +294,13 @@ class DataConfig:
         if self.source == "wfdb" and not self.subjects_csv:
             raise ConfigError("DataConfig.subjects_csv: source 'wfdb' needs a CSV with columns record,subject_id.")
         for key in ("num_participants", "segments_per_participant", "val_participants"):
-            if not isinstance(getattr(self, key), int) or getattr(self, key) < 1:
-                raise ConfigError(f"DataConfig.{key}: expected a positive integer, got {getattr(self, key)!r}.")
+            _int("DataConfig", key, getattr(self, key))
         if self.segments_per_participant < 2 and self.source in ("synthetic", "sim"):
             raise ConfigError(
                 "DataConfig.segments_per_participant: positive pairs need >= 2 segments per participant, got "
                 f"{self.segments_per_participant}."
             )
-        if not isinstance(self.num_workers, int) or self.num_workers < 0:
-            raise ConfigError(f"DataConfig.num_workers: expected an integer >= 0, got {self.num_workers!r}.")
+        _int("DataConfig", "num_workers", self.num_workers, minimum=0)
         if isinstance(self.activities, str) or not self.activities or not set(self.activities) <= set(ACTIVITY_CYCLE):
             raise ConfigError(
                 f"DataConfig.activities: expected a non-empty list of {list(ACTIVITY_CYCLE)}, got {self.activities!r}."
