@@ -71,7 +71,7 @@ def test_ecg_features_read_rate_and_irregularity() -> None:
 
 def test_suite_registered_and_figure(tmp_path) -> None:
     suite = get_suite("real")
-    assert "real single-lead ECG" in suite.description
+    assert "linear probes on CinC 2017 and PTB-XL lead I" in suite.description
     assert {t[0] for t in TASKS} == {"cinc2017", "ptbxl_lead1"}
     summary = {f"{d}.{label}.{m}": dict(zip(FEATURE_SETS, (0.8, 0.7, 0.6), strict=True)) for d, label, m in TASKS}
     _figure(summary, tmp_path / "f.png", "test")

@@ -192,4 +192,5 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
     return report
 
 
-register_suite("real", real_suite)
+register_suite("real", real_suite, "ECG encoder: linear probes on CinC 2017 and PTB-XL lead I (embedding, "
+               "hand-crafted, random init)")
