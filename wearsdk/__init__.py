@@ -42,7 +42,7 @@ __version__ = "0.1.0"
 
 # Sub-packages are imported on first attribute access (``wearsdk.signal``), so that
 # ``import wearsdk`` stays cheap and a CLI command only pays for what it uses.
-_SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export", "sim", "io", "peaks", "models", "train")
+_SUBPACKAGES = ("signal", "stream", "quant", "runtime", "export", "sim", "io", "peaks", "models", "train", "firmware")
 
 # Public functions that live in a sub-package, also importable as ``wearsdk.<name>`` (loaded on use).
 _FUNCTIONS = {"ecg_peaks": "wearsdk.peaks", "ppg_peaks": "wearsdk.peaks", "heart_rate": "wearsdk.peaks",
