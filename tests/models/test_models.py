@@ -129,3 +129,13 @@ def test_checkpoint_roundtrip_and_mismatch(tmp_path) -> None:
     path.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="corrupt"):
         create_model("ecg_encoder_compact", checkpoint_path=path)
+
+
+def test_unknown_model_name_lists_close_matches() -> None:
+    import wearsdk
+
+    with pytest.raises(UnknownNameError, match=r"did you mean \['ppg_encoder_compact'"):
+        wearsdk.create_model("ppg_encoder_compat")
+    with pytest.raises(UnknownNameError, match="Expected one of") as info:
+        wearsdk.create_model("zzz")
+    assert "did you mean" not in str(info.value)

@@ -8,6 +8,7 @@ Registration is explicit: each model file decorates one short builder function p
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections.abc import Callable
 from pathlib import Path
@@ -89,9 +90,10 @@ def create_model(
         The model in eval mode is *not* forced; it is returned as built (train mode), with ``.card``.
     """
     if name not in _MODELS:
+        close = difflib.get_close_matches(str(name), list_models(), n=3, cutoff=0.6)
         raise UnknownNameError(
-            f"unknown model {name!r}; expected one of {list_models()}. "
-            "Use wearsdk.models.list_models() to see what is registered."
+            f"unknown model {name!r}" + (f"; did you mean {close}?" if close else "")
+            + f" Expected one of {list_models()} (wearsdk.list_models())."
         )
     if pretrained and checkpoint_path is not None:
         raise CheckpointError(
