@@ -6,7 +6,8 @@ from wearsdk.bench.runtime import TARGETS, _meets, bench_runtime
 from wearsdk.cli import main
 from wearsdk.cli.bench import _print_runtime
 
-KEYS = ("eager_fp32_ms", "onnxruntime_fp32_ms", "executorch_fp32_ms", "executorch_int8_ms", "stream_step_int8_ms")
+KEYS = ("eager_fp32_ms", "onnxruntime_fp32_ms", "executorch_fp32_ms", "executorch_int8_ms", "stream_step_int8_ms",
+        "stream_step_fp32_ms")
 
 
 def test_bench_runtime_json_has_the_contract_keys(capsys):
@@ -17,20 +18,24 @@ def test_bench_runtime_json_has_the_contract_keys(capsys):
     assert 0 < r["pte_int8_bytes"] < r["pte_fp32_bytes"]
     assert r["chunk_shape"] == [1, 4, 1920] and r["input_shape"] == [1, 4, 3840]
     assert r["int8_speedup_vs_eager_fp32"] == r["eager_fp32_ms"] / r["executorch_int8_ms"]
+    assert r["int8_vs_fp32_executorch"] == r["executorch_int8_ms"] / r["executorch_fp32_ms"]
     assert set(r["targets"]) == set(r["meets_targets"]) >= {"pte_int8_bytes", "stream_step_int8_ms"}
 
 
 def test_bench_runtime_summary_prints_the_targets(capsys):
     r = {key: 1.0 for key in KEYS} | {"model": "m", "input_shape": [1, 4, 8], "chunk_shape": [1, 4, 2],
                                        "pte_int8_bytes": 2e5, "pte_fp32_bytes": 8e5, "pte_int8_stream_bytes": 2e5,
-                                       "int8_speedup_vs_eager_fp32": 1.0, "int8_speedup_vs_onnxruntime_fp32": 1.0}
+                                       "int8_speedup_vs_eager_fp32": 1.0, "int8_speedup_vs_onnxruntime_fp32": 1.0,
+                                       "int8_vs_fp32_executorch": 0.5}
     _print_runtime(r | {"targets": {k: f"{op} {b:g}" for k, (op, b) in TARGETS.items()}, "meets_targets": _meets(r)})
     out = capsys.readouterr().out
     assert "target >= 3: MISSED" in out and "target <= 1: met" in out and "target <= 300 KB: met" in out
+    assert "fp32 streaming step" in out and "int8 / fp32 time: 0.50" in out
 
 
 def test_bench_runtime_reports_no_streaming_program_for_zero_phase_models():
     r = bench_runtime("lead_vae_compact", repeats=1, calibration=8)
-    assert r["stream_step_int8_ms"] is None and r["pte_int8_stream_bytes"] is None and r["chunk_shape"] is None
+    assert r["stream_step_int8_ms"] is None and r["stream_step_fp32_ms"] is None
+    assert r["pte_int8_stream_bytes"] is None and r["chunk_shape"] is None
     assert "not applicable" in r["stream"] and "zero_phase" in r["stream"]
     assert r["meets_targets"]["stream_step_int8_ms"] is None and r["executorch_int8_ms"] > 0

@@ -1,6 +1,7 @@
 """``wearsdk bench runtime``: one window through the same model as eager fp32, onnxruntime fp32 and ExecuTorch
-fp32 / int8 (XNNPACK), plus one hop through the int8 streaming program, on one thread, interleaved; and the
-artifact sizes, next to the targets of DESIGN.md section 7.
+fp32 / int8 (XNNPACK), plus one hop of raw samples through the fp32 and int8 streaming programs (the end-to-end
+step: in-graph C++ preprocessing op, ring buffer, z-score, model), on one thread (torch and ExecuTorch's XNNPACK
+threadpool), interleaved; and the artifact sizes, next to the targets of DESIGN.md section 7.
 
 Speed does not depend on the weights, so the model is built with its initial weights; the artifacts go to
 a temporary folder.
@@ -50,7 +51,7 @@ def _onnx_session(folder: Path) -> Any:
 
 def _export_all(model: torch.nn.Module, name: str, out: Path, calibration: torch.Tensor) -> dict[str, Path]:
     """The artifacts as ``{kind: folder}``: ExecuTorch fp32 / int8, ONNX fp32 and, for a causal model, the
-    ExecuTorch int8 streaming program (``"stream"``; a zero-phase model has none)."""
+    ExecuTorch int8 and fp32 streaming programs (``"stream"``, ``"stream_fp32"``; a zero-phase model has none)."""
     from wearsdk.export import export_executorch, export_executorch_streaming, export_onnx
 
     card = model.card
@@ -64,10 +65,12 @@ def _export_all(model: torch.nn.Module, name: str, out: Path, calibration: torch
     folders["onnx"] = export_onnx(model, out / "onnx", name=name, example_inputs=example,
                                   parity_windows=calibration[:2], model_card=card).parent
     if card.preprocessing.phase == "causal":
-        folders["stream"] = export_executorch_streaming(
-            model, out / "stream", name=name, spec=card.preprocess_spec(), window=card.window_samples,
-            hop=card.hop_samples, channels=len(card.input_channels), parity_stream=_raw_stream(card, 2),
-            precision="int8", calibration=calibration, model_card=card).parent
+        for kind, precision in (("stream", "int8"), ("stream_fp32", "fp32")):
+            folders[kind] = export_executorch_streaming(
+                model, out / kind, name=name, spec=card.preprocess_spec(), window=card.window_samples,
+                hop=card.hop_samples, channels=len(card.input_channels), parity_stream=_raw_stream(card, 2),
+                precision=precision, calibration=calibration if precision == "int8" else None,
+                model_card=card).parent
     return folders
 
 
@@ -81,22 +84,23 @@ def _meets(result: dict[str, Any]) -> dict[str, bool | None]:
 def bench_runtime(model_name: str = "ppg_encoder_compact", *, repeats: int = 30,
                   calibration: int = 16) -> dict[str, Any]:
     """Median milliseconds per call of each runtime on one thread (interleaved rounds), the artifact sizes
-    in bytes, the int8 speed-ups, the targets and whether each is met.
+    in bytes, the int8 speed-ups, ``int8_vs_fp32_executorch`` (``executorch_int8_ms / executorch_fp32_ms``),
+    the targets and whether each is met.
 
-    A window is ``(1, channels, window)`` float32 at the model rate; a streaming step is one
-    ``push(chunk)`` of ``(1, channels, hop)`` raw samples into the int8 streaming program (its in-graph
-    preprocessing included). A zero-phase model (the lead VAEs) has no streaming program: its streaming figures
+    A window is ``(1, channels, window)`` float32 at the model rate; a streaming step
+    (``stream_step_int8_ms`` / ``stream_step_fp32_ms``) is one ``push(chunk)`` of ``(1, channels, hop)`` raw
+    samples into the streaming program: the end-to-end step from raw samples (in-graph preprocessing op, ring
+    buffer, z-score, model). A zero-phase model (the lead VAEs) has no streaming program: its streaming figures
     are ``None`` and ``"stream"`` says why. ``calibration`` simulated windows calibrate the int8 programs.
     """
+    from wearsdk.bench.profile import one_thread
     from wearsdk.models import create_model
     from wearsdk.runtime import load
     from wearsdk.sim import model_windows
 
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ConfigError(f"bench_runtime: repeats must be a positive number of timed calls, got {repeats!r}.")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         model = create_model(model_name).eval()
         card = model.card
         x = torch.from_numpy(model_windows(card, calibration))
@@ -115,13 +119,12 @@ def bench_runtime(model_name: str = "ppg_encoder_compact", *, repeats: int = 30,
             }
             chunk = None
             if "stream" in folders:
-                stream = load(folders["stream"])
+                stream, stream_fp32 = load(folders["stream"]), load(folders["stream_fp32"])
                 chunk = _raw_stream(card, 1)[..., : stream.inputs[0]["shape"][-1]].contiguous()
                 calls["stream_step_int8_ms"] = lambda: stream.push(chunk)
+                calls["stream_step_fp32_ms"] = lambda: stream_fp32.push(chunk)
             with torch.inference_mode():
                 ms = interleaved_medians_ms(calls, repeats=dict.fromkeys(calls, repeats))
-    finally:
-        torch.set_num_threads(threads)
     result = {
         "model": model_name,
         "input_shape": list(xin.shape),
@@ -130,11 +133,13 @@ def bench_runtime(model_name: str = "ppg_encoder_compact", *, repeats: int = 30,
         "repeats": repeats,
         **ms,
         "stream_step_int8_ms": ms.get("stream_step_int8_ms"),
+        "stream_step_fp32_ms": ms.get("stream_step_fp32_ms"),
         "pte_fp32_bytes": sizes["fp32"],
         "pte_int8_bytes": sizes["int8"],
         "pte_int8_stream_bytes": sizes.get("stream"),
         "int8_speedup_vs_eager_fp32": ms["eager_fp32_ms"] / ms["executorch_int8_ms"],
         "int8_speedup_vs_onnxruntime_fp32": ms["onnxruntime_fp32_ms"] / ms["executorch_int8_ms"],
+        "int8_vs_fp32_executorch": ms["executorch_int8_ms"] / ms["executorch_fp32_ms"],
     }
     if chunk is None:
         result["stream"] = (f"not applicable: {model_name}'s preprocessing is {card.preprocessing.phase} (offline, "

@@ -47,11 +47,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         which, "runtime", _run_runtime, at_least={"repeats": 1},
         help="eager fp32 vs onnxruntime vs ExecuTorch fp32/int8 vs the int8 streaming step",
         description="One window through a registered model as eager fp32, onnxruntime fp32, ExecuTorch fp32 and "
-        "int8 (XNNPACK), and one hop pushed into the int8 streaming program; 1 thread, interleaved medians; plus "
-        ".pte sizes. Targets (DESIGN.md section 7): int8 .pte <= 300 KB per compact encoder, int8 >= 3x eager fp32 "
+        "int8 (XNNPACK), and one hop of raw samples pushed into the int8 and fp32 streaming programs (the "
+        "end-to-end step: in-graph C++ preprocessing + model); 1 thread (torch and the XNNPACK threadpool), "
+        "interleaved medians; plus .pte sizes and the ratio ExecuTorch int8 / fp32. "
+        "Targets (DESIGN.md section 7): int8 .pte <= 300 KB per compact encoder, int8 >= 3x eager fp32 "
         "and faster than onnxruntime fp32, streaming int8 step <= 1 ms.",
         json_help="print one JSON object (keys eager_fp32_ms, onnxruntime_fp32_ms, executorch_fp32_ms, "
-        "executorch_int8_ms, stream_step_int8_ms, pte_int8_bytes, ...)",
+        "executorch_int8_ms, stream_step_int8_ms, stream_step_fp32_ms, int8_vs_fp32_executorch, pte_int8_bytes, "
+        "...)",
     )
     rt.add_argument("--model", default="ppg_encoder_compact", help="registered model (default ppg_encoder_compact)")
     rt.add_argument("--repeats", type=int, default=30, help="timed calls per runtime (the median is kept)")
@@ -73,7 +76,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "prints each op kind's median time per call: XNNPACK ops inside delegate calls, portable kernels outside "
         "them; the delegate calls and portable kernels of the program, its quantize/dequantize boundaries, and "
         "for a registered model the MACs and bytes of one window and the achieved GMAC/s. Example: wearsdk "
-        "export ppg_encoder_compact --precision int8 --out art && wearsdk bench profile art",
+        "export --model ppg_encoder_compact --quant int8 --pretrained --out art && wearsdk bench profile art",
         json_help="print one JSON object (keys method_ms, delegate_ms, portable_ms, qdq_boundaries, ops, "
         "delegate_calls, portable_calls, macs, bytes, gmac_per_s, ...)",
     )
@@ -179,7 +182,8 @@ _RUNTIMES = {
     "onnxruntime_fp32_ms": "onnxruntime fp32",
     "executorch_fp32_ms": "ExecuTorch fp32 (XNNPACK)",
     "executorch_int8_ms": "ExecuTorch int8 (XNNPACK)",
-    "stream_step_int8_ms": "ExecuTorch int8 streaming step",
+    "stream_step_int8_ms": "ExecuTorch int8 streaming step (raw hop in)",
+    "stream_step_fp32_ms": "ExecuTorch fp32 streaming step (raw hop in)",
 }
 
 
@@ -203,6 +207,7 @@ def _print_runtime(r: dict) -> None:
     for key, what in (("int8_speedup_vs_eager_fp32", "eager fp32"),
                       ("int8_speedup_vs_onnxruntime_fp32", "onnxruntime fp32")):
         print(f"int8 vs {what}: {r[key]:.1f}x ({mark(key)})")
+    print(f"ExecuTorch int8 / fp32 time: {r['int8_vs_fp32_executorch']:.2f}")
 
 
 def _run_stream(args: argparse.Namespace) -> int:
