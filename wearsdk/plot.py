@@ -46,20 +46,22 @@ def _save(fig: Any, out: Path, title: str) -> Path:
 
 
 def plot_12lead(ecg: np.ndarray, path: str | Path, *, sampling_rate: float, truth: np.ndarray | None = None,
-                measured: Sequence[str] = (), title: str = "") -> Path:
+                measured: Sequence[str] = (), title: str = "", spread: np.ndarray | None = None) -> Path:
     """Writes ``ecg`` ``(12, samples)`` in mV (leads in :data:`wearsdk.signal.STANDARD_LEADS` order) at
     ``sampling_rate`` Hz as a PNG in the standard 3 x 4 layout + lead II rhythm strip, on ECG-paper grid
     (0.2 s, 0.5 mV).
 
     ``truth`` (same shape) is drawn underneath in grey; leads named in ``measured`` are drawn in black and
-    the others in red (reconstructed), when ``truth`` or ``measured`` is given.
+    the others in red (reconstructed), when ``truth`` or ``measured`` is given. ``spread`` (same shape, mV: the
+    posterior SD of ``wearsdk.reconstruct_12lead(..., samples=K)``) is shaded as a band of +-2 spread.
     """
     if np.ndim(ecg) != 2 or ecg.shape[0] != len(STANDARD_LEADS) or ecg.shape[1] < 4:
         raise ShapeError(f"plot_12lead expects ecg shaped (12, samples) with samples >= 4, got {np.shape(ecg)}; "
                          "pass all 12 leads in wearsdk.signal.STANDARD_LEADS order (wearsdk.reconstruct fills "
                          "them in from II, V1, V5).")
-    if truth is not None and np.shape(truth) != ecg.shape:
-        raise ShapeError(f"plot_12lead expects truth shaped like ecg {ecg.shape}, got {np.shape(truth)}.")
+    for name, other in (("truth", truth), ("spread", spread)):
+        if other is not None and np.shape(other) != ecg.shape:
+            raise ShapeError(f"plot_12lead expects {name} shaped like ecg {ecg.shape}, got {np.shape(other)}.")
     out = output_file(path, what="PNG path")
     fs = float(sampling_rate)
     n = min(ecg.shape[1], int(10 * fs))
@@ -77,6 +79,9 @@ def plot_12lead(ecg: np.ndarray, path: str | Path, *, sampling_rate: float, trut
             sl = slice(c * col, (c + 1) * col)
             if truth is not None:
                 axes[r].plot(t[sl], truth[k, sl], lw=1.2, color="0.65")
+            if spread is not None:
+                axes[r].fill_between(t[sl], ecg[k, sl] - 2 * spread[k, sl], ecg[k, sl] + 2 * spread[k, sl],
+                                     color=colour[lead], alpha=0.25, lw=0)
             axes[r].plot(t[sl], ecg[k, sl], lw=0.8, color=colour[lead])
             axes[r].text(t[sl][0] + 0.05, ylim[1] * 0.8, lead + (" (in)" if lead in measured else ""), fontsize=9)
     k = STANDARD_LEADS.index("II")

@@ -23,6 +23,19 @@ def test_wfdb_record_with_png(real_data_dir, tmp_path, capsys) -> None:
     assert "Pearson r vs the record's own leads" in text and "mean" in text
 
 
+def test_samples_write_the_spread_and_shade_it(real_data_dir, tmp_path, capsys) -> None:
+    record = real_data_dir / "cinc2021" / "HR06000"
+    out, png = tmp_path / "y.npy", tmp_path / "fig.png"
+    assert main(["reconstruct", str(record), "--out", str(out), "--png", str(png), "--samples", "4"]) == 0
+    y, spread = np.load(out), np.load(tmp_path / "y_spread.npy")
+    assert spread.shape == y.shape and np.all(spread >= 0)
+    reconstructed = [OUTPUT_LEADS.index(k) for k in OUTPUT_LEADS if k not in INPUT_LEADS]
+    assert spread[reconstructed].mean() > 0 and np.all(spread[[OUTPUT_LEADS.index(k) for k in INPUT_LEADS]] == 0)
+    assert png.read_bytes()[:4] == b"\x89PNG" and "posterior draws" in capsys.readouterr().out
+    assert main(["reconstruct", str(record), "--out", str(out), "--samples", "1"]) == 2
+    assert "--samples" in capsys.readouterr().err
+
+
 def test_npy_input_needs_fs_and_honours_lead_order(tmp_path, capsys) -> None:
     rng = np.random.default_rng(0)
     x = (0.1 * rng.standard_normal((3, 1250))).astype(np.float32)
