@@ -101,3 +101,17 @@ def test_sdist_holds_the_native_sources_and_no_built_library(tmp_path):
                    "export/__init__.py", "wearsdk/models/weights/ppg_encoder_compact.pt"):
         assert needed in names, needed
     assert not any(n.endswith(".so") for n in names)
+
+
+def _sources() -> list[Path]:
+    return sorted([*(REPO / "wearsdk").rglob("*.py"), *(REPO / "export").rglob("*.py")])
+
+
+def test_no_module_is_over_500_lines():
+    long = {str(p.relative_to(REPO)): n for p in _sources() if (n := len(p.read_text().splitlines())) > 500}
+    assert not long, f"split these modules (one job each): {long}"
+
+
+def test_cards_are_typed_everywhere():
+    untyped = [str(p.relative_to(REPO)) for p in _sources() if "card: Any" in p.read_text()]
+    assert not untyped, f"type the card parameter as wearsdk.models.ModelCard in {untyped}"
