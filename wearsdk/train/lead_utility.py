@@ -334,12 +334,12 @@ def ptbxl_utility_suite(model: str = "lead_vae_compact", *, out: str | Path | No
                "spread_error_spearman": cal.get("spearman_records_x_leads")}
     report = {
         "suite": "ptbxl", "model": name, "summary": summary,
-        "data": {"root": str(root.resolve()), "train": "strat_fold 1-8", "validation": "strat_fold 9",
+        "data": {"root": str(root), "train": "strat_fold 1-8", "validation": "strat_fold 9",
                  "records": {"train": len(tr_x), "validation": len(va_x)},
                  "positives": {"train": dict(zip(SUPERCLASSES, tr_y.sum(0).astype(int).tolist(), strict=True)),
                                "validation": dict(zip(SUPERCLASSES, va_y.sum(0).astype(int).tolist(), strict=True))}},
         "classifier": {"arch": "SuperclassCNN (avg pool 2, 4 strided conv blocks 16-64 ch, avg+max pool, linear)",
-                       "epochs": epochs, "seed": seed, "weights": str(path), "reused_from_cache": reused,
+                       "epochs": epochs, "seed": seed, "weights": path.name, "reused_from_cache": reused,
                        "macro_auroc_real": report["auroc"]["real"]["macro"]},
         **report,
         "examples": {k: {"record": va_ids[i], "mean_r_reconstructed": float(arrays["record_r"][i])}
