@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from ecg_like import ecg_like
 
 import wearsdk
 from wearsdk.errors import (
@@ -20,18 +21,9 @@ from wearsdk.signal import bandpass
 MEASURED = [OUTPUT_LEADS.index(k) for k in INPUT_LEADS]
 
 
-def _ecg_like(fs: float, n: int, batch: tuple[int, ...] = (), seed: int = 0) -> np.ndarray:
-    """Spiky quasi-periodic mV-scale signals (3 leads) with a little noise."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) / fs
-    beats = np.exp(-(((t[None] % 0.85) - 0.3) ** 2) / (2 * 0.012**2))
-    gains = rng.uniform(-1.5, 1.5, (*batch, 3, 1))
-    return (gains * beats + 0.02 * rng.standard_normal((*batch, 3, n))).astype(np.float32)
-
-
 @pytest.mark.parametrize(("fs", "n"), [(100, 1000), (250, 3333), (500, 5001), (500, 1999), (360, 11_111)])
 def test_single_record_contract(fs, n) -> None:
-    x = _ecg_like(fs, n)
+    x = ecg_like(fs, n)
     y = reconstruct_12lead(x, sampling_rate=fs)
     assert isinstance(y, np.ndarray) and y.shape == (12, n) and y.dtype == np.float32
     assert np.isfinite(y).all()
@@ -40,7 +32,7 @@ def test_single_record_contract(fs, n) -> None:
 
 
 def test_batch_matches_single_and_torch_in_torch_out() -> None:
-    x = _ecg_like(250, 2601, batch=(3,))
+    x = ecg_like(250, 2601, batch=(3,))
     y = reconstruct_12lead(x, sampling_rate=250)
     assert y.shape == (3, 12, 2601)
     np.testing.assert_allclose(y[1], reconstruct_12lead(x[1], sampling_rate=250), atol=1e-5)
@@ -49,7 +41,7 @@ def test_batch_matches_single_and_torch_in_torch_out() -> None:
 
 
 def test_lead_order_and_names_are_honoured() -> None:
-    x = _ecg_like(500, 5000)
+    x = ecg_like(500, 5000)
     y = reconstruct_12lead(x, sampling_rate=500)
     y_perm = reconstruct_12lead(x[[1, 2, 0]], sampling_rate=500, leads=("v1", "V5", "ii"))
     np.testing.assert_allclose(y, y_perm, atol=1e-6)
@@ -59,7 +51,7 @@ def test_module_model_is_used(monkeypatch) -> None:
     from wearsdk.models import create_model
 
     model = create_model("lead_vae_compact", pretrained=True)
-    x = _ecg_like(100, 1500)
+    x = ecg_like(100, 1500)
     np.testing.assert_allclose(reconstruct_12lead(x, sampling_rate=100, model=model),
                                reconstruct_12lead(x, sampling_rate=100), atol=1e-6)
     assert model.training  # the caller's mode is left as it was
@@ -88,7 +80,7 @@ def test_artifact_model_runs_in_its_fixed_batch() -> None:
     from wearsdk.models import create_model
 
     model = create_model("lead_vae_compact", pretrained=True).eval()
-    x = _ecg_like(500, 12_345)  # 24.7 s -> 5 windows: chunks of 2, the last one padded
+    x = ecg_like(500, 12_345)  # 24.7 s -> 5 windows: chunks of 2, the last one padded
     np.testing.assert_allclose(reconstruct_12lead(x, sampling_rate=500, model=_FakeArtifact(model)),
                                reconstruct_12lead(x, sampling_rate=500, model=model), atol=1e-5)
 
@@ -133,7 +125,7 @@ def test_a_file_where_an_artifact_folder_is_expected_is_refused(tmp_path) -> Non
 
 
 def test_nan_is_refused_with_its_position() -> None:
-    x = _ecg_like(100, 1000)
+    x = ecg_like(100, 1000)
     x[2, 17] = np.nan
     with pytest.raises(NonFiniteInputError, match=r"\(2, 17\)"):
         reconstruct_12lead(x, sampling_rate=100)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from ecg_like import ecg_like
 
 from wearsdk.errors import ConfigError
 from wearsdk.reconstruct import INPUT_LEADS, OUTPUT_LEADS, Reconstruction, reconstruct_12lead
@@ -12,17 +13,8 @@ MEASURED = [OUTPUT_LEADS.index(k) for k in INPUT_LEADS]
 OTHERS = [i for i in range(12) if i not in MEASURED]
 
 
-def _ecg_like(fs: float, n: int, batch: tuple[int, ...] = (), seed: int = 0) -> np.ndarray:
-    """Spiky quasi-periodic mV-scale signals (3 leads) with a little noise."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(n) / fs
-    beats = np.exp(-(((t[None] % 0.85) - 0.3) ** 2) / (2 * 0.012**2))
-    gains = rng.uniform(-1.5, 1.5, (*batch, 3, 1))
-    return (gains * beats + 0.02 * rng.standard_normal((*batch, 3, n))).astype(np.float32)
-
-
 def test_samples_return_mean_and_spread_shapes() -> None:
-    x = _ecg_like(200, 2000, batch=(2,))
+    x = ecg_like(200, 2000, batch=(2,))
     out = reconstruct_12lead(x, sampling_rate=200, samples=3, seed=3)
     assert isinstance(out, Reconstruction)
     mean, spread = out
@@ -35,7 +27,7 @@ def test_samples_return_mean_and_spread_shapes() -> None:
 
 
 def test_same_seed_same_output_and_batch_equals_single() -> None:
-    x = _ecg_like(100, 1000, batch=(2,), seed=1)
+    x = ecg_like(100, 1000, batch=(2,), seed=1)
     a = reconstruct_12lead(x, sampling_rate=100, samples=3, seed=7)
     b = reconstruct_12lead(x, sampling_rate=100, samples=3, seed=7)
     c = reconstruct_12lead(x, sampling_rate=100, samples=3, seed=8)
@@ -47,7 +39,7 @@ def test_same_seed_same_output_and_batch_equals_single() -> None:
 
 
 def test_zero_or_none_samples_is_the_deterministic_output() -> None:
-    x = _ecg_like(250, 2500)
+    x = ecg_like(250, 2500)
     y = reconstruct_12lead(x, sampling_rate=250)
     np.testing.assert_array_equal(reconstruct_12lead(x, sampling_rate=250, samples=0), y)
     np.testing.assert_array_equal(reconstruct_12lead(x, sampling_rate=250, samples=None, seed=5), y)
@@ -58,7 +50,7 @@ def test_zero_or_none_samples_is_the_deterministic_output() -> None:
 @pytest.mark.parametrize("bad", [1, -2, 2.5, True, "4"])
 def test_bad_sample_counts_are_refused(bad) -> None:
     with pytest.raises(ConfigError, match="samples"):
-        reconstruct_12lead(_ecg_like(100, 1000), sampling_rate=100, samples=bad)
+        reconstruct_12lead(ecg_like(100, 1000), sampling_rate=100, samples=bad)
 
 
 def test_a_model_without_a_posterior_cannot_be_sampled() -> None:
@@ -71,15 +63,15 @@ def test_a_model_without_a_posterior_cannot_be_sampled() -> None:
             return x[:, [0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2]]
 
     with pytest.raises(ConfigError, match="cannot be sampled"):
-        reconstruct_12lead(_ecg_like(100, 1000), sampling_rate=100, model=Linearish(), samples=2)
-    assert reconstruct_12lead(_ecg_like(100, 1000), sampling_rate=100, model=Linearish()).shape == (12, 1000)
+        reconstruct_12lead(ecg_like(100, 1000), sampling_rate=100, model=Linearish(), samples=2)
+    assert reconstruct_12lead(ecg_like(100, 1000), sampling_rate=100, model=Linearish()).shape == (12, 1000)
 
 
 def test_more_noise_in_more_spread_out_and_calibration_sees_it() -> None:
     """Constructed case: the same records with more input noise get a larger spread and a larger error
     against the clean reconstruction, so spread and error rank alike (positive Spearman rho)."""
     rng = np.random.default_rng(0)
-    x = _ecg_like(100, 1000, batch=(2,), seed=2)
+    x = ecg_like(100, 1000, batch=(2,), seed=2)
     clean = reconstruct_12lead(x, sampling_rate=100)
     levels = (0.0, 0.3, 1.0)
     noisy = np.stack([x + s * rng.standard_normal(x.shape).astype(np.float32) for s in levels])  # (3, 2, 3, n)
