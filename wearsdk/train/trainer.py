@@ -100,12 +100,16 @@ def build_datasets(config: TrainConfig) -> tuple[Any, Any]:
     """``(train, val)`` datasets of a config (a :class:`~wearsdk.train.data.WindowDataset` pair for SSL, a
     :class:`~wearsdk.train.data.LeadDataset` pair for the VAE), split by participant / subject, shaped by the
     model's card (:meth:`~wearsdk.train.TrainConfig.resolve`); held in memory when ``data.cache``."""
-    train_ds, val_ds = _build_datasets(config, config.resolve())
-    if config.data.cache:
-        from wearsdk.train.data import InMemory
+    return _cached(config, _build_datasets(config, config.resolve()))
 
-        train_ds, val_ds = InMemory(train_ds, "caching train data"), InMemory(val_ds, "caching val data")
-    return train_ds, val_ds
+
+def _cached(config: TrainConfig, datasets: tuple[Any, Any]) -> tuple[Any, Any]:
+    """``datasets`` held in memory when ``config.data.cache``."""
+    if not config.data.cache:
+        return datasets
+    from wearsdk.train.data import InMemory
+
+    return InMemory(datasets[0], "caching train data"), InMemory(datasets[1], "caching val data")
 
 
 def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
@@ -156,17 +160,18 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
     )
 
 
-def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None) -> Any:
+def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None, card: ModelCard | None = None) -> Any:
     """The recipe object (:class:`~wearsdk.train.ssl.SSLTask`, :class:`~wearsdk.train.vae.VAETask`, or a
     distillation task of :mod:`wearsdk.train.distill`). A distillation teacher is loaded and checked against
-    the student before any data is read."""
+    the student before any data is read. ``card``: the config's resolved card, when the caller has it."""
+    card = card or config.resolve()
     teacher = None
     if config.is_distill:  # checked before the (possibly slow) data are built
         from wearsdk.train.distill import check_pair, load_teacher
 
         teacher = load_teacher(config.distill.teacher)
-        check_pair(teacher.card, config.resolve())
-    train_ds, val_ds = datasets if datasets is not None else build_datasets(config)
+        check_pair(teacher.card, card)
+    train_ds, val_ds = datasets if datasets is not None else _cached(config, _build_datasets(config, card))
     for split, ds in (("training", train_ds), ("validation", val_ds)):
         if ds is not None and len(ds) == 0:
             raise DataFormatError(
@@ -264,7 +269,7 @@ def train(
     t0 = time.time()
     out = output_folder(out_dir, what="out_dir (--out)", create=False,
                         use="a run folder, new or holding this run's checkpoints")
-    config.resolve()
+    card = config.resolve()
     info: DistInfo = setup(config.device)
     if info.is_main:
         out.mkdir(parents=True, exist_ok=True)
@@ -279,7 +284,7 @@ def train(
         )
 
     torch.manual_seed(config.seed)
-    task = build_task(config, datasets)
+    task = build_task(config, datasets, card)
     if config.init_from is not None and blob is None:
         from wearsdk.models import load_weights
 
