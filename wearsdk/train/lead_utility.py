@@ -39,6 +39,7 @@ from wearsdk.errors import DataFormatError, ShapeError
 from wearsdk.reconstruct import INPUT_LEADS, OUTPUT_LEADS, reconstruct_12lead
 from wearsdk.train.data import PTBXLLeads, ptbxl_root
 from wearsdk.train.metrics import LinearLeadMap
+from wearsdk.train.real.datasets import scp_classes
 
 __all__ = [
     "SUPERCLASSES",
@@ -68,16 +69,13 @@ def superclass_labels(root: str | Path) -> dict[int, np.ndarray]:
 
     A record belongs to a superclass when any of its SCP codes (whatever the likelihood, as in PTB-XL's own
     example code) is a diagnostic statement of that ``diagnostic_class``."""
-    root = Path(root)
-    paths = [root / "labels.csv", root / "scp_statements.csv"]
-    if not all(p.is_file() for p in paths):
-        raise DataFormatError(f"PTB-XL folder {str(root)!r}: expected labels.csv (ecg_id, scp_codes) and "
-                              "scp_statements.csv (diagnostic, diagnostic_class) beside records_index.csv.")
-    with paths[1].open() as fh:
-        code_class = {r[""]: r["diagnostic_class"] for r in csv.DictReader(fh)
-                      if r.get("diagnostic") == "1.0" and r.get("diagnostic_class") in SUPERCLASSES}
+    labels = Path(root) / "labels.csv"
+    if not labels.is_file():
+        raise DataFormatError(f"PTB-XL folder {str(root)!r}: expected labels.csv (ecg_id, scp_codes) beside "
+                              "scp_statements.csv and records_index.csv.")
+    code_class = {code: cls for code, cls in scp_classes(root).items() if cls in SUPERCLASSES}
     out: dict[int, np.ndarray] = {}
-    with paths[0].open() as fh:
+    with labels.open() as fh:
         for r in csv.DictReader(fh):
             y = np.zeros(len(SUPERCLASSES), np.float32)
             for code in ast.literal_eval(r["scp_codes"]):

@@ -37,7 +37,8 @@ from wearsdk.errors import DataFormatError, ShapeError
 from wearsdk.io import Recording
 from wearsdk.models.card import ModelCard
 
-__all__ = ["RealDataset", "cinc2017", "cinc2017_labels", "ptbxl_lead1", "ptbxl_labels", "record_windows",
+__all__ = ["RealDataset", "cinc2017", "cinc2017_labels", "ptbxl_lead1", "ptbxl_labels", "scp_classes",
+           "record_windows",
            "cache_root", "CINC_CLASSES", "MIN_RECORD_S"]
 
 #: CinC 2017 labels in REFERENCE.csv: normal sinus rhythm, AF, other rhythm, too noisy.
@@ -206,9 +207,9 @@ def cinc2017(root: str | Path, card: ModelCard, *, seed: int = 0, val_fraction: 
                        card.sampling_rate_hz)
 
 
-def _scp_classes(root: Path) -> dict[str, str]:
+def scp_classes(root: str | Path) -> dict[str, str]:
     """SCP code -> diagnostic class ('' for rhythm/form statements) from ``root/scp_statements.csv``."""
-    path = root / "scp_statements.csv"
+    path = Path(root) / "scp_statements.csv"
     if not path.is_file():
         raise DataFormatError(f"{root} has no scp_statements.csv; expected PTB-XL's statement table (code, ..., "
                               "diagnostic_class) beside labels.csv.")
@@ -232,7 +233,7 @@ def ptbxl_labels(root: str | Path, *, seed: int = 0, limit: int | None = None) -
     if not path.is_file():
         raise DataFormatError(f"{root} has no labels.csv; expected the PTB-XL label table (ecg_id, patient_id, age, "
                               "sex, scp_codes, strat_fold) beside records100/.")
-    scp = _scp_classes(root)
+    scp = scp_classes(root)
     with path.open() as f:
         rows = list(csv.DictReader(f))
     rows = [rows[i] for i in _subset(len(rows), limit, seed)]
