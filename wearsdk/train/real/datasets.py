@@ -26,8 +26,8 @@ import csv
 import hashlib
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,8 @@ class RealDataset:
         labels: target name -> ``(R,)`` float64 (NaN where unknown); class targets hold class indices.
         classes: class target name -> class names (index order).
         sampling_rate_hz: rate of ``x``.
+        window_labels: per-window values name -> ``(windows,)`` float64 (the long annotated records of
+            :mod:`wearsdk.train.real.holter`: reference HR, AF, window start); empty for the other datasets.
     """
 
     name: str
@@ -76,6 +78,7 @@ class RealDataset:
     labels: dict[str, np.ndarray]
     classes: dict[str, tuple[str, ...]]
     sampling_rate_hz: float
+    window_labels: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def cache_root() -> Path:
@@ -94,6 +97,12 @@ def record_windows(rec: Recording, lead: str, card: ModelCard,
     Raises:
         ShapeError: the record is shorter than ``min_seconds``, or has no lead ``lead``.
     """
+    x, n, _ = _cut(rec, lead, card, min_seconds)
+    return x, n
+
+
+def _cut(rec: Recording, lead: str, card: ModelCard, min_seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`record_windows` and the start of each window in the record, s ``(k,)``."""
     from wearsdk.stream import recording_windows
 
     source = rec.metadata.get("path", "the recording")
@@ -103,7 +112,7 @@ def record_windows(rec: Recording, lead: str, card: ModelCard,
     window = card.window_samples
     if rec.duration_s >= card.window_seconds:
         win = recording_windows(rec, card, channels=[lead])
-        return win.x, np.full(len(win.x), window, np.int64)
+        return win.x, np.full(len(win.x), window, np.int64), win.t_start_s
     names = [c.lower() for c in rec.channels]
     if lead.lower() not in names:
         raise ShapeError(f"{source} has no lead {lead!r} (it has {list(rec.channels)}); expected a record with "
@@ -113,34 +122,49 @@ def record_windows(rec: Recording, lead: str, card: ModelCard,
                                   target_rate=card.sampling_rate_hz)
     n = y.shape[-1]
     tiled = np.tile(y, (1, math.ceil(window / n)))[:, :window]
-    return card.preprocessing.normalise(tiled[None]).astype(np.float32), np.array([min(n, window)], np.int64)
+    return (card.preprocessing.normalise(tiled[None]).astype(np.float32), np.array([min(n, window)], np.int64),
+            np.zeros(1))
+
+
+#: ``fn(recording, window starts in s (k,)) -> {name: (k,) float64}``: per-window labels cached with the windows.
+WindowLabeller = Callable[[Recording, np.ndarray], dict[str, np.ndarray]]
 
 
 def _cached_windows(name: str, records: Sequence[tuple[str, Path]], lead: str, card: ModelCard,
-                    min_seconds: float, progress: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(x, record_of_window, valid_samples)`` of ``records`` (name, WFDB path without extension), memory-mapped
-    from the cache, or read with :func:`wearsdk.io.read`, cut with :func:`record_windows` and cached."""
+                    min_seconds: float, progress: bool, window_labels: WindowLabeller | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """``(x, record_of_window, valid_samples, per-window labels)`` of ``records`` (name, WFDB path without
+    extension), memory-mapped from the cache, or read with :func:`wearsdk.io.read`, cut with :func:`record_windows`,
+    labelled by ``window_labels`` (none without it; its qualified name is part of the cache key) and cached."""
     from wearsdk.io import read
 
-    key = json.dumps({"v": _CACHE_VERSION, "dataset": name, "lead": lead, "records": [r for r, _ in records],
-                      "folder": str(Path(records[0][1]).parent.resolve()) if records else "",
-                      "signal": repr(card.signal), "window": card.window_samples, "hop": card.hop_samples,
-                      "preprocessing": card.preprocessing.to_dict(), "min_s": min_seconds}, sort_keys=True)
+    spec = {"v": _CACHE_VERSION, "dataset": name, "lead": lead, "records": [r for r, _ in records],
+            "folder": str(Path(records[0][1]).parent.resolve()) if records else "",
+            "signal": repr(card.signal), "window": card.window_samples, "hop": card.hop_samples,
+            "preprocessing": card.preprocessing.to_dict(), "min_s": min_seconds}
+    if window_labels is not None:
+        spec["window_labels"] = f"{window_labels.__module__}.{window_labels.__qualname__}"
+    key = json.dumps(spec, sort_keys=True)
     folder = cache_root() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
     names = ("x", "record", "valid")
     if not (folder / "done.json").is_file():
-        xs, rec_of, valid = [], [], []
+        xs, rec_of, valid, labels = [], [], [], []
         for i, (_, path) in enumerate(tqdm(records, desc=f"{name}: windows", disable=not progress)):
-            x, n = record_windows(read(path), lead, card, min_seconds)
+            rec = read(path)
+            x, n, start_s = _cut(rec, lead, card, min_seconds)
             xs.append(x)
             valid.append(n)
             rec_of.append(np.full(len(x), i, np.int64))
+            labels.append(window_labels(rec, start_s) if window_labels is not None else {})
         folder.mkdir(parents=True, exist_ok=True)
         for k, v in zip(names, (xs, rec_of, valid), strict=True):
             np.save(folder / f"{k}.npy", np.concatenate(v))
+        for k in labels[0] if labels else ():
+            np.save(folder / f"window_{k}.npy", np.concatenate([np.asarray(d[k], np.float64) for d in labels]))
         (folder / "done.json").write_text(key)  # written last: a cache folder without it is rebuilt
     x, rec_of, valid = (np.load(folder / f"{k}.npy", mmap_mode="r") for k in names)
-    return x, rec_of, valid
+    per_window = {p.stem.removeprefix("window_"): np.load(p) for p in sorted(folder.glob("window_*.npy"))}
+    return x, rec_of, valid, per_window
 
 
 def _subset(n: int, limit: int | None, seed: int) -> np.ndarray:
@@ -200,8 +224,8 @@ def cinc2017(root: str | Path, card: ModelCard, *, seed: int = 0, val_fraction: 
     """
     root = Path(root)
     records, cls, split = cinc2017_labels(root, seed=seed, val_fraction=val_fraction, limit=limit)
-    x, rec_of, valid = _cached_windows("cinc2017", [(r, root / r) for r in records], "ECG", card, min_seconds,
-                                       progress)
+    x, rec_of, valid, _ = _cached_windows("cinc2017", [(r, root / r) for r in records], "ECG", card, min_seconds,
+                                          progress)
     return RealDataset("cinc2017", x, rec_of, valid, records, records.copy(), split,
                        {"af": (cls == 1).astype(np.float64), "rhythm": cls}, {"rhythm": CINC_CLASSES},
                        card.sampling_rate_hz)
@@ -275,7 +299,7 @@ def ptbxl_lead1(root: str | Path, card: ModelCard, *, seed: int = 0, limit: int 
         DataFormatError: see :func:`ptbxl_labels`.
     """
     t = ptbxl_labels(root, seed=seed, limit=limit)
-    x, rec_of, valid = _cached_windows("ptbxl_lead1", list(zip(t["records"], t["paths"], strict=True)), "I", card,
-                                       min_seconds, progress)
+    x, rec_of, valid, _ = _cached_windows("ptbxl_lead1", list(zip(t["records"], t["paths"], strict=True)), "I", card,
+                                          min_seconds, progress)
     return RealDataset("ptbxl_lead1", x, rec_of, valid, t["records"], t["groups"], t["split"],
                        {k: t[k] for k in ("abnormal", "age", "sex_female")}, {}, card.sampling_rate_hz)
