@@ -129,6 +129,14 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.amp: expected 'auto', 'bf16' or 'off', got {self.amp!r}.")
         if not self.is_lead_vae and self.data.source == "ptbxl":
             raise ConfigError("TrainConfig.data.source: 'ptbxl' holds 12-lead 10 s records for the lead_vae recipe.")
+        if self.data.source == "real_ecg" and self.recipe not in ("ecg_ssl", "ecg_distill"):
+            raise ConfigError(
+                f"TrainConfig.data.source: 'real_ecg' holds single-lead ECG windows for the ecg_ssl and ecg_distill "
+                f"recipes, not {self.recipe!r}."
+            )
+        if self.ssl.supervised_weight > 0 and self.data.source != "real_ecg":
+            raise ConfigError("TrainConfig.ssl.supervised_weight: the multi-task term needs real labels; set "
+                              "data.source=real_ecg or leave it at 0.")
 
     def resolve(self) -> ModelCard:
         """The card of the model trained (built from the registry with :attr:`model_overrides`), once checked

@@ -146,6 +146,9 @@ class SSLConfig:
         ema_momentum: momentum of the target (EMA) encoder and projector (paper: 0.99).
         proj_dim: projection size (paper: 128).
         proj_hidden_dim: hidden width of the projection MLP.
+        supervised_weight: weight of the multi-task term on real labels (rhythm class, NORM vs abnormal, age,
+            sex, heart rate) added with ``data.source = "real_ecg"`` (:mod:`wearsdk.train.real.pretrain`);
+            0 = purely self-supervised.
     """
 
     temperature: float = 0.04
@@ -153,9 +156,11 @@ class SSLConfig:
     ema_momentum: float = 0.99
     proj_dim: int = 128
     proj_hidden_dim: int = 512
+    supervised_weight: float = 0.0
 
     def __post_init__(self) -> None:
         _pos("SSLConfig", "temperature", self.temperature)
+        _pos("SSLConfig", "supervised_weight", self.supervised_weight, allow_zero=True)
         _pos("SSLConfig", "koleo_weight", self.koleo_weight, allow_zero=True)
         if not 0 <= self.ema_momentum < 1:
             raise ConfigError(f"SSLConfig.ema_momentum: expected a value in [0, 1), got {self.ema_momentum!r}.")
@@ -254,9 +259,14 @@ class DataConfig:
     Attributes:
         source: ``"synthetic"`` (a tiny seeded toy source for tests and smoke runs, not physiological),
             ``"sim"`` (the ``wearsdk.sim`` cohort, infinite and seeded), ``"ptbxl"`` (the PTB-XL folder
-            layout: ``records_index.csv`` + ``records100/``), or ``"wfdb"`` (any folder of WFDB records plus a
-            CSV naming each record's subject).
-        root: folder of ``ptbxl`` / ``wfdb`` data (required for those sources).
+            layout: ``records_index.csv`` + ``records100/``), ``"wfdb"`` (any folder of WFDB records plus a
+            CSV naming each record's subject), or ``"real_ecg"`` (``ecg_ssl`` only: the training records of
+            ``root/cinc2017`` and ``root/ptbxl`` lead I mixed with the ``sim`` cohort;
+            :mod:`wearsdk.train.real.pretrain`).
+        root: folder of ``ptbxl`` / ``wfdb`` data, or the real-data root of ``real_ecg`` (required for those).
+        real_fraction: ``real_ecg``: fraction of each batch's positive pairs drawn from real records.
+        dev_fraction: ``real_ecg``: fraction of the training patients held out to watch the run (the datasets'
+            validation split is never read in training).
         subjects_csv: for ``wfdb``: CSV with columns ``record`` and ``subject_id``.
         num_participants: participants of the synthetic / simulated cohort used for training.
         segments_per_participant: windows per participant (positive pairs are drawn among them).
@@ -283,19 +293,25 @@ class DataConfig:
     cache: bool = False
     activities: tuple[str, ...] = ("rest",)
     ecg_leads: tuple[str, ...] = ("I",)
+    real_fraction: float = 0.75
+    dev_fraction: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.source not in ("synthetic", "sim", "ptbxl", "wfdb"):
+        if self.source not in ("synthetic", "sim", "ptbxl", "wfdb", "real_ecg"):
             raise ConfigError(
-                f"DataConfig.source: expected 'synthetic', 'sim', 'ptbxl' or 'wfdb', got {self.source!r}."
+                "DataConfig.source: expected 'synthetic', 'sim', 'ptbxl', 'wfdb' or 'real_ecg', got "
+                f"{self.source!r}."
             )
-        if self.source in ("ptbxl", "wfdb") and not self.root:
+        _prob("DataConfig", "real_fraction", self.real_fraction)
+        if not 0.0 <= self.dev_fraction < 1.0:
+            raise ConfigError(f"DataConfig.dev_fraction: expected a value in [0, 1), got {self.dev_fraction!r}.")
+        if self.source in ("ptbxl", "wfdb", "real_ecg") and not self.root:
             raise ConfigError(f"DataConfig.root: source {self.source!r} needs a data folder; set data.root=PATH.")
         if self.source == "wfdb" and not self.subjects_csv:
             raise ConfigError("DataConfig.subjects_csv: source 'wfdb' needs a CSV with columns record,subject_id.")
         for key in ("num_participants", "segments_per_participant", "val_participants"):
             _int("DataConfig", key, getattr(self, key))
-        if self.segments_per_participant < 2 and self.source in ("synthetic", "sim"):
+        if self.segments_per_participant < 2 and self.source in ("synthetic", "sim", "real_ecg"):
             raise ConfigError(
                 "DataConfig.segments_per_participant: positive pairs need >= 2 segments per participant, got "
                 f"{self.segments_per_participant}."

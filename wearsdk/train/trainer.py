@@ -105,7 +105,7 @@ def build_datasets(config: TrainConfig) -> tuple[Any, Any]:
 
 def _cached(config: TrainConfig, datasets: tuple[Any, Any]) -> tuple[Any, Any]:
     """``datasets`` held in memory when ``config.data.cache``."""
-    if not config.data.cache:
+    if not config.data.cache or config.data.source == "real_ecg":  # real_ecg: in memory already
         return datasets
     from wearsdk.train.data import InMemory
 
@@ -119,6 +119,14 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
         from wearsdk.train import sim_data
 
         return sim_data.build(config, card)
+    if d.source == "real_ecg":
+        from wearsdk.train import sim_data
+        from wearsdk.train.data import InMemory
+        from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg
+
+        real, dev = build_real_ecg(d.root, card, d.dev_fraction, config.seed)
+        sim = sim_data.build(config, card)[0]
+        return MixedWindows(real, InMemory(sim, "caching simulated windows") if d.cache else sim), dev
     if config.is_lead_vae:
         if d.source == "synthetic":
             return (
@@ -187,6 +195,10 @@ def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None, car
         from wearsdk.train.vae import VAETask
 
         return VAETask(config, train_ds, val_ds)
+    if config.data.source == "real_ecg":
+        from wearsdk.train.real.pretrain import RealSSLTask
+
+        return RealSSLTask(config, train_ds, val_ds)
     from wearsdk.train.ssl import SSLTask
 
     return SSLTask(config, train_ds, val_ds)

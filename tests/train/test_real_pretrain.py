@@ -1,0 +1,122 @@
+"""Real ECG in the self-supervised recipe (issue 22): real windows with targets split by patient, the mixed
+real/simulated pair plan, the multi-task term and its config checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from wearsdk.errors import ConfigError
+from wearsdk.models import create_model
+from wearsdk.train import get_config
+from wearsdk.train.real.datasets import cinc2017_labels, ptbxl_labels
+from wearsdk.train.real.pretrain import (
+    TARGETS,
+    MixedWindows,
+    TargetWindows,
+    build_real_ecg,
+    mixed_plan,
+    multitask_loss,
+    window_hr,
+)
+
+
+class _Sim:
+    """Four windows per participant, like the simulated cohort."""
+
+    def __init__(self, participants: int) -> None:
+        self.ids = [str(p) for p in range(participants) for _ in range(4)]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def participant_ids(self) -> list[str]:
+        return self.ids
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str]:
+        return torch.full((1, 8), float(i)), self.ids[i]
+
+
+def _mixed() -> MixedWindows:
+    ids = [f"cinc:{i}" for i in range(20)] + ["ptb:a", "ptb:a", "ptb:b"]
+    targets = np.full((len(ids), len(TARGETS)), np.nan)
+    targets[:20, 0] = np.arange(20) % 4
+    return MixedWindows(TargetWindows(np.zeros((len(ids), 1, 8)), ids, targets), _Sim(12))
+
+
+def test_mixed_plan_draws_the_real_fraction_and_distinct_participants() -> None:
+    ds = _mixed()
+    plan = mixed_plan(ds, global_batch=16, real_fraction=0.75, seed=0)
+    for step in range(5):
+        keys = plan(step)
+        assert len(keys) == 16 and keys == plan(step)  # a pure function of (seed, step)
+        real = [k for k in keys if k[0] < ds.num_real]
+        assert len(real) == 12
+        pids = [ds.ids[a] for a, _, _ in keys]
+        assert len(set(pids)) == 16  # every participant at most once: the other rows are true negatives
+        for a, b, _ in keys:
+            assert ds.ids[a] == ds.ids[b]
+            assert (a == b) == (ds.ids[a] != "ptb:a" and not ds.ids[a].startswith("sim:"))  # single-window: itself
+    assert plan(0) != mixed_plan(ds, 16, 0.75, seed=1)(0)
+    with pytest.raises(ConfigError, match="real_fraction"):
+        mixed_plan(ds, global_batch=40, real_fraction=1.0, seed=0)
+
+
+def test_multitask_loss_masks_missing_labels() -> None:
+    torch.manual_seed(0)
+    out = torch.randn(4, 8, requires_grad=True)
+    t = torch.full((4, len(TARGETS)), float("nan"))
+    t[0, 0], t[1, 0] = 1.0, 3.0  # rhythm of two CinC windows
+    t[2, 1:4] = torch.tensor([1.0, 70.0, 0.0])  # a PTB-XL window: abnormal, age, sex
+    t[:, 4] = torch.tensor([60.0, 90.0, float("nan"), 75.0])
+    terms = multitask_loss(out, t, torch.ones(4))
+    assert set(terms) == {"rhythm_ce", "abnormal_bce", "sex_female_bce", "age_l1", "hr_bpm_l1"}
+    expected = torch.nn.functional.cross_entropy(out[:2, :4], torch.tensor([1, 3]))
+    assert torch.allclose(terms["rhythm_ce"], expected)
+    sum(terms.values()).backward()
+    assert out.grad[3, :4].abs().sum() == 0 and out.grad[3, 7] != 0  # row 3: HR only
+    none = multitask_loss(out, torch.full((4, len(TARGETS)), float("nan")), torch.ones(4))
+    assert all(v.item() == 0.0 for v in none.values())
+
+
+def test_window_hr_reads_a_regular_rhythm() -> None:
+    fs, bpm = 128.0, 72.0
+    x = np.zeros((1, 1, int(30 * fs)))
+    x[0, 0, (np.arange(0, 30, 60 / bpm) * fs).astype(int)] = 1.0
+    x = np.convolve(x[0, 0], np.hanning(9), mode="same")[None, None]
+    assert window_hr(x, np.array([x.shape[-1]]), fs)[0] == pytest.approx(bpm, abs=1.0)
+    assert np.isnan(window_hr(np.zeros((1, 1, 512)), np.array([512]), fs)[0])
+
+
+def test_real_windows_keep_validation_records_out(real_data_dir: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEARSDK_CACHE_DIR", str(tmp_path / "cache"))
+    card = create_model("ecg_encoder_compact").card
+    train, dev = build_real_ecg(str(real_data_dir), card, dev_fraction=0.25, seed=0, limit=24, progress=False)
+    assert train.x.shape[1:] == (1, card.window_samples) and len(dev) > 0
+    assert not set(train.participant_ids()) & set(dev.participant_ids())  # dev patients are held out whole
+    records, _, split = cinc2017_labels(real_data_dir / "cinc2017", limit=24)
+    val_cinc = {f"cinc2017:{r}" for r in records[split == "val"]}
+    t = ptbxl_labels(real_data_dir / "ptbxl", limit=24)
+    val_ptb = {f"ptbxl_lead1:{g}" for g in t["groups"][t["split"] != "train"]}
+    seen = set(train.participant_ids()) | set(dev.participant_ids())
+    assert seen and not seen & (val_cinc | val_ptb)  # the reported validation split is never trained on
+    cinc = np.array([p.startswith("cinc2017:") for p in train.participant_ids()])
+    assert np.isfinite(train.targets[cinc, 0]).all() and np.isnan(train.targets[cinc, 1:4]).all()
+    assert np.isnan(train.targets[~cinc, 0]).all() and np.isfinite(train.targets[~cinc, 1]).all()
+    hr = train.targets[:, TARGETS.index("hr_bpm")]
+    assert np.nanmedian(hr) == pytest.approx(75, abs=15)
+
+
+def test_config_checks_the_real_source() -> None:
+    with pytest.raises(ConfigError, match="data.root"):
+        get_config("ecg_ssl", "tiny", {"data.source": "real_ecg"})
+    with pytest.raises(ConfigError, match="real_ecg"):
+        get_config("ppg_ssl", "tiny", {"data.source": "real_ecg", "data.root": "x"})
+    with pytest.raises(ConfigError, match="supervised_weight"):
+        get_config("ecg_ssl", "tiny", {"ssl.supervised_weight": 1.0})
+    with pytest.raises(ConfigError, match="real_fraction"):
+        get_config("ecg_ssl", "tiny", {"data.source": "real_ecg", "data.root": "x", "data.real_fraction": 1.5})
