@@ -14,6 +14,11 @@ logistic regression or ridge, L2 strength by 5-fold CV on the training records g
 the ``"train"`` split and scored once on ``"val"`` (nothing is tuned on it): CinC 2017 AF vs rest (AUROC) and
 N/AF/other/noisy (macro F1 of one-vs-rest logits), PTB-XL lead I NORM vs abnormal (AUROC), age (Pearson r, MAE)
 and sex (AUROC).
+
+The ``hr`` section (:func:`hr_section`) scores heart rate on the long records with annotated beats (CPSC 2021 lead I,
+MIT-BIH lead MLII under the data root; :mod:`wearsdk.train.real.holter`), per card window against the window's
+annotated-beat HR: the model's ``hr_bpm`` head (bundled heads, or those in the ``--checkpoint`` file) and the
+hand-crafted baseline, :func:`wearsdk.ecg_peaks` on the same window, both as MAE per record and over all windows.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import numpy as np
 
 from wearsdk.train.suites import SuiteRequest, register_suite
 
-__all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "TASKS", "FEATURE_SETS"]
+__all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "hr_section", "window_hr_ecg_peaks",
+           "TASKS", "FEATURE_SETS", "HR_DATASETS"]
 
 #: (dataset, label, headline metric) of every probe task.
 TASKS = (
@@ -36,6 +42,8 @@ TASKS = (
     ("ptbxl_lead1", "sex_female", "auroc"),
 )
 FEATURE_SETS = ("embedding", "handcrafted", "random_init")
+#: Folders under the data root whose annotated records the ``hr`` section scores.
+HR_DATASETS = ("cpsc2021", "mitdb")
 
 
 def _record_mean(rows: np.ndarray, record_of_window: np.ndarray, n_records: int) -> np.ndarray:
@@ -67,6 +75,67 @@ def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
     rows = np.stack([ecg_features(ds.x[i, 0, :ds.valid_samples[i]], ds.sampling_rate_hz)
                      for i in tqdm(range(len(ds.x)), desc=f"{ds.name}: features", disable=not progress)])
     return _record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
+
+
+def window_hr_ecg_peaks(ds: Any) -> np.ndarray:
+    """HR (bpm) of each window ``(windows,)`` of a :class:`~wearsdk.train.real.datasets.RealDataset` from
+    :func:`wearsdk.ecg_peaks` on its ``valid_samples``: :func:`~wearsdk.train.real.holter.mean_hr_bpm` of the
+    detected R peaks (the reference's definition), NaN with fewer than 3 peaks."""
+    from wearsdk import ecg_peaks
+    from wearsdk.train.real.holter import mean_hr_bpm
+
+    fs = ds.sampling_rate_hz
+    return np.array([mean_hr_bpm(ecg_peaks(np.asarray(ds.x[i, 0, :ds.valid_samples[i]], np.float64),
+                                           sampling_rate=fs) / fs) for i in range(len(ds.x))])
+
+
+def _hr_scores(head: np.ndarray | None, peaks: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
+    """MAE (bpm) of the head and of ecg_peaks against ``ref`` on windows with a reference, head bias, counts."""
+    ok = np.isfinite(ref)
+    found = ok & np.isfinite(peaks)
+    return {
+        "windows": int(ok.sum()), "reference_hr_bpm": round(float(np.mean(ref[ok])), 3),
+        "head_mae_bpm": None if head is None else round(float(np.mean(np.abs(head[ok] - ref[ok]))), 3),
+        "head_bias_bpm": None if head is None else round(float(np.mean(head[ok] - ref[ok])), 3),
+        "ecg_peaks_mae_bpm": round(float(np.mean(np.abs(peaks[found] - ref[found]))), 3) if found.any() else None,
+        "ecg_peaks_windows_without_hr": int((ok & ~found).sum()),
+    }
+
+
+def hr_section(encoder: Any, heads: Any, datasets: Any) -> dict[str, Any]:
+    """Heart rate on annotated records: ``per_record`` (``"<dataset>/<record>"``) and overall (all windows pooled)
+    ``head_mae_bpm`` (``heads``' ``hr_bpm`` on ``encoder``'s embedding of each window; ``None`` when ``heads`` is
+    ``None``), ``ecg_peaks_mae_bpm`` (:func:`window_hr_ecg_peaks`), ``head_bias_bpm`` (mean head - reference),
+    ``windows`` (those with a reference HR) and the mean reference; overall also the least-squares line
+    ``head = slope * reference + intercept`` over the windows (``head_fit``: a scale or a bias shows there).
+
+    ``datasets``: :class:`~wearsdk.train.real.datasets.RealDataset` s of :mod:`wearsdk.train.real.holter` (their
+    ``window_labels["hr_bpm"]`` is the reference, bpm).
+    """
+    from wearsdk.train.heads import embed
+
+    heads_hr, peaks_hr, ref_hr = [], [], []
+    per_record: dict[str, Any] = {}
+    for ds in datasets:
+        ref = ds.window_labels["hr_bpm"]
+        head = None if heads is None else heads.predict(embed(encoder, np.array(ds.x)))["hr_bpm"].astype(float)
+        peaks = window_hr_ecg_peaks(ds)
+        rec_of = np.asarray(ds.record_of_window)
+        for i, name in enumerate(ds.records):
+            m = rec_of == i
+            per_record[f"{ds.name}/{name}"] = _hr_scores(None if head is None else head[m], peaks[m], ref[m])
+        heads_hr.append(head)
+        peaks_hr.append(peaks)
+        ref_hr.append(ref)
+    ref = np.concatenate(ref_hr)
+    head = None if heads is None else np.concatenate(heads_hr)
+    out = {"per_record": per_record, **_hr_scores(head, np.concatenate(peaks_hr), ref),
+           "reference": "60 / mean RR of the annotated beats inside each window (bpm)"}
+    if head is not None:
+        ok = np.isfinite(ref)
+        slope, intercept = np.polyfit(ref[ok], head[ok], 1)
+        out["head_fit"] = {"slope": round(float(slope), 4), "intercept_bpm": round(float(intercept), 3)}
+    return out
 
 
 def _macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
@@ -144,9 +213,44 @@ def _figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None
     plt.close(fig)
 
 
+def _suite_heads(request: SuiteRequest, card: Any) -> tuple[Any, str]:
+    """The linear heads the suite scores and where they come from: the bundled ones, those stored in the
+    ``--checkpoint`` file, or ``None`` when that file carries none or they have no ``hr_bpm`` head."""
+    from wearsdk.models import LinearHeads, load_heads
+    from wearsdk.models._registry import read_checkpoint
+
+    if request.checkpoint is None:
+        heads, source = load_heads(card), "bundled"
+    else:
+        blob = read_checkpoint(request.checkpoint)
+        if not (isinstance(blob, dict) and "heads" in blob):
+            return None, "none: the checkpoint carries no linear heads"
+        heads, source = LinearHeads.from_payload(blob["heads"]), "checkpoint"
+    return (heads, source) if "hr_bpm" in heads.names else (None, f"none: the {source} heads have no hr_bpm")
+
+
+def _suite_hr(request: SuiteRequest, encoder: Any) -> dict[str, Any]:
+    """The report's ``hr`` section: :func:`hr_section` on the :data:`HR_DATASETS` folders present under the
+    data root (those absent are listed under ``missing_datasets``)."""
+    from wearsdk.train.real.holter import cpsc2021, mitdb
+
+    readers = {"cpsc2021": cpsc2021, "mitdb": mitdb}
+    root = request.data_root
+    present = [d for d in HR_DATASETS if (root / d).is_dir()]
+    heads, source = _suite_heads(request, encoder.card)
+    datasets = [readers[d](root / d, encoder.card, limit=request.limit, seed=request.seed, progress=request.progress)
+                for d in present]
+    out = (hr_section(encoder, heads, datasets) if datasets else
+           {"per_record": {}, "head_mae_bpm": None, "ecg_peaks_mae_bpm": None})
+    out["heads"] = source
+    if len(present) < len(HR_DATASETS):
+        out["missing_datasets"] = [d for d in HR_DATASETS if d not in present]
+    return out
+
+
 def real_suite(request: SuiteRequest) -> dict[str, Any]:
     """Linear probes on real single-lead ECG (CinC 2017, PTB-XL lead I): embedding vs hand-crafted vs
-    random-init."""
+    random-init; and the ``hr`` section (HR head and ``ecg_peaks`` vs annotated beats, :func:`hr_section`)."""
     import torch
 
     from wearsdk.errors import ConfigError
@@ -184,6 +288,7 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
                       for fs, f in feats.items()}
             report["tasks"][f"{name}.{label}"] = scores
             report["summary"][f"{name}.{label}.{metric}"] = {fs: round(scores[fs][metric], 4) for fs in FEATURE_SETS}
+    report["hr"] = _suite_hr(request, encoder)
     report["seconds"] = round(time.time() - t0, 1)
     figure = request.artifact(".png")
     if figure is not None:
@@ -193,4 +298,4 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
 
 
 register_suite("real", real_suite, "ECG encoder: linear probes on CinC 2017 and PTB-XL lead I (embedding, "
-               "hand-crafted, random init)")
+               "hand-crafted, random init); HR head vs annotated beats (CPSC 2021, MIT-BIH)")
