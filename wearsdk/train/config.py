@@ -40,7 +40,7 @@ RECIPE_FAMILIES: dict[str, tuple[str, str]] = {
     "lead_vae_distill": ("ecg", "lead_reconstruction"),
 }
 RECIPES = tuple(RECIPE_FAMILIES)
-PRESETS = ("tiny", "cpu", "full")
+PRESETS = ("tiny", "cpu", "real", "full")
 
 
 def distill_recipe(card: ModelCard) -> str:
@@ -227,7 +227,7 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
 
 
 def get_config(recipe: str, preset: str = "tiny", overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """The config of ``recipe`` (one of :data:`RECIPES`) at ``preset`` (``tiny``, ``cpu``, ``full``; the table
+    """The config of ``recipe`` (one of :data:`RECIPES`) at ``preset`` (``tiny``, ``cpu``, ``real``, ``full``; the table
     :data:`~wearsdk.train.presets.PRESET_TABLE`), with dotted ``overrides`` applied (see :func:`apply_overrides`),
     checked against the model's card and the files it names (:meth:`TrainConfig.resolve`). Distillation recipes
     need ``{"distill.teacher": PATH}`` among the overrides."""
@@ -237,6 +237,8 @@ def get_config(recipe: str, preset: str = "tiny", overrides: dict[str, Any] | No
         raise ConfigError(f"recipe: expected one of {list(RECIPES)}, got {recipe!r}.")
     if preset not in PRESETS:
         raise ConfigError(f"preset: expected one of {list(PRESETS)}, got {preset!r}.")
+    if preset not in PRESET_TABLE[recipe]:
+        raise ConfigError(f"preset: recipe {recipe!r} has the presets {list(PRESET_TABLE[recipe])}, not {preset!r}.")
     table = dict(PRESET_TABLE[recipe][preset])
     config = apply_overrides(TrainConfig(recipe=recipe, preset=preset, model=table.pop("model")), table)
     config = apply_overrides(config, dict(overrides or {}))

@@ -2,7 +2,8 @@
 defaults (the keys :func:`wearsdk.train.config.apply_overrides` takes).
 
 ``tiny`` runs in about a minute on a laptop CPU on toy synthetic data (tests, smoke runs); ``cpu`` is a small
-real run on the simulated cohort; ``full`` trains the full (teacher) models on GPUs. A distillation preset is the
+real run on the simulated cohort; ``real`` (``ecg_ssl`` only) trains on real ECG records plus the simulator;
+``full`` trains the full (teacher) models on GPUs. A distillation preset is the
 base recipe's preset with the compact student, a shorter schedule and the student's data and loss terms below.
 """
 
@@ -70,11 +71,19 @@ _STUDENT_ON_SIM: dict[str, dict[str, Any]] = {
     "ecg": {"data.activities": ACTIVITY_CYCLE, "data.ecg_leads": STANDARD_LEADS, "distill.standardized_weight": 1.0},
 }
 
+# Real single-lead ECG (issue 22): the training records of CinC 2017 and PTB-XL lead I with 1/4 simulated pairs
+# (wearsdk.train.real.pretrain), the multi-task term on their labels, ~1 h on 2 CPU cores for the compact encoder.
+_REAL_ECG: dict[str, Any] = {
+    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "steps": 1500, "optim.lr": 2e-3, "log_every": 10,
+    "eval_every": 250, "ckpt_every": 100, "data.source": "real_ecg", "data.root": "../shared/data/real",
+    "data.real_fraction": 0.75, "ssl.supervised_weight": 1.0,
+}
+
 #: recipe -> preset -> dotted overrides of the TrainConfig defaults (``"model"`` names the model trained).
 PRESET_TABLE: dict[str, dict[str, dict[str, Any]]] = {
     "ppg_ssl": {p: {"model": f"ppg_encoder_{'full' if p == 'full' else 'compact'}", **o} for p, o in _SSL.items()},
-    "ecg_ssl": {p: {"model": f"ecg_encoder_{'full' if p == 'full' else 'compact'}", **o, **_ECG}
-                for p, o in _SSL.items()},
+    "ecg_ssl": {**{p: {"model": f"ecg_encoder_{'full' if p == 'full' else 'compact'}", **o, **_ECG}
+                   for p, o in _SSL.items()}, "real": _REAL_ECG},
     "lead_vae": _VAE,
     "ppg_distill": {p: {**_SSL[p], **_DISTILL[p], "model": "ppg_encoder_compact",
                         **(_STUDENT_ON_SIM["ppg"] if p != "tiny" else {})} for p in _SSL},

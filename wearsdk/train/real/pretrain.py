@@ -21,6 +21,7 @@ the encoder, judged by frozen-embedding probes and heads fitted afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset
 from wearsdk.train.ssl import SSLTask
 
 __all__ = ["TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg", "mixed_plan", "MultiTaskModule",
-           "RealSSLTask", "window_hr"]
+           "RealSSLTask", "window_hr", "dataset_hr"]
 
 #: Columns of the per-window target table (NaN where a window has no such label).
 TARGETS = ("rhythm", "abnormal", "age", "sex_female", "hr_bpm")
@@ -60,6 +61,18 @@ def window_hr(x: np.ndarray, valid: np.ndarray, sampling_rate: float, progress: 
         if rr.size >= 3:
             out[i] = 60.0 / np.median(rr)
     return out
+
+
+def dataset_hr(ds: RealDataset, progress: bool = False) -> np.ndarray:
+    """:func:`window_hr` of every window of ``ds`` ``(windows,)``, cached as ``hr_bpm.npy`` beside the dataset's
+    memory-mapped windows (computed once per window cache)."""
+    path = Path(ds.x.filename).parent / "hr_bpm.npy" if isinstance(ds.x, np.memmap) and ds.x.filename else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    hr = window_hr(ds.x, np.asarray(ds.valid_samples), ds.sampling_rate_hz, progress)
+    if path is not None:
+        np.save(path, hr)
+    return hr
 
 
 class TargetWindows(Dataset):
@@ -105,8 +118,6 @@ def build_real_ecg(root: str, card: ModelCard, dev_fraction: float, seed: int, *
     """``(train, dev)`` real windows for ``card`` from ``root/cinc2017`` and ``root/ptbxl``: every window of the
     ``"train"`` records, ``dev_fraction`` of the patients (CinC: records) held out as dev; ``limit`` keeps that
     many records of each dataset (seeded, for tests)."""
-    from pathlib import Path
-
     from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
 
     parts: dict[str, list[Any]] = {"train": [], "dev": []}
@@ -115,8 +126,7 @@ def build_real_ecg(root: str, card: ModelCard, dev_fraction: float, seed: int, *
         rec = np.asarray(ds.record_of_window)
         x = np.asarray(ds.x)
         per_window = _targets(ds)[rec]
-        per_window[:, TARGETS.index("hr_bpm")] = window_hr(x, np.asarray(ds.valid_samples), ds.sampling_rate_hz,
-                                                           progress)
+        per_window[:, TARGETS.index("hr_bpm")] = dataset_hr(ds, progress)
         ids = np.array([f"{ds.name}:{g}" for g in ds.groups])[rec]
         dev = _dev_groups(ds.groups, dev_fraction, seed)[rec]
         is_train = (ds.split == "train")[rec]
