@@ -93,11 +93,15 @@ def _hr_scores(head: np.ndarray | None, peaks: np.ndarray, ref: np.ndarray) -> d
     """MAE (bpm) of the head and of ecg_peaks against ``ref`` on windows with a reference, head bias, counts."""
     ok = np.isfinite(ref)
     found = ok & np.isfinite(peaks)
+
+    def mean(v: np.ndarray) -> float | None:  # None (JSON null) where no window has a reference
+        return round(float(np.mean(v)), 3) if v.size else None
+
     return {
-        "windows": int(ok.sum()), "reference_hr_bpm": round(float(np.mean(ref[ok])), 3),
-        "head_mae_bpm": None if head is None else round(float(np.mean(np.abs(head[ok] - ref[ok]))), 3),
-        "head_bias_bpm": None if head is None else round(float(np.mean(head[ok] - ref[ok])), 3),
-        "ecg_peaks_mae_bpm": round(float(np.mean(np.abs(peaks[found] - ref[found]))), 3) if found.any() else None,
+        "windows": int(ok.sum()), "reference_hr_bpm": mean(ref[ok]),
+        "head_mae_bpm": None if head is None else mean(np.abs(head[ok] - ref[ok])),
+        "head_bias_bpm": None if head is None else mean(head[ok] - ref[ok]),
+        "ecg_peaks_mae_bpm": mean(np.abs(peaks[found] - ref[found])),
         "ecg_peaks_windows_without_hr": int((ok & ~found).sum()),
     }
 
@@ -131,8 +135,8 @@ def hr_section(encoder: Any, heads: Any, datasets: Any) -> dict[str, Any]:
     head = None if heads is None else np.concatenate(heads_hr)
     out = {"per_record": per_record, **_hr_scores(head, np.concatenate(peaks_hr), ref),
            "reference": "60 / mean RR of the annotated beats inside each window (bpm)"}
-    if head is not None:
-        ok = np.isfinite(ref)
+    ok = np.isfinite(ref)
+    if head is not None and ok.sum() >= 2:
         slope, intercept = np.polyfit(ref[ok], head[ok], 1)
         out["head_fit"] = {"slope": round(float(slope), 4), "intercept_bpm": round(float(intercept), 3)}
     return out
