@@ -24,11 +24,16 @@ hand-crafted baseline, :func:`wearsdk.ecg_peaks` on the same window, both as MAE
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from wearsdk.train.suites import SuiteRequest, register_suite
+
+if TYPE_CHECKING:
+    from wearsdk.models import LinearHeads, ModelCard
+    from wearsdk.train.real.datasets import RealDataset
 
 __all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "hr_section", "window_hr_ecg_peaks",
            "TASKS", "FEATURE_SETS", "HR_DATASETS"]
@@ -77,7 +82,7 @@ def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
     return _record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
 
 
-def window_hr_ecg_peaks(ds: Any) -> np.ndarray:
+def window_hr_ecg_peaks(ds: RealDataset) -> np.ndarray:
     """HR (bpm) of each window ``(windows,)`` of a :class:`~wearsdk.train.real.datasets.RealDataset` from
     :func:`wearsdk.ecg_peaks` on its ``valid_samples``: :func:`~wearsdk.train.real.holter.mean_hr_bpm` of the
     detected R peaks (the reference's definition), NaN with fewer than 3 peaks."""
@@ -106,7 +111,7 @@ def _hr_scores(head: np.ndarray | None, peaks: np.ndarray, ref: np.ndarray) -> d
     }
 
 
-def hr_section(encoder: Any, heads: Any, datasets: Any) -> dict[str, Any]:
+def hr_section(encoder: Any, heads: LinearHeads | None, datasets: Sequence[RealDataset]) -> dict[str, Any]:
     """Heart rate on annotated records: ``per_record`` (``"<dataset>/<record>"``) and overall (all windows pooled)
     ``head_mae_bpm`` (``heads``' ``hr_bpm`` on ``encoder``'s embedding of each window; ``None`` when ``heads`` is
     ``None``), ``ecg_peaks_mae_bpm`` (:func:`window_hr_ecg_peaks`), ``head_bias_bpm`` (mean head - reference),
@@ -217,7 +222,7 @@ def _figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None
     plt.close(fig)
 
 
-def _suite_heads(request: SuiteRequest, card: Any) -> tuple[Any, str]:
+def _suite_heads(request: SuiteRequest, card: ModelCard) -> tuple[LinearHeads | None, str]:
     """The linear heads the suite scores and where they come from: the bundled ones, those stored in the
     ``--checkpoint`` file, or ``None`` when that file carries none or they have no ``hr_bpm`` head."""
     from wearsdk.models import LinearHeads, load_heads
