@@ -7,8 +7,10 @@
 Modules: :mod:`~wearsdk.sim.traits` (who), :mod:`~wearsdk.sim.rhythm` (when beats happen),
 :mod:`~wearsdk.sim.morphology` + :mod:`~wearsdk.sim.ecg` + :mod:`~wearsdk.sim.leads` (12-lead ECG from a 3D
 dipole), :mod:`~wearsdk.sim.ppg`, :mod:`~wearsdk.sim.motion`, :mod:`~wearsdk.sim.noise`,
-:mod:`~wearsdk.sim.device` (streaming watch / chest patch), :mod:`~wearsdk.sim.windows` (model input
-windows), :mod:`~wearsdk.sim.write` (NPZ / WFDB files). Its speed is measured by :mod:`wearsdk.bench.simulate`.
+:mod:`~wearsdk.sim.sensor` (PPG front ends: rate, coupling, ADC, noise), :mod:`~wearsdk.sim.device` (streaming
+watch / chest patch), :mod:`~wearsdk.sim.pulse_features` + :mod:`~wearsdk.sim.coverage` (pulse shapes, simulated
+vs real), :mod:`~wearsdk.sim.windows` (model input windows), :mod:`~wearsdk.sim.write` (NPZ / WFDB files).
+Its speed is measured by :mod:`wearsdk.bench.simulate`.
 """
 
 from wearsdk.sim.cohort import DEFAULT_RATES, MIN_RATES, Cohort, Participant
@@ -17,8 +19,10 @@ from wearsdk.sim.leads import LEADS
 from wearsdk.sim.motion import ACTIVITIES, ACTIVITY_CYCLE
 from wearsdk.sim.noise import Noise
 from wearsdk.sim.ppg import PPG_CHANNELS
+from wearsdk.sim.pulse_features import PulseFeatures, pulse_features
 from wearsdk.sim.record import ACC_AXES, SimRecording, Truth
-from wearsdk.sim.traits import CONDITIONS, Traits
+from wearsdk.sim.sensor import PpgSensor, sample_sensor
+from wearsdk.sim.traits import CONDITIONS, POPULATIONS, SITES, Traits
 from wearsdk.sim.windows import device_rate, model_window, model_windows, raw_window, window_activity
 
 __all__ = [
@@ -26,11 +30,17 @@ __all__ = [
     "Participant",
     "Traits",
     "Noise",
+    "PpgSensor",
+    "sample_sensor",
+    "pulse_features",
+    "PulseFeatures",
     "SimRecording",
     "Truth",
     "Device",
     "Packet",
     "CONDITIONS",
+    "POPULATIONS",
+    "SITES",
     "ACTIVITIES",
     "ACTIVITY_CYCLE",
     "DEVICES",

@@ -22,7 +22,8 @@ from wearsdk.sim.noise import Noise, add_ecg_noise, apply_faults
 from wearsdk.sim.ppg import PpgResult, synthesize_ppg
 from wearsdk.sim.record import SimRecording, Truth
 from wearsdk.sim.rhythm import PVC, Beats, Drives, make_beats, make_drives
-from wearsdk.sim.traits import CONDITIONS, Traits, sample_traits
+from wearsdk.sim.sensor import PpgSensor, sample_sensor
+from wearsdk.sim.traits import CONDITIONS, POPULATIONS, Traits, sample_traits
 
 __all__ = ["DEFAULT_RATES", "MIN_RATES", "Participant", "Cohort"]
 
@@ -34,8 +35,10 @@ MIN_RATES: dict[str, float] = {"ecg": 100.0, "ppg": 16.0, "acc": 20.0}
 _CHANNELS = {"ecg": 12, "ppg": 4, "acc": 3}
 
 
-def _check_rates(rates: Mapping[str, float] | None) -> dict[str, float]:
+def _check_rates(rates: Mapping[str, float] | None, sensor: PpgSensor | None) -> dict[str, float]:
     out = dict(DEFAULT_RATES)
+    if sensor is not None:
+        out["ppg"] = sensor.rate_hz
     for name, fs in (rates or {}).items():
         if name not in DEFAULT_RATES:
             raise UnknownNameError(
@@ -58,7 +61,8 @@ def _per_second(t: np.ndarray, values: np.ndarray, duration_s: float) -> np.ndar
 
 @dataclass(frozen=True)
 class Participant:
-    """One simulated person: persistent :class:`Traits` plus the seed of their recordings.
+    """One simulated person: persistent :class:`Traits` plus the seed of their recordings, and the PPG front end
+    they are recorded with (``sensor``; None: the optical pulse in a.u. at the requested rate).
 
     Every recording of a participant shares their traits and waveform morphology; ``segment`` picks an
     independent stretch of their life (its beats, motion and noise), so two segments make a
@@ -68,6 +72,7 @@ class Participant:
     traits: Traits
     seed: int = 0
     pid: int = 0
+    sensor: PpgSensor | None = None
 
     @property
     def waves(self) -> WaveTable:
@@ -82,7 +87,8 @@ class Participant:
         Args:
             duration_s: length, s (at least 2 s).
             sampling_rates: Hz per stream, e.g. ``{"ecg": 250}``; missing streams use
-                :data:`DEFAULT_RATES`; below :data:`MIN_RATES` raises :class:`SamplingRateError`.
+                :data:`DEFAULT_RATES` (PPG: the sensor's native rate when the participant has a ``sensor``);
+                below :data:`MIN_RATES` raises :class:`SamplingRateError`.
             segment: which independent stretch of the participant's life (same segment = same signals).
             activity: ``"rest"``, ``"arm"``, ``"walk"``, ``"run"``, ``"mixed"`` or ``(start_s, end_s, name)``
                 episodes; activity raises HR and causes accelerometer motion and PPG motion artifacts.
@@ -91,7 +97,8 @@ class Participant:
                 the same ground truth and the same signals as a full call would give).
 
         Returns:
-            :class:`SimRecording` with ``ecg (12, n)`` mV, ``ppg (4, m)`` a.u., ``acc (3, p)`` g, ``truth``.
+            :class:`SimRecording` with ``ecg (12, n)`` mV, ``ppg (4, m)`` a.u. (ADC counts through a ``sensor``),
+            ``acc (3, p)`` g, ``truth``.
         """
         if not np.isfinite(duration_s) or duration_s < 2.0:
             raise ConfigError(f"duration_s={duration_s!r} must be a finite number of seconds >= 2.")
@@ -100,10 +107,10 @@ class Participant:
             raise UnknownNameError(f"unknown stream(s) {unknown}; expected some of {sorted(_CHANNELS)}.")
         if isinstance(segment, bool) or not isinstance(segment, (int, np.integer)) or segment < 0:
             raise ConfigError(f"segment={segment!r} must be a non-negative integer.")
-        rates = _check_rates(sampling_rates)
+        rates = _check_rates(sampling_rates, self.sensor)
         noise = Noise() if noise is None else noise
-        seeds = np.random.SeedSequence([self.seed, self.pid, int(segment)]).spawn(10)
-        r_plan, r_motion, r_drive, r_beats, r_ecg, r_ecg_noise, r_ppg, *r_faults = (
+        seeds = np.random.SeedSequence([self.seed, self.pid, int(segment)]).spawn(11)
+        r_plan, r_motion, r_drive, r_beats, r_ecg, r_ecg_noise, r_ppg, *r_faults, r_sensor = (
             np.random.default_rng(s) for s in seeds)  # one generator per job: streams stay independent
         traits = self.traits
         plan = activity_plan(activity, duration_s, r_plan)
@@ -121,7 +128,8 @@ class Participant:
             ecg = add_ecg_noise(ecg, t, noise, drives.at("resp", t), drives.at("activity", t), r_ecg_noise)
             signals["ecg"], valid["ecg"] = apply_faults(ecg, rates["ecg"], noise, r_faults[0], noise.saturation_mv)
         if "ppg" in streams:
-            signals["ppg"], valid["ppg"] = apply_faults(ppg_res.ppg, rates["ppg"], noise, r_faults[1], None)
+            ppg = ppg_res.ppg if self.sensor is None else self.sensor.apply(ppg_res.ppg, rates["ppg"], r_sensor)
+            signals["ppg"], valid["ppg"] = apply_faults(ppg, rates["ppg"], noise, r_faults[1], None)
         if "acc" in streams:  # +-8 g accelerometer range
             signals["acc"], valid["acc"] = apply_faults(motion.acc(times["acc"]), rates["acc"], noise,
                                                         r_faults[2], 8.0)
@@ -159,20 +167,28 @@ class Cohort(Sequence[Participant]):
 
     Participant ``i`` depends only on ``(seed, i)`` (not on ``n``), so growing a cohort keeps its first
     members. ``prevalence`` sets each condition's probability (see :func:`~wearsdk.sim.traits.sample_traits`).
+    ``population`` picks the trait distribution (:data:`~wearsdk.sim.traits.POPULATIONS`); ``"wide"`` also gives
+    each participant a random PPG front end (:func:`~wearsdk.sim.sensor.sample_sensor`: native rate, coupling,
+    ADC, noise), ``"default"`` none (the optical pulse in a.u., as before).
 
     >>> cohort = Cohort(100, seed=0)
     >>> len(cohort), cohort[3].traits.resting_hr > 0
     (100, True)
     """
 
-    def __init__(self, n: int, seed: int = 0, *, prevalence: Mapping[str, float] | None = None) -> None:
+    def __init__(self, n: int, seed: int = 0, *, prevalence: Mapping[str, float] | None = None,
+                 population: str = "default") -> None:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(f"Cohort size n={n!r} must be a positive integer.")
+        if population not in POPULATIONS:
+            raise UnknownNameError(f"unknown population {population!r}; expected one of {sorted(POPULATIONS)}.")
         self.seed = int(seed)
+        wide = population == "wide"
         self._participants = [
             Participant(sample_traits(np.random.default_rng([self.seed, i, 99]),
-                                      None if prevalence is None else dict(prevalence)),
-                        seed=self.seed, pid=i)
+                                      None if prevalence is None else dict(prevalence), population),
+                        seed=self.seed, pid=i,
+                        sensor=sample_sensor(np.random.default_rng([self.seed, i, 98])) if wide else None)
             for i in range(int(n))
         ]
 
@@ -186,10 +202,13 @@ class Cohort(Sequence[Participant]):
         return iter(self._participants)
 
     def traits_table(self) -> dict[str, np.ndarray]:
-        """Numeric traits as columns ``{name: (n,) array}`` plus one 0/1 column per condition."""
-        names = ("age", "bmi", "resting_hr", "hrv", "pwv", "axis_deg", "resp_rate", "height_cm", "perfusion")
+        """Numeric traits as columns ``{name: (n,) array}`` plus 0/1 columns ``sex_male``, ``site_finger`` and one
+        per condition."""
+        names = ("age", "bmi", "resting_hr", "hrv", "pwv", "axis_deg", "resp_rate", "height_cm", "perfusion",
+                 "upstroke_s", "runoff_s", "dicrotic", "vasoconstriction")
         table = {k: np.array([getattr(p.traits, k) for p in self]) for k in names}
         table["sex_male"] = np.array([p.traits.sex == "M" for p in self], dtype=float)
+        table["site_finger"] = np.array([p.traits.site == "finger" for p in self], dtype=float)
         for c in CONDITIONS:
             table[c] = np.array([c in p.traits.conditions for p in self], dtype=float)
         return table

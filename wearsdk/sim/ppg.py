@@ -5,7 +5,8 @@ HR) plus the pulse transit time PTT = path / PWV, path ~ 0.46 x height. The puls
 plus two Gaussian waves (a pulse decomposition, cf. Baruch et al., Biomed Eng Online 10:61, 2011). The volume
 pulse rises from the foot to its crest during rapid ejection (a half-Hann upstroke of ~0.15 s x RR^0.3) and then
 declines: 20 % of it during late systole (tau 0.35 s), 80 % with the arterial Windkessel discharge (Frank 1899;
-tau = 2 s x sqrt(RR), of the order of the arterial RC time), until the next beat's upstroke starts. On it ride
+tau = ``Traits.runoff_s`` (2 s by default) x sqrt(RR),
+of the order of the arterial RC time, shorter in stiff arteries), until the next beat's upstroke starts. On it ride
 the reflected wave (arriving 2 x 0.5 m x height/1.7 m / PWV after the crest and larger in stiff arteries, which
 raises the augmentation index and hides the dicrotic notch, as with age) and a small dicrotic wave at the end of
 ejection (LVET = 413 - 1.7 HR ms, Weissler et al., Circulation 1968). A fast upstroke and a slow decline give
@@ -44,9 +45,10 @@ _CHANNELS = np.array([
     [0.55, 1.20, 1.6, 0.018],
 ])
 _PEAK_GRID = np.arange(0.0, 0.45, 0.002)
-_DECAY_TAU = 2.0  # s: Windkessel decay time constant of the volume pulse at RR = 1 s (x sqrt(RR))
 _SYSTOLIC_TAU = 0.35  # s: decay of the share of the volume pulse that leaves the wrist during late systole
 _RUNOFF_SHARE = 0.8  # of the volume pulse that decays with the Windkessel time constant
+# site: (PTT path / height, reflected-wave round trip / (height / 1.7 m) in m, dicrotic-wave gain)
+_SITES = {"wrist": (0.46, 1.0, 1.0), "finger": (0.55, 1.7, 2.5)}
 
 
 @dataclass(frozen=True)
@@ -64,22 +66,24 @@ def _beat_waves(traits: Traits, beats: Beats, drives: Drives) -> tuple[np.ndarra
     waves; and the volume pulse's crest time, upstroke duration, decay time constant (s) and amplitude."""
     hr = 60.0 / np.clip(beats.rr, 0.25, 2.5)
     resp = drives.at("resp", beats.times)
+    path, refl_path, dicrotic_gain = _SITES[traits.site]
+    vaso = traits.vasoconstriction
     pep = np.clip(0.095 - 0.0004 * (hr - 60.0), 0.05, 0.12) + 0.03 * (beats.kind == PVC)
-    ptt = 0.46 * traits.height_cm / 100.0 / (0.75 * traits.pwv) * (1.0 - 0.02 * resp)
+    ptt = path * traits.height_cm / 100.0 / (0.75 * traits.pwv) * (1.0 - 0.02 * resp)
     foot = beats.times + pep + ptt
-    rise = 0.15 * np.clip(beats.rr, 0.4, 1.5) ** 0.3
+    rise = traits.upstroke_s * np.clip(beats.rr, 0.4, 1.5) ** 0.3
     crest = foot + rise
-    refl_delay = 2 * 0.5 * (traits.height_cm / 170.0) / traits.pwv
-    refl_amp = np.clip(0.30 + 0.06 * (traits.pwv - 7.0), 0.15, 0.9)
+    refl_delay = refl_path * (traits.height_cm / 170.0) / traits.pwv
+    refl_amp = np.clip(0.30 + 0.06 * (traits.pwv - 7.0), 0.15, 0.9) * (1.0 + 0.2 * vaso)
     lvet = np.clip(0.413 - 0.0017 * hr, 0.18, 0.40)
     centers = np.stack([crest + refl_delay, foot + lvet + 0.05])
     sigmas = np.stack([np.full_like(foot, 0.08), np.full_like(foot, 0.05)])
-    notch = np.clip(0.32 - 0.04 * (traits.pwv - 7.0), 0.05, 0.4)
+    notch = np.clip(0.32 - 0.04 * (traits.pwv - 7.0), 0.05, 0.4) * (1.0 + 0.5 * vaso)
     median_rr = np.median(beats.rr)
     fill = np.clip(beats.rr / median_rr, 0.4, 1.6) ** 0.7 * np.where(beats.kind == PVC, 0.35, 1.0)
     amp = 0.7 * fill * (1.0 + 0.08 * resp)  # a typical green pulse (peak to foot) ~1 a.u.
-    amps = np.stack([0.4 * refl_amp * amp, 0.2 * notch * amp])
-    taus = np.stack([np.full_like(foot, _SYSTOLIC_TAU), _DECAY_TAU * np.clip(beats.rr, 0.4, 1.6) ** 0.5])
+    amps = np.stack([0.4 * refl_amp * amp, 0.2 * dicrotic_gain * traits.dicrotic * notch * amp])
+    taus = np.stack([np.full_like(foot, _SYSTOLIC_TAU), traits.runoff_s * np.clip(beats.rr, 0.4, 1.6) ** 0.5])
     vol_amps = np.stack([(1.0 - _RUNOFF_SHARE) * amp, _RUNOFF_SHARE * amp])
     return foot, centers, sigmas, amps, (crest, rise, taus, vol_amps)
 
@@ -114,7 +118,8 @@ def synthesize_ppg(t: np.ndarray, traits: Traits, beats: Beats, drives: Drives, 
     foot, centers, sigmas, amps, (crest, rise, taus, vol_amps) = _beat_waves(traits, beats, drives)
     reflected, dicrotic = (gaussian_train(t.size, fs, centers[i] - t[0], sigmas[i], amps[i]) for i in range(2))
     volume = sum(rise_decay_train(t.size, fs, crest - t[0], rise, taus[i], vol_amps[i]) for i in range(2))
-    perfusion = traits.perfusion * np.exp(0.1 * lowpass_noise(rng, t.size, fs, 0.02))
+    perfusion = traits.perfusion * (1.0 - 0.6 * traits.vasoconstriction) * np.exp(0.1 * lowpass_noise(rng, t.size,
+                                                                                                 fs, 0.02))
     perfusion *= 1.0 - 0.3 * drives.at("activity", t)  # vasoconstriction during exercise
     resp = drives.at("resp", t)
     dyn = motion.dynamic(t)

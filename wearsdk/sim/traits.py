@@ -8,6 +8,9 @@ recover traits from embeddings.
 Population values follow common adult reference ranges: resting HR 50–90 bpm (Nanchen, Heart 2018),
 carotid–femoral PWV rising ~0.1 m/s per year of age (Reference Values for Arterial Stiffness'
 Collaboration, Eur Heart J 2010), frontal QRS axis −30°…+90° shifting leftward with age and BMI.
+:data:`POPULATIONS` names the distributions: ``"default"`` (the one above, wrist PPG) and ``"wide"``, which
+spans the people PPG devices meet (HR 40–180 bpm, ages 18–90 evenly, stiff and supple arteries, finger and
+wrist sites, weak to strong perfusion, vasoconstriction).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from wearsdk.errors import ConfigError, UnknownNameError
 
-__all__ = ["CONDITIONS", "Traits", "sample_traits"]
+__all__ = ["CONDITIONS", "POPULATIONS", "SITES", "Traits", "sample_traits"]
 
 #: Conditions a participant may carry, with what each does to the signals.
 CONDITIONS: dict[str, str] = {
@@ -32,6 +35,15 @@ CONDITIONS: dict[str, str] = {
     "mi_lateral": "old lateral myocardial infarction: Q waves in I, aVL, V5-V6",
     "brady": "sinus bradycardia: resting HR below 55 bpm",
     "tachy": "sinus tachycardia: resting HR above 100 bpm",
+}
+
+#: PPG measurement sites (see :mod:`wearsdk.sim.ppg` for what each changes).
+SITES: tuple[str, ...] = ("wrist", "finger")
+#: Trait distributions :func:`sample_traits` draws from.
+POPULATIONS: dict[str, str] = {
+    "default": "adults aged ~50 +- 15, resting HR 56-98 bpm (40-125 with brady/tachy), wrist PPG",
+    "wide": "ages 18-90 uniform, resting HR 40-180 bpm (rest, fever, ICU tachycardia), PWV +- 1.6 m/s around "
+            "its age trend, finger or wrist, perfusion 0.1-3, vasoconstriction in half of the participants",
 }
 
 _EXCLUSIVE = (frozenset({"rbbb", "lbbb"}), frozenset({"brady", "tachy"}), frozenset({"af", "brady"}))
@@ -48,6 +60,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "height_cm": (120.0, 220.0),
     "perfusion": (0.1, 3.0),
     "pvc_rate": (0.0, 0.5),
+    "vasoconstriction": (0.0, 1.0),
+    "upstroke_s": (0.05, 0.3),
+    "runoff_s": (0.2, 5.0),
+    "dicrotic": (0.0, 3.0),
 }
 
 
@@ -66,6 +82,15 @@ class Traits:
         resp_rate: breaths per minute at rest.
         height_cm: body height, cm (sets the arterial path length for PTT).
         perfusion: relative peripheral perfusion (PPG pulse amplitude scale, 1 = typical).
+        upstroke_s: PPG upstroke (foot to crest of the volume pulse) at RR = 1 s, s; it lengthens with age
+            and arterial stiffness (the crest time, Allen & Murray, Physiol Meas 24:297, 2003).
+        runoff_s: Windkessel time constant of the PPG's diastolic decline at RR = 1 s, s (the arterial RC time;
+            stiff, less compliant arteries empty faster).
+        dicrotic: scale of the PPG's dicrotic wave on top of its stiffness trend (1 = the trend; towards 0 the
+            dicrotic notch fades, as with age).
+        site: where the PPG is measured, one of :data:`SITES`.
+        vasoconstriction: peripheral vasoconstriction, 0 (none) to 1 (strong: cold, shock, vasopressors);
+            it shrinks the pulse and raises its reflected and dicrotic waves.
         conditions: names from :data:`CONDITIONS`.
         pvc_rate: fraction of beats that are PVCs (used when ``"pvc"`` is in conditions).
         morphology_seed: seed of the participant's individual waveform details.
@@ -81,6 +106,11 @@ class Traits:
     resp_rate: float = 14.0
     height_cm: float = 168.0
     perfusion: float = 1.0
+    upstroke_s: float = 0.15
+    runoff_s: float = 2.0
+    dicrotic: float = 1.0
+    site: str = "wrist"
+    vasoconstriction: float = 0.0
     conditions: frozenset[str] = field(default_factory=frozenset)
     pvc_rate: float = 0.08
     morphology_seed: int = 0
@@ -100,6 +130,8 @@ class Traits:
                 )
         if self.sex not in ("F", "M"):
             raise ConfigError(f"Traits.sex must be 'F' or 'M', got {self.sex!r}.")
+        if self.site not in SITES:
+            raise UnknownNameError(f"Traits.site={self.site!r}; expected one of {list(SITES)}.")
         for name, (lo, hi) in _RANGES.items():
             value = getattr(self, name)
             if not np.isfinite(value) or not lo <= value <= hi:
@@ -132,14 +164,19 @@ class Traits:
         return d
 
 
-def sample_traits(rng: np.random.Generator, prevalence: dict[str, float] | None = None) -> Traits:
+def sample_traits(rng: np.random.Generator, prevalence: dict[str, float] | None = None,
+                  population: str = "default") -> Traits:
     """Draw one participant's traits from the adult cohort distribution.
 
     Args:
         rng: numpy random generator (the caller owns seeding).
         prevalence: probability of each condition, e.g. ``{"af": 0.1}``; names must be in
             :data:`CONDITIONS`. Defaults to a cohort enriched in conditions (each 4-8 %).
+        population: a name from :data:`POPULATIONS`. In ``"wide"`` the resting HR sets ``brady`` (< 55 bpm)
+            and ``tachy`` (> 100 bpm) whatever their prevalence.
     """
+    if population not in POPULATIONS:
+        raise UnknownNameError(f"unknown population {population!r}; expected one of {sorted(POPULATIONS)}.")
     if prevalence is None:
         prevalence = {"af": 0.06, "pvc": 0.08, "rbbb": 0.04, "lbbb": 0.04, "mi_inferior": 0.04,
                       "mi_anterior": 0.04, "mi_lateral": 0.03, "brady": 0.05, "tachy": 0.05}
@@ -160,6 +197,8 @@ def sample_traits(rng: np.random.Generator, prevalence: dict[str, float] | None 
             name in pair and (pair - {name}) & conditions for pair in _EXCLUSIVE
         ):
             conditions.add(name)
+    if population == "wide":
+        return _sample_wide(rng, sex, bmi, height, conditions - {"brady", "tachy"})
     hr = float(np.clip(rng.normal(72 if sex == "F" else 68, 8) - 0.05 * (age - 50), 56, 98))
     if "brady" in conditions:
         hr = float(rng.uniform(40, 53))
@@ -173,5 +212,32 @@ def sample_traits(rng: np.random.Generator, prevalence: dict[str, float] | None 
         resp_rate=float(np.clip(rng.normal(14, 2.5), 8, 24)), height_cm=height,
         perfusion=float(np.clip(rng.lognormal(0, 0.3) * (1.2 - 0.008 * (bmi - 25)), 0.2, 2.5)),
         conditions=frozenset(conditions), pvc_rate=float(rng.uniform(0.03, 0.15)),
+        morphology_seed=int(rng.integers(2**31)),
+    )
+
+
+def _sample_wide(rng: np.random.Generator, sex: str, bmi: float, height: float, conditions: set[str]) -> Traits:
+    """The ``"wide"`` population's traits after sex, BMI, height and the conditions other than brady/tachy."""
+    age = float(rng.uniform(18, 90))
+    # rest (70 %), or a raised resting rate as in fever, exercise recovery or ICU tachycardia (30 %)
+    hr = float(np.clip(rng.normal(70, 13), 40, 130) if rng.random() < 0.7 else rng.uniform(100, 180))
+    if hr < 55 and "af" not in conditions:
+        conditions.add("brady")
+    if hr > 100:
+        conditions.add("tachy")
+    hrv = float(np.clip(rng.lognormal(np.log(0.065), 0.3) * (1.0 - 0.006 * (age - 50)) * 70.0 / hr, 0.01, 0.15))
+    pwv = float(np.clip(4.5 + 0.09 * age + 0.03 * (bmi - 25) + rng.normal(0, 2.0), 3.5, 18.0))
+    axis = float(np.clip(rng.normal(60 - 0.35 * (age - 50) - 1.5 * (bmi - 25), 18), -45, 110))
+    vaso = float(rng.uniform(0.0, 1.0)) if rng.random() < 0.5 else 0.0
+    upstroke = float(np.clip(0.045 + 0.0012 * age + 0.004 * (pwv - 4.5 - 0.09 * age) + rng.normal(0, 0.015),
+                             0.055, 0.25))
+    runoff = float(np.clip(2.0 * (6.5 / pwv) ** 2 * rng.lognormal(0.0, 0.5), 0.2, 4.0))
+    dicrotic = float(np.clip(rng.lognormal(0.0, 0.5) * (1.6 - 0.016 * age), 0.0, 3.0))
+    return Traits(
+        age=age, sex=sex, bmi=bmi, resting_hr=hr, hrv=hrv, pwv=pwv, axis_deg=axis,
+        resp_rate=float(np.clip(rng.normal(15, 3.5), 6, 30)), height_cm=height,
+        perfusion=float(np.clip(rng.lognormal(0, 0.6), 0.1, 3.0)), upstroke_s=upstroke, runoff_s=runoff,
+        dicrotic=dicrotic, site=str(rng.choice(SITES)), vasoconstriction=vaso, conditions=frozenset(conditions),
+        pvc_rate=float(rng.uniform(0.03, 0.15)),
         morphology_seed=int(rng.integers(2**31)),
     )
