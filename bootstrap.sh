@@ -85,8 +85,10 @@ run_tests() {
         -DWEARSDK_LIB_OUTPUT_DIR="$PWD/$BUILD-asan/lib" >/dev/null
     PATH="$venv_bin:$PATH" cmake --build "$BUILD-asan"
     PATH="$venv_bin:$PATH" ctest --test-dir "$BUILD-asan" --output-on-failure
+    # one pytest worker per CPU (pytest-xdist), whole modules per worker, modules with slow tests first
+    # (tests/conftest.py)
     say "pytest"
-    "$venv_bin/python" -m pytest -q "$@"
+    "$venv_bin/python" -m pytest -q -n auto --dist loadfile --no-loadscope-reorder "$@"
 }
 
 cmd=main  # options without a command go to the main job (wearsdk demo)

@@ -26,3 +26,14 @@ def real_data_dir() -> Path:
     if not (REAL_DATA / "README.md").is_file():
         pytest.skip(f"real recordings not found at {REAL_DATA} (they live beside the repo, never in it)")
     return REAL_DATA
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules holding a ``slow`` test run first, each module's tests kept together and in order.
+
+    ``./bootstrap.sh test`` hands whole modules to parallel workers (``pytest -n auto --dist loadfile
+    --no-loadscope-reorder``) in this order: the longest modules start early and the workers finish together,
+    and a module's fixtures are built once, as in a serial run.
+    """
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_modules)
