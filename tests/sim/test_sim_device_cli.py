@@ -121,3 +121,22 @@ def test_benchmark_rejects_empty_runs():
         bench_simulate(10.0, participants=0)
     with pytest.raises(ConfigError, match="duration_s"):
         bench_simulate(0.0)
+
+
+def test_cli_wide_population_writes_counts_at_each_sensors_rate(tmp_path):
+    out = tmp_path / "wide"
+    assert main(["simulate", "-n", "2", "-d", "5", "--population", "wide", "--no-plot", "--out", str(out)]) == 0
+    cohort = Cohort(2, seed=0, population="wide")
+    for p in cohort:
+        rec = read(out / f"p{p.pid:03d}_ppg.npz")
+        assert rec.sampling_rate == p.sensor.rate_hz
+        assert np.array_equal(rec.signals, np.round(rec.signals))  # whole ADC counts
+    traits = json.loads((out / "cohort.json").read_text())["participants"]
+    assert [t["site"] for t in traits] == [p.traits.site for p in cohort]
+
+
+def test_cli_coverage_needs_a_data_root(tmp_path, capsys):
+    assert main(["simulate", "--coverage"]) == 2
+    assert "--data-root" in capsys.readouterr().err
+    assert main(["simulate", "--coverage", "--data-root", str(tmp_path)]) == 2
+    assert "ppg_bp" in capsys.readouterr().err

@@ -20,8 +20,14 @@ examples:
       WFDB records (.hea/.dat) with R peaks in .atr, random activity episodes, 0.5 dropouts/min.
   wearsdk simulate --conditions af,pvc --participants 3 --out sim_af
       every participant gets AF and PVCs on top of their sampled traits.
+  wearsdk simulate --population wide --participants 50 --out sim_wide
+      the wide population (HR 40-180, ages 18-90, finger/wrist, vasoconstriction), each participant's PPG through
+      a random front end (ADC counts at its native rate, 25-1000 Hz, unless --ppg-rate is given).
   wearsdk simulate --bench --json
       speed only: {"realtime_factor": ...} for 12-lead ECG at 500 Hz + 4-ch PPG + accelerometer.
+  wearsdk simulate --coverage -n 150 -d 12 --data-root ../shared/data/real --png docs/ppg_sim_coverage.png
+      pulse features of the wide and default populations vs PPG-BP and ppg_mw4: a table of the real 5-95 %
+      and simulated 1-99 % ranges per feature (--json: as JSON) and the histogram figure.
 
 Read the output back with wearsdk.io.read("<out>/p000_ecg.npz") or read("<out>/p000_ecg") for WFDB.
 """
@@ -29,7 +35,7 @@ Read the output back with wearsdk.io.read("<out>/p000_ecg.npz") or read("<out>/p
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from wearsdk.sim.motion import ACTIVITIES
-    from wearsdk.sim.traits import CONDITIONS
+    from wearsdk.sim.traits import CONDITIONS, POPULATIONS
     from wearsdk.sim.write import FORMATS
 
     p = subparsers.add_parser(
@@ -43,6 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--participants", "-n", type=int, default=10, help="cohort size (default 10)")
     p.add_argument("--duration", "-d", type=float, default=60.0, help="seconds per recording (default 60)")
     p.add_argument("--seed", type=int, default=0, help="cohort seed; same seed = same cohort (default 0)")
+    p.add_argument("--population", choices=sorted(POPULATIONS), default="default",
+                   help="trait distribution: default (wrist PPG in a.u.) or wide (any PPG device and person; "
+                        "see wearsdk.sim.POPULATIONS)")
     p.add_argument("--segments", type=int, default=1,
                    help="recordings per participant (independent segments, for positive pairs; default 1)")
     p.add_argument("--out", "-o", type=Path, default=Path("sim_cohort"), help="output folder")
@@ -52,14 +61,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--conditions", default="",
                    help=f"comma-separated conditions forced on every participant, from: {', '.join(CONDITIONS)}")
     p.add_argument("--ecg-rate", type=float, default=500.0, help="ECG sampling rate, Hz (default 500)")
-    p.add_argument("--ppg-rate", type=float, default=64.0, help="PPG sampling rate, Hz (default 64)")
+    p.add_argument("--ppg-rate", type=float, default=None,
+                   help="PPG sampling rate, Hz (default 64; the wide population: each sensor's native rate)")
     p.add_argument("--acc-rate", type=float, default=64.0, help="accelerometer sampling rate, Hz (default 64)")
     p.add_argument("--clean", action="store_true", help="no noise, no artifacts besides motion")
     p.add_argument("--dropouts", type=float, default=0.0, help="dropouts per minute per stream (default 0)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG figures")
     p.add_argument("--bench", action="store_true",
                    help="only measure the simulator's real-time factor (= wearsdk bench simulate)")
-    p.add_argument("--json", action="store_true", help="with --bench: print the result as JSON")
+    p.add_argument("--coverage", action="store_true",
+                   help="only compare the simulated PPG pulse features with real PPG (needs --data-root)")
+    p.add_argument("--data-root", type=Path, default=None,
+                   help="with --coverage: the folder holding ppg_bp/ and ppg_mw4/ (the shared real data)")
+    p.add_argument("--png", type=Path, default=None, help="with --coverage: write the histogram figure here")
+    p.add_argument("--json", action="store_true", help="with --bench or --coverage: print the result as JSON")
     p.set_defaults(func=run)
 
 
@@ -81,13 +96,17 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_simulate(result)
         return 0
+    if args.coverage:
+        return _coverage(args)
     if args.segments < 1:
         raise ConfigError(f"--segments must be >= 1, got {args.segments}.")
     forced = frozenset(c.strip() for c in args.conditions.split(",") if c.strip())
     noise = Noise.clean() if args.clean else Noise()
     noise = replace(noise, dropouts_per_min=args.dropouts)
-    rates = {"ecg": args.ecg_rate, "ppg": args.ppg_rate, "acc": args.acc_rate}
-    cohort = Cohort(args.participants, seed=args.seed)
+    rates = {"ecg": args.ecg_rate, "acc": args.acc_rate}
+    if args.ppg_rate is not None:
+        rates["ppg"] = args.ppg_rate
+    cohort = Cohort(args.participants, seed=args.seed, population=args.population)
     out = output_folder(args.out, what="wearsdk simulate --out")
     from tqdm import tqdm
 
@@ -111,6 +130,43 @@ def run(args: argparse.Namespace) -> int:
                 plot_wrist(rec, out / f"{name}_wrist.png")
     (out / "cohort.json").write_text(json.dumps({"seed": args.seed, "participants": traits_all}, indent=1))
     print(f"wrote {len(cohort)} participant(s) x {args.segments} segment(s) of {args.duration:g} s to {out}/")
+    return 0
+
+
+def _coverage(args: argparse.Namespace) -> int:
+    """``--coverage``: pulse features of the wide and default populations against PPG-BP and ppg_mw4."""
+    from wearsdk.errors import ConfigError
+    from wearsdk.sim.coverage import coverage_table, plot_coverage, real_features, simulated_features
+
+    if args.data_root is None:
+        raise ConfigError("--coverage needs --data-root: the folder holding ppg_bp/ and ppg_mw4/ "
+                          "(e.g. ../shared/data/real).")
+    real = real_features(args.data_root)
+    sims = {pop: simulated_features(args.participants, seed=args.seed, seconds=args.duration, population=pop)
+            for pop in ("wide", "default")}
+    report = {
+        "participants": args.participants, "seed": args.seed, "seconds": args.duration,
+        "real": {name: {"recordings": int(t["rise"].size), "without_beats": skipped}
+                 for name, (t, skipped) in real.items()},
+        "populations": {
+            pop: {"without_beats": failed, "rows": [
+                {"dataset": name, **vars(row)} for name, (t, _) in real.items() for row in coverage_table(table, t)]}
+            for pop, (table, failed) in sims.items()},
+    }
+    if args.png is not None:
+        plot_coverage({f"simulated, {pop}": t for pop, (t, _) in sims.items()},
+                      {name: t for name, (t, _) in real.items()}, args.png)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    for pop, rep in report["populations"].items():
+        print(f"population {pop} ({args.participants} participants, {args.duration:g} s):")
+        for r in rep["rows"]:
+            print(f"  {r['dataset']:8s} {r['feature']:10s} real 5-95 % {r['real'][0]:6.3f}-{r['real'][1]:6.3f}  "
+                  f"sim 1-99 % {r['simulated'][0]:6.3f}-{r['simulated'][1]:6.3f}  "
+                  f"{'covered' if r['covered'] else 'NOT covered'}, {r['outside']}/{r['total']} real outside")
+    if args.png is not None:
+        print(f"wrote {args.png}")
     return 0
 
 

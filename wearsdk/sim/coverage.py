@@ -124,3 +124,40 @@ def coverage_table(sim: dict[str, np.ndarray], real: dict[str, np.ndarray]) -> l
         rows.append(CoverageRow(k, (r_lo, r_hi), (s_lo, s_hi), s_lo <= r_lo and r_hi <= s_hi, outside,
                                 int(real[k].size)))
     return rows
+
+
+def plot_coverage(simulated: dict[str, dict[str, np.ndarray]], real: dict[str, dict[str, np.ndarray]],
+                  path: Path | str) -> Path:
+    """Histograms per feature (one panel each) of simulated populations ``{label: table}`` (the first filled, its
+    1st-99th percentile range shaded; the others dashed) and real sets ``{label: table}`` (coloured outlines);
+    writes ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from wearsdk._paths import output_file
+
+    out = output_file(path, what="coverage figure")
+    fig, axes = plt.subplots(1, len(FEATURES), figsize=(3.2 * len(FEATURES), 3.0))
+    first = next(iter(simulated.values()))
+    for ax, k in zip(axes, FEATURES, strict=True):
+        values = [t[k] for t in (*simulated.values(), *real.values())]
+        bins = np.linspace(min(float(np.min(v)) for v in values), max(float(np.max(v)) for v in values), 31)
+        ax.axvspan(*np.percentile(first[k], _SIM_PERCENTILES), color="0.9", zorder=0)
+        for i, (label, t) in enumerate(simulated.items()):
+            style = ({"histtype": "stepfilled", "color": "0.55", "alpha": 0.7} if i == 0 else
+                     {"histtype": "step", "color": "0.2", "ls": "--", "lw": 1.0})
+            ax.hist(t[k], bins=bins, density=True, label=f"{label} (n={t[k].size})", **style)
+        for (label, t), color in zip(real.items(), ("tab:blue", "tab:orange", "tab:green"), strict=False):
+            ax.hist(t[k], bins=bins, density=True, histtype="step", lw=1.6, color=color,
+                    label=f"{label} (n={t[k].size})")
+        ax.set_title(k)
+        ax.set_yticks([])
+    axes[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle("PPG pulse features: simulated populations vs real finger PPG (shaded: first simulated 1-99 %)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

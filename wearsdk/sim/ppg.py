@@ -15,6 +15,11 @@ band-pass alike (docs/sim.md); an earlier sum of four Gaussians (one of them a s
 over ~0.25 RR and came out with the opposite skewness after that band-pass.
 Beat amplitude follows the preceding filling time (short RR -> small pulse; PVC -> weak pulse),
 respiration modulates amplitude (RIAV), baseline (RIIV) and PTT, and perfusion drifts slowly.
+Per person (:class:`~wearsdk.sim.traits.Traits`): the upstroke (``upstroke_s``), the run-off time constant
+(``runoff_s``) and the dicrotic wave (``dicrotic``) scale with age and stiffness in the wide population; at the
+finger (``site``) the path is longer, the reflected wave returns height / PWV after the crest (the stiffness
+index, Millasseau et al., Clin Sci 103:371, 2002) and the dicrotic wave is 2.5x larger; vasoconstriction shrinks
+the pulse (x (1 - 0.6 v)) and raises the reflected (x (1 + 0.2 v)) and dicrotic (x (1 + 0.5 v)) waves.
 
 Channels (:data:`PPG_CHANNELS`): two green photodiodes at different LED distances, red and infrared.
 Longer wavelengths reach deeper arteries (larger reflected wave) and are more sensitive to motion.
