@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from wearsdk.bench.runtime import TARGETS, _meets, bench_runtime
 from wearsdk.cli import main
 from wearsdk.cli.bench import _print_runtime
@@ -10,6 +12,7 @@ KEYS = ("eager_fp32_ms", "onnxruntime_fp32_ms", "executorch_fp32_ms", "executorc
         "stream_step_fp32_ms")
 
 
+@pytest.mark.slow  # five exports of the PPG encoder (ExecuTorch fp32, int8, streaming int8 and fp32; ONNX)
 def test_bench_runtime_json_has_the_contract_keys(capsys):
     assert main(["bench", "runtime", "--json", "--repeats", "2"]) == 0
     r = json.loads(capsys.readouterr().out)
@@ -33,6 +36,7 @@ def test_bench_runtime_summary_prints_the_targets(capsys):
     assert "fp32 streaming step" in out and "int8 / fp32 time: 0.50" in out
 
 
+@pytest.mark.slow  # ExecuTorch fp32 and int8 and ONNX exports of the lead VAE
 def test_bench_runtime_reports_no_streaming_program_for_zero_phase_models():
     r = bench_runtime("lead_vae_compact", repeats=1, calibration=8)
     assert r["stream_step_int8_ms"] is None and r["stream_step_fp32_ms"] is None
