@@ -98,7 +98,7 @@ def test_wide_population_spans_rates_ages_sites_and_vasoconstriction():
 
 def test_default_population_is_unchanged_by_the_new_traits():
     """The default cohort keeps the traits' defaults (wrist, no vasoconstriction, the fixed pulse timing) and no
-    sensor, so its recordings are those from before the wide population (also checked by hash in review)."""
+    sensor, the values its recordings were made with before the wide population existed."""
     for p in Cohort(50, seed=0):
         t = p.traits
         assert p.sensor is None and t.site == "wrist" and t.vasoconstriction == 0.0
@@ -120,3 +120,17 @@ def test_vascular_ageing_shows_in_the_pulse():
     assert f[0].notch > f[1].notch + 0.02
     assert f[0].reflection > f[1].reflection + 0.2
     assert f[0].skewness > f[1].skewness
+
+
+def test_model_windows_of_the_wide_population_come_at_each_sensors_rate():
+    from wearsdk.models import get_model_card
+    from wearsdk.sim import model_window, model_windows
+
+    card = get_model_card("ppg_encoder_compact")
+    x = model_windows(card, 2, seed=0, segments=1, population="wide")
+    assert x.shape == (2, len(card.input_channels), card.window_samples) and np.isfinite(x).all()
+    p = Cohort(1, seed=0, population="wide")[0]
+    window, truth = model_window(p, card)
+    assert truth.sampling_rates["ppg"] == p.sensor.rate_hz
+    np.testing.assert_array_equal(window, x[0])
+    assert model_window(p, card, input_rate=64.0)[1].sampling_rates["ppg"] == 64.0  # an explicit rate wins

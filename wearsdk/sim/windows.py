@@ -65,13 +65,15 @@ def model_window(participant: Participant, card: ModelCard, *, segment: int = 0,
         card: the model's card (modality, rate, window, channels, preprocessing).
         segment, activity: which stretch of the participant's life, and what they do then.
         channels: record these channels instead of the card's (e.g. another ECG lead, or all 12 leads).
-        input_rate: raw rate in Hz (default :func:`device_rate`).
+        input_rate: raw rate in Hz (default: a PPG model's participant with a ``sensor`` records at the sensor's
+            native rate, everything else at :func:`device_rate`).
 
     Returns:
         ``(x (channels, window_samples) float32, truth)``: the window after the card's band-pass (settled over
         :data:`PREROLL_S`), resampling and normalisation, and the recording's truth (times from its start).
     """
-    fs = float(input_rate or device_rate(card))
+    native = participant.sensor.rate_hz if participant.sensor is not None and card.modality == "ppg" else None
+    fs = float(input_rate or native or device_rate(card))
     rate, n = card.sampling_rate_hz, card.window_samples
     post = POSTROLL_S if card.preprocessing.phase == "zero_phase" else 0.0
     rec = participant.record(n / rate + PREROLL_S + post, sampling_rates={card.modality: fs}, segment=segment,
@@ -84,16 +86,17 @@ def model_window(participant: Participant, card: ModelCard, *, segment: int = 0,
 
 
 def model_windows(card: ModelCard, n: int, *, seed: int = 0, segments: int = len(ACTIVITY_CYCLE),
-                  prevalence: dict[str, float] | None = None) -> np.ndarray:
+                  prevalence: dict[str, float] | None = None, population: str = "default") -> np.ndarray:
     """``(n, channels, window_samples)`` float32 simulated inputs for ``card`` (window ``i``: participant
-    ``i // segments`` of ``Cohort(..., seed, prevalence=...)``, segment ``i % segments``; see the module
-    docstring). The same windows, in the same order, as :func:`wearsdk.train.heads.labelled_windows` for
-    ``participants=range(ceil(n / segments))`` with the same seed and segments."""
+    ``i // segments`` of ``Cohort(..., seed, prevalence=..., population=...)``, segment ``i % segments``; see the
+    module docstring; ``"wide"`` PPG comes through each participant's sensor at its native rate). The same windows,
+    in the same order, as :func:`wearsdk.train.heads.labelled_windows` for ``participants=range(ceil(n /
+    segments))`` with the same seed and segments."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ConfigError(f"model_windows: n={n!r} must be a positive number of windows.")
     if segments < 1:
         raise ConfigError(f"model_windows: segments={segments!r} must be >= 1.")
-    cohort = Cohort(-(-int(n) // segments), seed=seed, prevalence=prevalence)
+    cohort = Cohort(-(-int(n) // segments), seed=seed, prevalence=prevalence, population=population)
     return np.stack([model_window(cohort[i // segments], card, segment=i % segments,
                                   activity=window_activity(card, i % segments))[0] for i in range(int(n))])
 
