@@ -25,7 +25,11 @@ works: its name, weights file, sha256 and config are replaced by the new ones. -
 heads (HR, AF, quality, traits) of an encoder on its fp32 embeddings of simulated windows (cohort seed 1,
 AF prevalence 0.3, each participant at rest, walking, moving the arm and running) and adds their held-out
 scores as sim_<score> metrics (examples/bundle_encoder.py also fits them on the int8 program's embeddings and
-compares with the teacher); --metric NAME=VALUE adds any other measured figure. Metrics given in --about
+compares with the teacher). With --real-data DIR (a folder with cinc2017/ and ptbxl/, e.g. ../shared/data/real)
+an ECG encoder's heads are fitted on the training records of CinC 2017 and PTB-XL lead I plus the simulated
+windows instead, with rhythm heads (normal / other rhythm) added, and scored on those datasets' validation
+records as real_<dataset>_<score> metrics (wearsdk.train.real.heads). --metric NAME=VALUE adds any other
+measured figure. Metrics given in --about
 are kept as they are: re-measure them for new weights.
 """
 
@@ -34,6 +38,8 @@ examples:
   wearsdk bundle runs/ecg_student/model.pt --about about_ecg.json --fit-heads --weights-dir /tmp/w
       fit the heads of a distilled ECG student, write /tmp/w/ecg_encoder_compact.pt and .json;
       then create_model("ecg_encoder_compact", pretrained=True, weights_dir="/tmp/w")
+  wearsdk bundle runs/ecg_real/model.pt --about about_ecg.json --fit-heads --real-data ../shared/data/real
+      heads fitted on real CinC 2017 / PTB-XL training records + simulated windows, scored on their validation
   wearsdk bundle runs/ptbxl/model.pt --about wearsdk/models/weights/lead_vae_compact.json \\
       --metric ptbxl_fold9_mean_r_reconstructed=0.8606
       replace the package's lead VAE, keeping its record's text (re-measure every metric it lists)
@@ -51,6 +57,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", default=None, help="registered model name (default: the one the checkpoint names)")
     p.add_argument("--fit-heads", action="store_true",
                    help="fit an encoder's linear heads on simulated windows and record their held-out scores")
+    p.add_argument("--real-data", type=Path, default=None, metavar="DIR",
+                   help="with --fit-heads, ECG encoders: fit the heads on real ECG under DIR (cinc2017/, ptbxl/) "
+                   "plus the simulated windows, and score them on its validation records")
     p.add_argument("--head-participants", type=int, default=160,
                    help="simulated participants the heads are fitted on (x 4 activities; default 160)")
     p.add_argument("--test-participants", type=int, default=64,
@@ -93,10 +102,21 @@ def run(args: argparse.Namespace) -> int:
         if card.task != "embedding":
             raise ConfigError(f"--fit-heads: {card.name!r} is a {card.task} model; linear heads read an encoder's "
                               "embeddings. Drop --fit-heads.")
-        from wearsdk.train.heads import fit_and_score, head_data
+        if args.real_data is not None:
+            if card.modality != "ecg":
+                raise ConfigError(f"--real-data: the real head data are single-lead ECG; {card.name!r} is a "
+                                  f"{card.modality} encoder. Drop --real-data to fit its heads on simulated windows.")
+            from wearsdk.train.real.heads import fit_real_heads
 
-        heads, scores = fit_and_score(head_data(card, args.head_participants, args.test_participants), model)
-        metrics.update({f"sim_{k}": round(v, 4) for k, v in scores.items()})
+            heads, scores = fit_real_heads(model.eval(), card, args.real_data, sim_participants=args.head_participants)
+            metrics.update(scores)
+        else:
+            from wearsdk.train.heads import fit_and_score, head_data
+
+            heads, scores = fit_and_score(head_data(card, args.head_participants, args.test_participants), model)
+            metrics.update({f"sim_{k}": round(v, 4) for k, v in scores.items()})
+    elif args.real_data is not None:
+        raise ConfigError("--real-data: it chooses the data --fit-heads fits the heads on; add --fit-heads.")
     else:
         blob = read_checkpoint(args.checkpoint)
         if isinstance(blob, dict) and "heads" in blob:  # a bundled file: its heads ride along

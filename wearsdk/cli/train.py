@@ -29,7 +29,7 @@ Presets (--preset):
   cpu        compact model on the simulated cohort, a few thousand steps: a real but small run on a CPU
   real       ecg_ssl only: the compact ECG encoder on real ECG (CinC 2017 + PTB-XL lead I training
              records under data.root, default ../shared/data/real) with 1/4 simulated pairs, plus a
-             multi-task term on their labels (rhythm, NORM/abnormal, age, sex, HR): ~1 h on 2 CPU cores
+             multi-task term on their labels (rhythm, NORM/abnormal, age, sex, HR): ~30 min of one idle CPU core
   full       the full (teacher) model on a large simulated cohort, bf16 on CUDA: for one or more GPUs
 
 Every value of the config can be changed with --set KEY=VALUE (repeatable; dotted keys for sections,

@@ -47,10 +47,14 @@ class HeadSpec:
         return self.kind == "probability"
 
 
-#: The heads the bundled encoders carry, with their meaning (ground truth: the simulator, per window).
+#: The heads an encoder may carry, with their meaning (ground truth: the simulator or real labels, per window; the
+#: card's ``training_data`` says which).
 HEADS: dict[str, HeadSpec] = {
     "hr_bpm": HeadSpec("regression", "bpm", "mean heart rate over the window"),
     "af_prob": HeadSpec("probability", "1", "probability that the window is in atrial fibrillation"),
+    "normal_rhythm_prob": HeadSpec("probability", "1", "probability that the window is in normal sinus rhythm"),
+    "other_rhythm_prob": HeadSpec("probability", "1",
+                                  "probability that the window holds another rhythm (not sinus, not AF)"),
     "quality_prob": HeadSpec(
         "probability", "1",
         f"probability that the window is usable (little motion: activity intensity <= {QUALITY_MAX_ACTIVITY})"

@@ -26,9 +26,12 @@ from wearsdk.models import HEADS, LinearHeads, ModelCard
 from wearsdk.models.heads import QUALITY_MAX_ACTIVITY
 from wearsdk.train.probes import auroc, fit_linear
 
-__all__ = ["labelled_windows", "embed", "fit_heads", "head_scores", "HeadData", "head_data", "fit_and_score",
+__all__ = ["SIM_HEADS", "labelled_windows", "embed", "fit_heads", "head_scores", "HeadData", "head_data",
+           "fit_and_score",
            "HEAD_COHORT_SEED", "HEAD_PREVALENCE"]
 
+#: The heads whose truth the simulator gives per window (the others of HEADS need real labels).
+SIM_HEADS = ("hr_bpm", "af_prob", "quality_prob", "age_years", "bmi", "sex_male_prob")
 #: The heads' simulated cohort: seed 1 (not the SSL cohort, seed 0), AF prevalence 0.3, no other conditions.
 HEAD_COHORT_SEED = 1
 HEAD_PREVALENCE: dict[str, float] = {"af": 0.3}
@@ -56,7 +59,7 @@ def labelled_windows(
                           f"{len(participants)} participants ({participants}) and {segments} segments.")
     cohort = Cohort(participants.stop, seed=seed, prevalence=prevalence)
     xs, ids = [], []
-    labels: dict[str, list[float]] = {name: [] for name in HEADS}
+    labels: dict[str, list[float]] = {name: [] for name in SIM_HEADS}
     fs, n = card.sampling_rate_hz, card.window_samples
     for pid in tqdm(participants, desc=f"simulating labelled {card.modality} windows", disable=not progress):
         participant = cohort[pid]
@@ -91,17 +94,24 @@ def embed(encoder: nn.Module | Any, x: np.ndarray, batch: int = 64) -> np.ndarra
 def fit_heads(
     embeddings: np.ndarray,
     labels: dict[str, np.ndarray],
-    names: Sequence[str] = tuple(HEADS),
+    names: Sequence[str] = SIM_HEADS,
     groups: Sequence[str] | None = None,
 ) -> LinearHeads:
-    """Fit one linear head per name on ``embeddings (N, D)`` (training participants' windows); ``groups``
-    (``N`` participant ids) keeps each participant in one cross-validation fold."""
+    """Fit one linear head per name on ``embeddings (N, D)`` (training participants' windows), each on the rows
+    whose label is not NaN (windows without that label); ``groups`` (``N`` participant ids) keeps each
+    participant in one cross-validation fold."""
     if len(embeddings) == 0:
         raise ShapeError("fit_heads: expected embeddings (N, D) of at least one window, got none.")
     weights, biases = [], []
     g = None if groups is None else np.asarray(groups)
     for name in names:
-        w, b = fit_linear(embeddings, labels[name], classify=HEADS[name].is_probability, groups=g)
+        y = np.asarray(labels[name], np.float64)
+        known = np.isfinite(y)
+        if not known.any():
+            raise ConfigError(f"fit_heads: no window carries a label for head {name!r}; expected labels for it in "
+                              "some of the training windows (NaN marks windows without one).")
+        w, b = fit_linear(embeddings[known], y[known], classify=HEADS[name].is_probability,
+                          groups=None if g is None else g[known])
         weights.append(w)
         biases.append(b)
     return LinearHeads(tuple(names), torch.tensor(np.stack(weights)), torch.tensor(np.asarray(biases)))
