@@ -23,7 +23,7 @@ from wearsdk.errors import ConfigError
 from wearsdk.models.card import ModelCard
 from wearsdk.signal import STANDARD_LEADS
 
-__all__ = ["bench_quant", "encoder_int8_agreement", "int8_model", "TARGETS"]
+__all__ = ["bench_quant", "encoder_int8_agreement", "int8_model", "calibration_windows", "TARGETS"]
 
 TARGETS = {"embedding_cosine_min": 0.99, "head_score_abs_diff_max": 0.01, "vae_r_abs_diff_max": 0.01}
 
@@ -37,7 +37,7 @@ def int8_model(model: torch.nn.Module, calibration: torch.Tensor) -> Callable[[t
     return lambda x: run_batched(q, x)
 
 
-def _calibration(card: ModelCard) -> torch.Tensor:
+def calibration_windows(card: ModelCard) -> torch.Tensor:
     """The calibration windows of the int8 program ``wearsdk export`` builds for ``card``."""
     from wearsdk.quant import CALIBRATION_SEED, CALIBRATION_WINDOWS
     from wearsdk.sim import model_windows
@@ -74,7 +74,7 @@ def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
     encoder = create_model(name, pretrained=True).eval()
     heads = load_heads(encoder.card)
     # the program wearsdk export builds (its calibration windows), on windows of other simulated participants
-    calibration = _calibration(encoder.card)
+    calibration = calibration_windows(encoder.card)
     x, labels, _ = labelled_windows(encoder.card, range(participants), len(ACTIVITY_CYCLE),
                                     seed + 1, prevalence={"af": 0.3}, progress=False)
     rest = np.arange(len(x)) % len(ACTIVITY_CYCLE) == 0
@@ -94,7 +94,7 @@ def _bench_vae(name: str, participants: int, seed: int) -> dict[str, Any]:
         x12 = vae.card.preprocessing.normalise(torch.stack([ds[i][1] for i in range(len(ds))]))
         return x12[:, [STANDARD_LEADS.index(c) for c in vae.card.input_channels]].contiguous(), x12
 
-    cal_in = _calibration(vae.card)
+    cal_in = calibration_windows(vae.card)
     x_in, x_12 = normalised(SimLeads(range(32, 32 + participants), 2, seed))
     c = vae.config
     with torch.no_grad():

@@ -28,9 +28,10 @@ scores as sim_<score> metrics (examples/bundle_encoder.py also fits them on the 
 compares with the teacher). With --real-data DIR (a folder with cinc2017/ and ptbxl/, e.g. ../shared/data/real)
 an ECG encoder's heads are fitted on the training records of CinC 2017 and PTB-XL lead I plus the simulated
 windows instead, with rhythm heads (normal / other rhythm) added, and scored on those datasets' validation
-records as real_<dataset>_<score> metrics (wearsdk.train.real.heads). --metric NAME=VALUE adds any other
-measured figure. Metrics given in --about
-are kept as they are: re-measure them for new weights.
+records as real_<dataset>_<score> metrics (wearsdk.train.real.heads); they read the fp32 and the int8
+program's embeddings (int8_real_head_score_abs_diff_max: the largest int8 - fp32 gap of those scores).
+--metric NAME=VALUE adds any other measured figure. Metrics given in --about are kept as they are: re-measure
+them for new weights.
 """
 
 EPILOG = """\
@@ -106,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
             if card.modality != "ecg":
                 raise ConfigError(f"--real-data: the real head data are single-lead ECG; {card.name!r} is a "
                                   f"{card.modality} encoder. Drop --real-data to fit its heads on simulated windows.")
+            from wearsdk.bench.quant import calibration_windows, int8_model
             from wearsdk.train.real.heads import fit_real_heads
 
-            heads, scores = fit_real_heads(model.eval(), card, args.real_data, sim_participants=args.head_participants)
+            int8 = int8_model(model, calibration_windows(card))
+            heads, scores = fit_real_heads(model.eval(), card, args.real_data, int8=int8,
+                                           sim_participants=args.head_participants)
             metrics.update(scores)
         else:
             from wearsdk.train.heads import fit_and_score, head_data

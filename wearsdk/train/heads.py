@@ -119,11 +119,14 @@ def fit_heads(
 
 def head_scores(heads: LinearHeads, embeddings: np.ndarray, labels: dict[str, np.ndarray],
                 rest_only: np.ndarray | None = None) -> dict[str, float]:
-    """Held-out scores: ``<head>_mae`` and ``<head>_r2`` for regression heads, ``<head>_auroc`` for probabilities;
+    """Held-out scores of the heads with a label in ``labels``: ``<head>_mae`` and ``<head>_r2`` for regression
+    heads, ``<head>_auroc`` for probabilities;
     with ``rest_only`` (a boolean mask) also ``hr_bpm_mae_rest``."""
     pred = heads.predict(embeddings.astype(np.float32))
     out: dict[str, float] = {}
     for name in heads.names:
+        if name not in labels:  # a head whose truth these windows do not carry (e.g. real-label rhythm heads)
+            continue
         y, p = labels[name], pred[name].astype(np.float64)
         if HEADS[name].is_probability:
             out[f"{name}_auroc"] = auroc(y, p)

@@ -24,10 +24,12 @@ record (the mean of its windows' outputs) AUROC / MAE / Pearson r, and the rhyth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from wearsdk.models import HEADS, LinearHeads, ModelCard
@@ -37,6 +39,8 @@ from wearsdk.train.real.pretrain import dataset_hr
 
 __all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores"]
 
+#: The heads whose label the simulated windows give as well.
+_SIM_LABELLED = ("hr_bpm", "af_prob", "quality_prob", "bmi")
 #: The heads fitted by :func:`fit_real_heads`, in output order.
 REAL_HEADS = ("hr_bpm", "af_prob", "quality_prob", "normal_rhythm_prob", "other_rhythm_prob", "age_years",
               "sex_male_prob", "bmi")
@@ -98,39 +102,50 @@ def real_head_scores(heads: LinearHeads, embeddings: dict[str, np.ndarray],
     return out
 
 
-def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *, sim_participants: int = 160,
+def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
+                   int8: Callable[[torch.Tensor], torch.Tensor] | None = None, sim_participants: int = 160,
                    limit: int | None = None, progress: bool = True) -> tuple[LinearHeads, dict[str, float]]:
     """:data:`REAL_HEADS` fitted on the embeddings by ``encoder`` of the real training windows under ``root``
     (``cinc2017/``, ``ptbxl/``; ``limit`` records of each, seeded, for tests) and of ``sim_participants``
     simulated participants; returns the heads and their scores on the real validation records
-    (:func:`real_head_scores`) and held-out simulated ones (``sim_*``)."""
+    (:func:`real_head_scores`) and held-out simulated ones (``sim_*``).
+
+    ``int8``: the encoder's int8 program (e.g. :func:`wearsdk.bench.quant.int8_model`): the heads are then fitted
+    on its embeddings of the same windows too (so they read both), and ``int8_real_head_score_abs_diff_max`` is
+    the largest |int8 - fp32| of the real validation scores (AUROC, r, macro F1)."""
     from wearsdk.train.heads import embed, fit_heads, head_data, head_scores
 
     root = Path(root)
     datasets = {"cinc2017": cinc2017(root / "cinc2017", card, limit=limit, progress=progress),
                 "ptbxl_lead1": ptbxl_lead1(root / "ptbxl", card, limit=limit, progress=progress)}
-    emb = {name: embed(encoder, np.array(ds.x)) for name, ds in datasets.items()}
     sim = head_data(card, sim_participants, max(4, sim_participants // 4), progress=progress)
+    readers = (encoder,) if int8 is None else (encoder, int8)
+    emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
     rows: list[np.ndarray] = []
     labels: dict[str, list[np.ndarray]] = {h: [] for h in REAL_HEADS}
     groups: list[Any] = []
-    for name, ds in datasets.items():
-        train = (ds.split == "train")[np.asarray(ds.record_of_window)]
-        rows.append(emb[name][train])
-        for h, v in real_head_labels(ds).items():
-            labels[h].append(v[train])
-        groups += [f"{name}:{g}" for g in ds.groups[np.asarray(ds.record_of_window)][train]]
-    rows.append(embed(encoder, sim.x_train))
-    for h in REAL_HEADS:
-        labels[h].append(sim.y_train[h] if h in ("hr_bpm", "af_prob", "quality_prob", "bmi")
-                         else np.full(len(sim.x_train), np.nan))
-    groups += list(sim.groups)
+    for k, reader in enumerate(readers):
+        for name, ds in datasets.items():
+            rec = np.asarray(ds.record_of_window)
+            train = (ds.split == "train")[rec]
+            rows.append(emb[k][name][train])
+            for h, v in real_head_labels(ds).items():
+                labels[h].append(v[train])
+            groups += [f"{name}:{g}" for g in ds.groups[rec][train]]
+        rows.append(embed(reader, sim.x_train))
+        for h in REAL_HEADS:
+            labels[h].append(sim.y_train[h] if h in _SIM_LABELLED else np.full(len(sim.x_train), np.nan))
+        groups += list(sim.groups)
     heads = fit_heads(np.concatenate(rows), {h: np.concatenate(v) for h, v in labels.items()}, REAL_HEADS,
                       groups=groups)
-    sim_heads = ("hr_bpm", "af_prob", "quality_prob", "bmi")
-    sim_scores = head_scores(_subset(heads, sim_heads), embed(encoder, sim.x_test),
-                             {h: sim.y_test[h] for h in sim_heads}, sim.rest)
-    return heads, {**real_head_scores(heads, emb, datasets), **{f"sim_{k}": round(v, 4) for k, v in sim_scores.items()}}
+    sim_scores = head_scores(_subset(heads, _SIM_LABELLED), embed(encoder, sim.x_test),
+                             {h: sim.y_test[h] for h in _SIM_LABELLED}, sim.rest)
+    scores = {**real_head_scores(heads, emb[0], datasets), **{f"sim_{k}": round(v, 4) for k, v in sim_scores.items()}}
+    if int8 is not None:
+        s8 = real_head_scores(heads, emb[1], datasets)
+        scores["int8_real_head_score_abs_diff_max"] = round(max(
+            abs(s8[k] - scores[k]) for k in s8 if k.endswith(("_auroc", "_r", "_macro_f1"))), 4)
+    return heads, scores
 
 
 def _subset(heads: LinearHeads, names: tuple[str, ...]) -> LinearHeads:
