@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--test-participants", type=int, default=64)
     p.add_argument("--cohort-seed", type=int, default=HEAD_COHORT_SEED,
                    help="simulated cohort of the heads (not the SSL one: 0)")
+    p.add_argument("--calibration", type=int, default=CALIBRATION_WINDOWS,
+                   help="simulated windows that calibrate the int8 student (default: as wearsdk export; fewer for a "
+                   "quick run)")
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     card = student.card
     about = read_about(args.about or published, args.name)  # the record's text, checked before any work
     data = head_data(card, args.train_participants, args.test_participants, seed=args.cohort_seed)
-    calibration = torch.from_numpy(model_windows(card, CALIBRATION_WINDOWS, seed=CALIBRATION_SEED))  # as export does
+    calibration = torch.from_numpy(model_windows(card, args.calibration, seed=CALIBRATION_SEED))  # as export does
     student_int8 = int8_model(student, calibration)
     scores, heads = {}, {}
     for who, readers in (("teacher", (teacher,)), ("student", (student, student_int8))):
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         "teacher_model": teacher.card.name,
         "data": {"cohort_seed": args.cohort_seed, "prevalence": HEAD_PREVALENCE, "activities": list(ACTIVITY_CYCLE),
                  "train_participants": args.train_participants, "test_participants": args.test_participants,
-                 "test_windows": len(data.x_test)},
+                 "test_windows": len(data.x_test), "int8_calibration_windows": args.calibration},
         "scores_teacher": scores["teacher"],
         "scores_student": scores["student"],
         "student_keeps": kept,

@@ -1,12 +1,15 @@
 """examples/bundle_encoder.py publishes a student's weights and record that create_model(pretrained=True) loads."""
 
+import json
+
 import pytest
 
 
 @pytest.mark.slow
 def test_bundle_encoder_example_publishes_weights_and_record(run_example, tmp_path):
-    """2-step ECG teacher and 3-step student, heads on 8 + 4 simulated participants: the example writes
-    ecg_encoder_compact.pt + .json into a weights folder, which create_model(pretrained=True) then loads."""
+    """2-step ECG teacher and 3-step student, heads on 8 + 4 simulated participants, int8 calibrated on 16 windows:
+    the example writes ecg_encoder_compact.pt + .json into a weights folder, which create_model(pretrained=True)
+    then loads."""
     from wearsdk.models import create_model, load_heads
     from wearsdk.train import get_config, train
 
@@ -18,7 +21,8 @@ def test_bundle_encoder_example_publishes_weights_and_record(run_example, tmp_pa
     weights = tmp_path / "weights"
     proc = run_example("bundle_encoder.py", "--name", "ecg_encoder_compact", "--student", student.model_path,
                        "--teacher", teacher.model_path, "--weights-dir", weights, "--report", tmp_path / "report.json",
-                       "--train-participants", 8, "--test-participants", 4)
+                       "--train-participants", 8, "--test-participants", 4, "--calibration", 16)
+    assert json.loads((tmp_path / "report.json").read_text())["data"]["int8_calibration_windows"] == 16
     assert "carried over from the record, not measured here" in proc.stdout
     encoder = create_model("ecg_encoder_compact", pretrained=True, weights_dir=weights)
     card = encoder.card
