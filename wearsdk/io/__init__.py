@@ -8,5 +8,6 @@
 
 from wearsdk.io.read import read
 from wearsdk.io.recording import BEAT_SYMBOLS, Annotations, Recording
+from wearsdk.io.wfdb_reader import read_annotations
 
-__all__ = ["read", "Recording", "Annotations", "BEAT_SYMBOLS"]
+__all__ = ["read", "read_annotations", "Recording", "Annotations", "BEAT_SYMBOLS"]

@@ -11,7 +11,7 @@ from wearsdk.errors import DataFormatError
 from wearsdk.io.recording import Annotations, Recording
 from wearsdk.io.units import channel_indices, normalise_channel, to_canonical_units
 
-__all__ = ["read_wfdb"]
+__all__ = ["read_wfdb", "read_annotations"]
 
 _ANNOTATORS = ("atr", "qrs", "ann", "ecg")
 
@@ -64,7 +64,7 @@ def read_wfdb(base: Path, *, units: Mapping[str, str] | str | None = None, annot
         raw_units = [units.get(n, units.get(r, u)) for n, r, u in zip(names, rec.sig_name, raw_units,
                                                                       strict=True)]
     out_units = to_canonical_units(x, names, [unit or "mV" for unit in raw_units])  # WFDB default unit is mV
-    ann = _read_annotations(base, annotator)
+    ann = read_annotations(base, annotator)
     keep = channel_indices(names, channels, f"WFDB record {base}")
     x = x[keep]
     return Recording(
@@ -74,9 +74,17 @@ def read_wfdb(base: Path, *, units: Mapping[str, str] | str | None = None, annot
     )
 
 
-def _read_annotations(base: Path, annotator: str | None) -> Annotations | None:
+def read_annotations(base: str | Path, annotator: str | None = None) -> Annotations | None:
+    """The annotations of WFDB record ``base`` (path without extension) without reading its signals: from
+    ``base.<annotator>``, or the first of the usual annotators (atr, ...) that exists; ``None`` when there is
+    none and no ``annotator`` was named.
+
+    Raises:
+        DataFormatError: the named annotation file does not exist, or an annotation file is corrupt.
+    """
     import wfdb
 
+    base = Path(base)
     candidates = (annotator,) if annotator else _ANNOTATORS
     for ext in candidates:
         if base.with_name(f"{base.name}.{ext}").is_file():

@@ -118,7 +118,7 @@ def _window_starts(rec: Recording, start_s: np.ndarray) -> dict[str, np.ndarray]
 
 def _holter(dataset: str, root: str | Path, card: ModelCard, lead: str | None, records: list[str] | None,
             limit: int | None, seed: int, progress: bool) -> RealDataset:
-    from wearsdk.io.wfdb_reader import _read_annotations
+    from wearsdk.io import read_annotations
 
     root = Path(root)
     lead = lead or HOLTER_LEADS[dataset]
@@ -126,7 +126,7 @@ def _holter(dataset: str, root: str | Path, card: ModelCard, lead: str | None, r
     names = [list(info)[i] for i in _subset(len(info), limit, seed)]
     x, rec_of, valid, per_window = _cached_windows(dataset, [(n, root / n) for n in names], lead, card,
                                                    card.window_seconds, progress, _window_starts)
-    labels = [window_references(_read_annotations(root / n, "atr"), *info[n], per_window["start_s"][rec_of == i],
+    labels = [window_references(read_annotations(root / n, "atr"), *info[n], per_window["start_s"][rec_of == i],
                                 card.window_seconds) for i, n in enumerate(names)]
     groups = np.array([m.group(1) if (m := re.fullmatch(r"data_(\d+)_\d+", n)) else n for n in names])
     return RealDataset(dataset, x, rec_of, valid, np.array(names), groups, np.full(len(names), "test"), {}, {},
