@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from wearsdk.bench.runtime import TARGETS, _meets, bench_runtime
+from wearsdk.bench.runtime import TARGETS, _meets
 from wearsdk.cli import main
 from wearsdk.cli.bench import _print_runtime
 
@@ -34,12 +34,3 @@ def test_bench_runtime_summary_prints_the_targets(capsys):
     out = capsys.readouterr().out
     assert "target >= 3: MISSED" in out and "target <= 1: met" in out and "target <= 300 KB: met" in out
     assert "fp32 streaming step" in out and "int8 / fp32 time: 0.50" in out
-
-
-@pytest.mark.slow  # ExecuTorch fp32 and int8 and ONNX exports of the lead VAE
-def test_bench_runtime_reports_no_streaming_program_for_zero_phase_models():
-    r = bench_runtime("lead_vae_compact", repeats=1, calibration=8)
-    assert r["stream_step_int8_ms"] is None and r["stream_step_fp32_ms"] is None
-    assert r["pte_int8_stream_bytes"] is None and r["chunk_shape"] is None
-    assert "not applicable" in r["stream"] and "zero_phase" in r["stream"]
-    assert r["meets_targets"]["stream_step_int8_ms"] is None and r["executorch_int8_ms"] > 0
