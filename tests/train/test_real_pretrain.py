@@ -13,6 +13,7 @@ from wearsdk.errors import ConfigError
 from wearsdk.models import create_model
 from wearsdk.train import get_config
 from wearsdk.train.real.datasets import cinc2017_labels, ptbxl_labels
+from wearsdk.train.real.features import window_hr_bpm
 from wearsdk.train.real.pretrain import (
     TARGETS,
     MixedWindows,
@@ -20,7 +21,6 @@ from wearsdk.train.real.pretrain import (
     build_real_ecg,
     mixed_plan,
     multitask_loss,
-    window_hr,
 )
 
 
@@ -87,8 +87,8 @@ def test_window_hr_reads_a_regular_rhythm() -> None:
     x = np.zeros((1, 1, int(30 * fs)))
     x[0, 0, (np.arange(0, 30, 60 / bpm) * fs).astype(int)] = 1.0
     x = np.convolve(x[0, 0], np.hanning(9), mode="same")[None, None]
-    assert window_hr(x, np.array([x.shape[-1]]), fs)[0] == pytest.approx(bpm, abs=1.0)
-    assert np.isnan(window_hr(np.zeros((1, 1, 512)), np.array([512]), fs)[0])
+    assert window_hr_bpm(x, np.array([x.shape[-1]]), fs)[0] == pytest.approx(bpm, abs=1.0)
+    assert np.isnan(window_hr_bpm(np.zeros((1, 1, 512)), np.array([512]), fs)[0])
 
 
 def test_real_windows_keep_validation_records_out(real_data_dir: Path, tmp_path: Path,

@@ -37,7 +37,7 @@ from wearsdk.errors import DataFormatError, ShapeError
 from wearsdk.io import Recording
 from wearsdk.models.card import ModelCard
 
-__all__ = ["RealDataset", "cinc2017", "cinc2017_labels", "ptbxl_lead1", "ptbxl_labels", "scp_classes",
+__all__ = ["RealDataset", "cached_beside", "cinc2017", "cinc2017_labels", "ptbxl_lead1", "ptbxl_labels", "scp_classes",
            "record_windows",
            "cache_root", "CINC_CLASSES", "MIN_RECORD_S"]
 
@@ -165,6 +165,19 @@ def _cached_windows(name: str, records: Sequence[tuple[str, Path]], lead: str, c
     x, rec_of, valid = (np.load(folder / f"{k}.npy", mmap_mode="r") for k in names)
     per_window = {p.stem.removeprefix("window_"): np.load(p) for p in sorted(folder.glob("window_*.npy"))}
     return x, rec_of, valid, per_window
+
+
+def cached_beside(ds: RealDataset, name: str, compute: Callable[[RealDataset], np.ndarray]) -> np.ndarray:
+    """``compute(ds)``, cached as ``<name>.npy`` beside the dataset's memory-mapped windows (computed once per
+    window cache; always recomputed for windows that are not from the cache)."""
+    x = ds.x
+    path = Path(x.filename).parent / f"{name}.npy" if isinstance(x, np.memmap) and x.filename else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    values = compute(ds)
+    if path is not None:
+        np.save(path, values)
+    return values
 
 
 def _subset(n: int, limit: int | None, seed: int) -> np.ndarray:

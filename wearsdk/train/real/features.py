@@ -6,9 +6,14 @@ own samples of a window (``valid_samples``: never on the repetition that fills a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-__all__ = ["ECG_FEATURES", "ecg_features"]
+if TYPE_CHECKING:
+    from wearsdk.train.real.datasets import RealDataset
+
+__all__ = ["ECG_FEATURES", "ecg_features", "mean_hr_bpm", "window_hr_bpm", "dataset_hr"]
 
 #: Names of the columns of :func:`ecg_features`.
 ECG_FEATURES = (
@@ -62,3 +67,32 @@ def ecg_features(x: np.ndarray, sampling_rate: float) -> np.ndarray:
     amp = np.abs(x[peaks]) if peaks.size else np.zeros(1)
     return np.array([*hrv, peaks.size * sampling_rate / x.size, np.median(amp), amp.std() / (amp.mean() + 1e-12),
                      _template_r(x, peaks, sampling_rate), _spectral_entropy(x, sampling_rate)])
+
+
+def mean_hr_bpm(beat_times_s: np.ndarray) -> float:
+    """60 / mean interval (bpm) of increasing beat times ``(beats,)`` in s, ``60 * (beats - 1) / (last - first)``;
+    NaN with fewer than 3 beats."""
+    t = np.asarray(beat_times_s, np.float64)
+    return 60.0 * (t.size - 1) / float(t[-1] - t[0]) if t.size >= 3 else float("nan")
+
+
+def window_hr_bpm(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: float,
+                  progress: bool = False) -> np.ndarray:
+    """Heart rate (bpm) of each window ``x (n, 1, W)``: :func:`mean_hr_bpm` of the R peaks that
+    :func:`wearsdk.ecg_peaks` finds in its first ``valid_samples[i]`` samples (the definition of the annotated
+    references, :mod:`wearsdk.train.real.holter`); NaN with fewer than 3 peaks. ``(n,)``."""
+    from tqdm import tqdm
+
+    from wearsdk import ecg_peaks
+
+    return np.array([mean_hr_bpm(ecg_peaks(np.asarray(x[i, 0, :valid_samples[i]], np.float64),
+                                           sampling_rate=sampling_rate) / sampling_rate)
+                     for i in tqdm(range(len(x)), desc="HR (ecg_peaks)", disable=not progress, leave=False)])
+
+
+def dataset_hr(ds: RealDataset, progress: bool = False) -> np.ndarray:
+    """:func:`window_hr_bpm` of every window of a real dataset ``(windows,)``, cached beside its windows."""
+    from wearsdk.train.real.datasets import cached_beside
+
+    return cached_beside(ds, "hr_bpm_mean_rr", lambda d: window_hr_bpm(d.x, np.asarray(d.valid_samples),
+                                                                       d.sampling_rate_hz, progress))

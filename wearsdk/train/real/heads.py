@@ -35,7 +35,7 @@ from torch import nn
 from wearsdk.models import HEADS, LinearHeads, ModelCard
 from wearsdk.train.probes import auroc
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, cinc2017, ptbxl_lead1
-from wearsdk.train.real.pretrain import dataset_hr
+from wearsdk.train.real.features import dataset_hr
 
 __all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores"]
 

@@ -8,7 +8,8 @@ times are cached with the other real datasets, the labels are read from each rec
 record shorter than one window is refused (never repeated: its reference comes from its own beats). Per window
 (``RealDataset.window_labels``, ``(windows,)`` float64 each):
 
-* ``hr_bpm``: the reference HR, :func:`mean_hr_bpm` of the annotated beats that lie in the window
+* ``hr_bpm``: the reference HR, :func:`~wearsdk.train.real.features.mean_hr_bpm` of the annotated beats that lie
+  in the window
   ``[start_s, start_s + card.window_seconds)``: 60 / mean RR of the intervals between consecutive beats both
   inside it, i.e. ``60 * (beats - 1) / (last - first)`` in bpm (beat symbols only,
   :data:`wearsdk.io.BEAT_SYMBOLS`; rhythm ``+`` and other non-beat annotations are not beats); NaN with fewer than
@@ -33,20 +34,14 @@ from wearsdk.errors import DataFormatError
 from wearsdk.io import Annotations, Recording
 from wearsdk.models.card import ModelCard
 from wearsdk.train.real.datasets import RealDataset, _cached_windows, _subset
+from wearsdk.train.real.features import mean_hr_bpm
 
-__all__ = ["HOLTER_LEADS", "cpsc2021", "mitdb", "holter_records", "mean_hr_bpm", "window_references"]
+__all__ = ["HOLTER_LEADS", "cpsc2021", "mitdb", "holter_records", "window_references"]
 
 #: Dataset -> the lead read by default: CPSC 2021 has I and II (200 Hz); MIT-BIH has MLII and V5 (360 Hz).
 HOLTER_LEADS = {"cpsc2021": "I", "mitdb": "MLII"}
 #: A window is AF when more than this fraction of it lies in an ``(AFIB`` episode.
 AF_MIN_FRACTION = 0.5
-
-
-def mean_hr_bpm(beat_times_s: np.ndarray) -> float:
-    """60 / mean interval (bpm) of increasing beat times ``(beats,)`` in s, ``60 * (beats - 1) / (last - first)``;
-    NaN with fewer than 3 beats."""
-    t = np.asarray(beat_times_s, np.float64)
-    return 60.0 * (t.size - 1) / float(t[-1] - t[0]) if t.size >= 3 else float("nan")
 
 
 def _af_episodes(ann: Annotations, sampling_rate: float, duration_s: float) -> list[tuple[float, float]]:

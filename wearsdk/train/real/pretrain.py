@@ -13,8 +13,9 @@ SimCLR-style), since CinC 2017 publishes no patient ids.
 
 With ``ssl.supervised_weight > 0`` a linear layer on the embedding also learns, on the real windows, the rhythm
 class (N / AF / other / noisy, class-weighted cross-entropy), PTB-XL NORM vs abnormal and sex (logistic), age and
-heart rate (smooth L1 on standardised values; HR labels from :func:`wearsdk.ecg_peaks` on the record's own
-samples of the window). Simulated windows carry no targets. The layer is dropped after training: the product is
+heart rate (smooth L1 on standardised values; HR labels: :func:`~wearsdk.train.real.features.dataset_hr`,
+``wearsdk.ecg_peaks`` on the record's own samples of the window). Simulated windows carry no targets. The layer
+is dropped after training: the product is
 the encoder, judged by frozen-embedding probes and heads fitted afterwards.
 """
 
@@ -29,50 +30,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from wearsdk.errors import ConfigError
 from wearsdk.models.card import ModelCard
 from wearsdk.train.augment import Augmenter
 from wearsdk.train.data import participant_groups, sample_seed
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset
+from wearsdk.train.real.features import dataset_hr
 from wearsdk.train.ssl import SSLTask
 
 __all__ = ["TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg", "mixed_plan", "MultiTaskModule",
-           "RealSSLTask", "window_hr", "dataset_hr"]
+           "RealSSLTask"]
 
 #: Columns of the per-window target table (NaN where a window has no such label).
 TARGETS = ("rhythm", "abnormal", "age", "sex_female", "hr_bpm")
 #: (centre, scale) of the standardised regression targets.
 _SCALE = {"age": (55.0, 17.0), "hr_bpm": (75.0, 20.0)}
 _N_OUT = len(CINC_CLASSES) + 4  # rhythm logits, abnormal logit, age, sex logit, hr
-
-
-def window_hr(x: np.ndarray, valid: np.ndarray, sampling_rate: float, progress: bool = False) -> np.ndarray:
-    """Heart rate (bpm) of each window ``x (n, 1, W)`` from :func:`wearsdk.ecg_peaks` on its first ``valid``
-    samples: 60 / median RR of intervals in 0.25-2.5 s; NaN with fewer than 3 such intervals."""
-    from wearsdk import ecg_peaks
-
-    out = np.full(len(x), np.nan)
-    for i in tqdm(range(len(x)), desc="HR labels (ecg_peaks)", disable=not progress, leave=False):
-        peaks = ecg_peaks(np.asarray(x[i, 0, :valid[i]], np.float64), sampling_rate=sampling_rate)
-        rr = np.diff(peaks) / sampling_rate
-        rr = rr[(rr > 0.25) & (rr < 2.5)]
-        if rr.size >= 3:
-            out[i] = 60.0 / np.median(rr)
-    return out
-
-
-def dataset_hr(ds: RealDataset, progress: bool = False) -> np.ndarray:
-    """:func:`window_hr` of every window of ``ds`` ``(windows,)``, cached as ``hr_bpm.npy`` beside the dataset's
-    memory-mapped windows (computed once per window cache)."""
-    path = Path(ds.x.filename).parent / "hr_bpm.npy" if isinstance(ds.x, np.memmap) and ds.x.filename else None
-    if path is not None and path.is_file():
-        return np.load(path)
-    hr = window_hr(ds.x, np.asarray(ds.valid_samples), ds.sampling_rate_hz, progress)
-    if path is not None:
-        np.save(path, hr)
-    return hr
 
 
 class TargetWindows(Dataset):

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from wearsdk.models import LinearHeads, ModelCard
     from wearsdk.train.real.datasets import RealDataset
 
-__all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "hr_section", "window_hr_ecg_peaks",
+__all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "hr_section",
            "TASKS", "FEATURE_SETS", "HR_DATASETS"]
 
 #: (dataset, label, headline metric) of every probe task.
@@ -72,26 +72,18 @@ def record_embeddings(encoder: Any, ds: Any, batch: int = 64, progress: bool = F
 
 def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
     """Mean :func:`~wearsdk.train.real.features.ecg_features` per record ``(R, F)``, each window's on its
-    ``valid_samples`` only."""
+    ``valid_samples`` only (window features cached beside the windows: ``ecg_features.npy``)."""
     from tqdm import tqdm
 
+    from wearsdk.train.real.datasets import cached_beside
     from wearsdk.train.real.features import ecg_features
 
-    rows = np.stack([ecg_features(ds.x[i, 0, :ds.valid_samples[i]], ds.sampling_rate_hz)
-                     for i in tqdm(range(len(ds.x)), desc=f"{ds.name}: features", disable=not progress)])
+    def compute(d: Any) -> np.ndarray:
+        return np.stack([ecg_features(d.x[i, 0, :d.valid_samples[i]], d.sampling_rate_hz)
+                         for i in tqdm(range(len(d.x)), desc=f"{d.name}: features", disable=not progress)])
+
+    rows = cached_beside(ds, "ecg_features", compute)
     return _record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
-
-
-def window_hr_ecg_peaks(ds: RealDataset) -> np.ndarray:
-    """HR (bpm) of each window ``(windows,)`` of a :class:`~wearsdk.train.real.datasets.RealDataset` from
-    :func:`wearsdk.ecg_peaks` on its ``valid_samples``: :func:`~wearsdk.train.real.holter.mean_hr_bpm` of the
-    detected R peaks (the reference's definition), NaN with fewer than 3 peaks."""
-    from wearsdk import ecg_peaks
-    from wearsdk.train.real.holter import mean_hr_bpm
-
-    fs = ds.sampling_rate_hz
-    return np.array([mean_hr_bpm(ecg_peaks(np.asarray(ds.x[i, 0, :ds.valid_samples[i]], np.float64),
-                                           sampling_rate=fs) / fs) for i in range(len(ds.x))])
 
 
 def _hr_scores(head: np.ndarray | None, peaks: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
@@ -114,7 +106,8 @@ def _hr_scores(head: np.ndarray | None, peaks: np.ndarray, ref: np.ndarray) -> d
 def hr_section(encoder: Any, heads: LinearHeads | None, datasets: Sequence[RealDataset]) -> dict[str, Any]:
     """Heart rate on annotated records: ``per_record`` (``"<dataset>/<record>"``) and overall (all windows pooled)
     ``head_mae_bpm`` (``heads``' ``hr_bpm`` on ``encoder``'s embedding of each window; ``None`` when ``heads`` is
-    ``None``), ``ecg_peaks_mae_bpm`` (:func:`window_hr_ecg_peaks`), ``head_bias_bpm`` (mean head - reference),
+    ``None``), ``ecg_peaks_mae_bpm`` (:func:`~wearsdk.train.real.features.dataset_hr`), ``head_bias_bpm`` (mean
+    head - reference),
     ``windows`` (those with a reference HR) and the mean reference; overall also the least-squares line
     ``head = slope * reference + intercept`` over the windows (``head_fit``: a scale or a bias shows there).
 
@@ -122,13 +115,14 @@ def hr_section(encoder: Any, heads: LinearHeads | None, datasets: Sequence[RealD
     ``window_labels["hr_bpm"]`` is the reference, bpm).
     """
     from wearsdk.train.heads import embed
+    from wearsdk.train.real.features import dataset_hr
 
     heads_hr, peaks_hr, ref_hr = [], [], []
     per_record: dict[str, Any] = {}
     for ds in datasets:
         ref = ds.window_labels["hr_bpm"]
         head = None if heads is None else heads.predict(embed(encoder, np.array(ds.x)))["hr_bpm"].astype(float)
-        peaks = window_hr_ecg_peaks(ds)
+        peaks = dataset_hr(ds)
         rec_of = np.asarray(ds.record_of_window)
         for i, name in enumerate(ds.records):
             m = rec_of == i
