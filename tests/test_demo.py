@@ -3,8 +3,8 @@ and outputs.
 
 The encoders run from stand-in bundled weights (random encoder, random heads) written to a temporary folder, so
 these tests check the plumbing (export once and cache, verified reuse, windows, heads, summary, figure) and never
-touch the package's weights folder or the user's cache. The one test of what the bundled heads say (AF separates)
-runs only where real weights are bundled.
+touch the package's weights folder or the user's cache. What the really bundled heads say (AF separates) is
+tested in test_demo_bundled.py.
 """
 
 import json
@@ -63,6 +63,7 @@ def stand_in_bundle(tmp_path_factory):
         yield {"notices": notices, "artifacts": artifacts}
 
 
+@pytest.mark.slow  # the module's first test: its setup exports both stand-in encoders (int8)
 def test_first_use_exports_then_the_verified_cache_is_reused(stand_in_bundle, tmp_path):
     assert sum("first run: exporting" in n for n in stand_in_bundle["notices"]) == 2
     for name, first in stand_in_bundle["artifacts"].items():
@@ -280,27 +281,3 @@ def test_wrong_path_kinds_and_an_empty_run_are_refused(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     with pytest.raises(ConfigError, match=r"got 0(\.0)?: expected at least two 10 s heart-rate windows"):
         DemoConfig(duration_s=0)  # zero samples of stream
-
-
-@pytest.fixture(scope="module")
-def bundled_runs(tmp_path_factory):
-    """The default demo (participant 0, sinus) and ``--condition af`` on the really bundled encoders."""
-    cache = tmp_path_factory.mktemp("bundled_cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_registry, "WEIGHTS_DIR", REAL_WEIGHTS_DIR)
-        yield {c: run_demo(DemoConfig(condition=c, cache_dir=cache), progress=False) for c in (None, "af")}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("stream", ["ppg", "ecg"])
-def test_bundled_heads_separate_an_af_participant_from_a_sinus_one(bundled_runs, stream):
-    sinus, af = bundled_runs[None]["encoders"][stream], bundled_runs["af"]["encoders"][stream]
-    assert sinus["true_af_windows"] == 0 and af["true_af_windows"] == af["windows"] > 0
-    for run in bundled_runs.values():  # each run puts its participant next to the contrasting one itself
-        own = run["af_vs_sinus"][stream]
-        assert own["af_windows"] == own["sinus_windows"] == af["windows"]
-    assert bundled_runs[None]["af_vs_sinus"][stream]["af_prob_mean_af"] == pytest.approx(af["af_prob_mean"])
-    if stream == "ecg":  # measured: 1.00 AF vs 0.08 sinus
-        assert af["af_prob_mean"] > 0.5 > sinus["af_prob_mean"], (af["af_prob_mean"], sinus["af_prob_mean"])
-    else:  # the PPG int8 artifact separates weakly (measured 0.53 vs 0.39; int8 cosine 0.93, see its card)
-        assert af["af_prob_mean"] > sinus["af_prob_mean"] + 0.1, (af["af_prob_mean"], sinus["af_prob_mean"])
