@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=200, help="training step at which runs are compared")
     parser.add_argument("--repeats", type=int, default=40, help="timed calls per runtime")
     parser.add_argument("--participants", type=int, default=24, help="held-out participants for int8 fidelity")
+    parser.add_argument("--calibration", type=int, default=32, help="simulated windows that calibrate int8")
     parser.add_argument("--out", type=Path, help="JSON report")
     parser.add_argument("--note", default="", help="free text stored in the report (e.g. figures of earlier runs)")
     args = parser.parse_args()
@@ -119,7 +120,7 @@ def main() -> None:
     torch.set_num_threads(1)
     name = f"{args.modality}_encoder_compact"
     card = create_model(name).card
-    calibration = torch.from_numpy(model_windows(card, 32, seed=11))
+    calibration = torch.from_numpy(model_windows(card, args.calibration, seed=11))
     runs = dict(item.split("=", 1) for item in args.run)
     held_out = None
     if runs:
@@ -138,7 +139,7 @@ def main() -> None:
                                if k != "run_overrides"}), flush=True)
     report = {"what": f"{name} architecture sweep (one CPU thread; latency of one window / one streaming hop)",
               "candidates": {tag: CANDIDATES[tag] for tag in rows}, "results": rows,
-              "calibration": "32 simulated windows across rest, walk, arm, run (seed 11)",
+              "calibration": f"{args.calibration} simulated windows across rest, walk, arm, run (seed 11)",
               "note": args.note,
               "held_out": f"{args.participants} simulated participants x {len(ACTIVITY_CYCLE)} activities (seed 12)"}
     if args.out:

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="/tmp/wearsdk_pipeline", help="folder for the runs and the artifact")
     p.add_argument("--teacher-steps", type=int, default=3)
     p.add_argument("--student-steps", type=int, default=8)
+    p.add_argument("--calibration", type=int, default=16, help="simulated windows that calibrate the int8 export")
     args = p.parse_args(argv)
     out = Path(args.out)
     full_window = {"model_overrides.window_samples": 3840}  # the tiny presets shorten windows; keep the card's
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 3 + 4. static int8 (calibrated on simulated windows) and the ExecuTorch export, with parity in the manifest
     manifest = export_model("ppg_encoder_compact", out / "artifact", precision="int8",
-                            checkpoint=student.model_path, calibration=16)
+                            checkpoint=student.model_path, calibration=args.calibration)
     info = json.loads(manifest.read_text())
     pte = next(manifest.parent.glob("*.pte"))
     print(f"3-4. int8 {pte.name}: {pte.stat().st_size / 1000:.0f} KB, parity at export: {json.dumps(info['parity'])}")
