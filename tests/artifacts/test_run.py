@@ -7,6 +7,7 @@ from wearsdk.cli import main
 from wearsdk.errors import ArtifactIntegrityError, CheckpointError, ShapeError, SignalPolarityError, StreamGapError
 from wearsdk.export import export_model
 from wearsdk.io import read
+from wearsdk.models import get_model_card, load_heads
 from wearsdk.runtime import run_artifact
 from wearsdk.runtime.run import resolve_artifact
 
@@ -43,9 +44,18 @@ def test_a_model_name_runs_its_cached_export_and_reuses_it(ecg_artifact, cache_d
     out = tmp_path / "o.npz"
     assert main(["run", "ecg_encoder_compact", "--input", str(record), "--channels", "II",
                  "--cache-dir", str(cache_dir), "--out", str(out)]) == 0
-    assert "ecg_encoder_compact" in capsys.readouterr().out and EXPORTS == ["ecg_encoder_compact"]
+    printed = capsys.readouterr().out
+    assert "ecg_encoder_compact" in printed and EXPORTS == ["ecg_encoder_compact"]
     np.testing.assert_array_equal(np.load(out)["outputs"], by_folder["outputs"])
     assert by_folder["trained"] and by_folder["outputs"].shape == ((300 - 30) // 15 + 1, 256)
+    # by name, the bundled heads read the embeddings (a folder may hold other weights: no heads there)
+    heads = load_heads(get_model_card("ecg_encoder_compact"))
+    saved = np.load(out)
+    for name, values in heads.predict(by_folder["outputs"]).items():
+        np.testing.assert_allclose(saved[f"head_{name}"], values, rtol=1e-6, atol=1e-6)
+        assert f"{name}: median" in printed
+    assert by_folder["heads"] == {}
+    assert 40 < np.median(saved["head_hr_bpm"]) < 160
     with pytest.raises(ArtifactIntegrityError, match="no verified executorch int8 export of ecg_encoder_compact"):
         run_artifact("ecg_encoder_compact", record, channels=["II"], cache_dir=tmp_path / "empty")
     with pytest.raises(CheckpointError, match="no published pretrained weights"):

@@ -64,7 +64,11 @@ def _run(args: argparse.Namespace) -> int:
     if result["skipped_windows"]:
         print(f"skipped {len(result['skipped_windows'])} window(s) with missing samples, starting at (s): "
               f"{json.dumps(result['skipped_windows'][:20])}")
+    for name, values in result["heads"].items():
+        print(f"  {name}: median {np.median(values):.3g}, range {values.min():.3g}-{values.max():.3g} (bundled head, "
+              "per window)")
     if args.out:
-        np.savez(Path(args.out), outputs=result["outputs"], t_start_s=result["t_start_s"])
+        np.savez(Path(args.out), outputs=result["outputs"], t_start_s=result["t_start_s"],
+                 **{f"head_{k}": v for k, v in result["heads"].items()})
         print(f"wrote {args.out}")
     return 0

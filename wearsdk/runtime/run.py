@@ -39,6 +39,21 @@ def resolve_artifact(artifact: str | Path, *, cache_dir: str | Path | None = Non
     return load(artifact)
 
 
+def _bundled_heads(artifact: str | Path, art: Artifact, outputs: np.ndarray) -> dict[str, np.ndarray]:
+    """Head name -> ``(windows,)`` values of the bundled linear heads on ``outputs`` (embeddings), when
+    ``artifact`` named a registered encoder whose bundled weights carry heads (the artifact then runs exactly
+    those weights); ``{}`` otherwise (an artifact folder may hold any weights: its heads are unknown)."""
+    from wearsdk.models import list_models, load_heads
+    from wearsdk.models._registry import read_checkpoint, verified_bundle
+
+    if not (isinstance(artifact, str) and artifact in list_models() and art.card.task == "embedding"):
+        return {}
+    blob = read_checkpoint(verified_bundle(art.card))
+    if not (isinstance(blob, dict) and "heads" in blob):
+        return {}
+    return {k: v.astype(np.float32) for k, v in load_heads(art.card).predict(outputs).items()}
+
+
 def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[str] | None = None,
                  invert: list[str] | None = None, read_options: dict[str, Any] | None = None,
                  cache_dir: str | Path | None = None, exporter: Exporter | None = None) -> dict[str, Any]:
@@ -48,7 +63,9 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     ``channels``: recording channels in the model's input order; ``invert``: recording channels to negate first
     (raw PPG photodiode counts).
 
-    Returns ``{"outputs": (windows, ...) float32, "t_start_s": (windows,) s, "skipped_windows": [s, ...],
+    Returns ``{"outputs": (windows, ...) float32, "heads": {head name: (windows,)} (the bundled linear heads,
+    when ``artifact`` names a registered encoder whose weights carry them, else empty), "t_start_s": (windows,) s,
+    "skipped_windows": [s, ...],
     "resampled_from_hz": rate or None, "channels": [...], "inverted": [...], "bridged_samples": int,
     "card": ModelCard, "trained": bool}``.
 
@@ -76,9 +93,10 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
             f"(gaps over 50 ms; windows starting at {win.skipped_s[:5]} s ...), so the model ran on none; expected at "
             "least one window without a gap. Check the recording's valid samples, or feed a stretch without gaps."
         )
-    outputs = [art(torch.from_numpy(w).unsqueeze(0))[0][0].numpy() for w in win.x]
+    outputs = np.stack([art(torch.from_numpy(w).unsqueeze(0))[0][0].numpy() for w in win.x]).astype(np.float32)
     return {
-        "outputs": np.stack(outputs).astype(np.float32),
+        "outputs": outputs,
+        "heads": _bundled_heads(artifact, art, outputs),
         "t_start_s": np.round(win.t_start_s, 3),
         "skipped_windows": win.skipped_s,
         "resampled_from_hz": win.resampled_from_hz,
