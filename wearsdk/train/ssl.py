@@ -29,7 +29,7 @@ from wearsdk.train.ema import ema_update, make_target
 from wearsdk.train.losses import info_nce, koleo
 from wearsdk.train.metrics import participant_retrieval
 
-__all__ = ["SSLModule", "SSLTask", "MAX_EVAL_WINDOWS"]
+__all__ = ["SSLModule", "SSLTask", "ssl_networks", "ssl_terms", "MAX_EVAL_WINDOWS"]
 
 #: Validation windows used by :meth:`SSLTask.evaluate` (the first ones of the held-out set).
 MAX_EVAL_WINDOWS = 2048
@@ -47,14 +47,29 @@ class SSLModule(nn.Module):
         return self.projector(self.encoder(x))
 
 
+def ssl_networks(config: TrainConfig) -> tuple[nn.Module, nn.Module]:
+    """The online encoder (``config.model`` with its overrides) and its projection MLP."""
+    encoder = create_model(config.model, **config.model_overrides)
+    return encoder, ProjectionHead(encoder.num_features, config.ssl.proj_hidden_dim, config.ssl.proj_dim)
+
+
+def ssl_terms(q: torch.Tensor, k: torch.Tensor, config: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(InfoNCE, KoLeo)`` of online projections ``q (2n, d)`` and target projections ``k (2n, d)`` of views
+    ``[a; b]``: symmetric InfoNCE across views (gathered over DDP ranks) and the mean KoLeo of both views."""
+    n = q.shape[0] // 2
+    q_a, q_b = gather_with_grad(q[:n]), gather_with_grad(q[n:])
+    k_a, k_b = gather_nograd(k[:n]), gather_nograd(k[n:])
+    tau = config.ssl.temperature
+    return 0.5 * (info_nce(q_a, k_b, tau) + info_nce(q_b, k_a, tau)), 0.5 * (koleo(q_a) + koleo(q_b))
+
+
 class SSLTask:
     """Builds the online/target networks and the pair data of an ``*_ssl`` config; computes the loss."""
 
     def __init__(self, config: TrainConfig, train: WindowDataset, val: WindowDataset | None) -> None:
         self.config = config
-        encoder = create_model(config.model, **config.model_overrides)
+        encoder, projector = ssl_networks(config)
         self.card = encoder.card
-        projector = ProjectionHead(encoder.num_features, config.ssl.proj_hidden_dim, config.ssl.proj_dim)
         self.module = SSLModule(encoder, projector)
         self.target: nn.Module | None = None  # built by prepare() after the module is on its device
         self.key_dataset = SSLPairs(train, Augmenter(config.augment))
@@ -68,15 +83,10 @@ class SSLTask:
 
     def loss(self, model: nn.Module, batch: Any, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         view_a, view_b = batch
-        n = view_a.shape[0]
         q = model(torch.cat([view_a, view_b])).float()
         with torch.no_grad():
             k = self.target(torch.cat([view_a, view_b])).float()
-        q_a, q_b = gather_with_grad(q[:n]), gather_with_grad(q[n:])
-        k_a, k_b = gather_nograd(k[:n]), gather_nograd(k[n:])
-        tau = self.config.ssl.temperature
-        nce = 0.5 * (info_nce(q_a, k_b, tau) + info_nce(q_b, k_a, tau))
-        reg = 0.5 * (koleo(q_a) + koleo(q_b))
+        nce, reg = ssl_terms(q, k, self.config)
         loss = nce + self.config.ssl.koleo_weight * reg
         return loss, {"info_nce": nce.detach(), "koleo": reg.detach()}
 

@@ -37,7 +37,7 @@ from wearsdk.train.augment import Augmenter
 from wearsdk.train.data import participant_groups, sample_seed
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset
 from wearsdk.train.real.features import dataset_hr
-from wearsdk.train.ssl import SSLTask
+from wearsdk.train.ssl import SSLTask, ssl_networks, ssl_terms
 
 __all__ = ["TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg", "mixed_plan", "MultiTaskModule",
            "RealSSLTask"]
@@ -216,12 +216,9 @@ class RealSSLTask(SSLTask):
     x the mean of :func:`multitask_loss` on both views; evaluates the target layer on the dev windows."""
 
     def __init__(self, config: Any, train: MixedWindows, val: TargetWindows | None) -> None:
-        from wearsdk.models import ProjectionHead, create_model
-
         self.config = config
-        encoder = create_model(config.model, **config.model_overrides)
+        encoder, projector = ssl_networks(config)
         self.card = encoder.card
-        projector = ProjectionHead(encoder.num_features, config.ssl.proj_hidden_dim, config.ssl.proj_dim)
         self.module = MultiTaskModule(encoder, projector)
         self.target: nn.Module | None = None  # built by prepare() once the module is on its device
         self.key_dataset = _LabelledPairs(train, Augmenter(config.augment))
@@ -233,20 +230,12 @@ class RealSSLTask(SSLTask):
         self.val = val
 
     def loss(self, model: nn.Module, batch: Any, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        from wearsdk.train.distributed import gather_nograd, gather_with_grad
-        from wearsdk.train.losses import info_nce, koleo
-
         view_a, view_b, t = batch
-        n = view_a.shape[0]
         q, out = model(torch.cat([view_a, view_b]))
         q, out = q.float(), out.float()
         with torch.no_grad():
             k = self.target(torch.cat([view_a, view_b]))[0].float()
-        q_a, q_b = gather_with_grad(q[:n]), gather_with_grad(q[n:])
-        k_a, k_b = gather_nograd(k[:n]), gather_nograd(k[n:])
-        tau = self.config.ssl.temperature
-        nce = 0.5 * (info_nce(q_a, k_b, tau) + info_nce(q_b, k_a, tau))
-        reg = 0.5 * (koleo(q_a) + koleo(q_b))
+        nce, reg = ssl_terms(q, k, self.config)
         terms = multitask_loss(out, torch.cat([t, t]), self.class_weight.to(out.device))
         supervised = torch.stack(list(terms.values())).sum()
         loss = nce + self.config.ssl.koleo_weight * reg + self.config.ssl.supervised_weight * supervised
