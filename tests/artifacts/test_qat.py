@@ -94,7 +94,9 @@ def test_quantize_cli_qat_writes_loadable_weights_and_report(tmp_path, capsys):
     qat = report["qat"]
     assert qat["steps"] == 2 and qat["windows"] == 8 and qat["seed"] == 2 and qat["from"] == "pretrained"
     assert [r["step"] for r in qat["history"]] == [0, 1] and 0.9 < qat["cosine_mean_before"] <= 1.0 + 1e-9
-    assert qat["float_cosine_to_original_min"] > 0.99  # two warm-up steps barely move the weights
+    # two warm-up steps barely move the weights; the real-trained ECG encoder's BatchNorm statistics shift on the
+    # 8 simulated windows (0.969 measured for ecg_encoder_compact 0.2.0, > 0.99 for the simulator-trained 0.1.0)
+    assert qat["float_cosine_to_original_min"] > 0.95
     tuned = create_model("ecg_encoder_compact", checkpoint_path=out / qat["weights"])
     bundled = create_model("ecg_encoder_compact", pretrained=True)
     changed = [k for k, v in tuned.state_dict().items() if not torch.equal(v, bundled.state_dict()[k])]
