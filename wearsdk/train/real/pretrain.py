@@ -15,8 +15,8 @@ With ``ssl.supervised_weight > 0`` a linear layer on the embedding also learns, 
 class (N / AF / other / noisy, class-weighted cross-entropy), PTB-XL NORM vs abnormal and sex (logistic), age and
 heart rate (smooth L1 on standardised values; HR labels: :func:`~wearsdk.train.real.features.dataset_hr`,
 ``wearsdk.ecg_peaks`` on the record's own samples of the window). Simulated windows carry no targets. The layer
-is dropped after training: the product is
-the encoder, judged by frozen-embedding probes and heads fitted afterwards.
+is dropped after training: the product is the encoder, judged by frozen-embedding probes and heads fitted
+afterwards.
 """
 
 from __future__ import annotations
