@@ -18,7 +18,7 @@ from torch import nn
 
 from wearsdk.errors import ConfigError
 
-__all__ = ["participant_embeddings", "handcrafted_features", "probe_scores", "fit_linear", "auroc"]
+__all__ = ["participant_embeddings", "handcrafted_features", "probe_scores", "fit_linear", "auroc", "macro_f1"]
 
 
 def _group_mean(ids: Sequence[str], rows: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -114,6 +114,17 @@ def _logistic_fit(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
 
 def _predict(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return x @ w[:-1] + w[-1]
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    """Mean over classes ``0..n_classes-1`` of the F1 of class indices ``pred`` against ``y`` (a class neither
+    predicted nor present scores 0)."""
+    f1 = []
+    for k in range(n_classes):
+        tp = np.sum((pred == k) & (y == k))
+        denom = np.sum(pred == k) + np.sum(y == k)
+        f1.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(f1))
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:

@@ -37,8 +37,8 @@ from wearsdk.errors import DataFormatError, ShapeError
 from wearsdk.io import Recording
 from wearsdk.models.card import ModelCard
 
-__all__ = ["RealDataset", "cached_beside", "cinc2017", "cinc2017_labels", "ptbxl_lead1", "ptbxl_labels", "scp_classes",
-           "record_windows",
+__all__ = ["RealDataset", "cached_beside", "record_mean", "cinc2017", "cinc2017_labels", "ptbxl_lead1",
+           "ptbxl_labels", "scp_classes", "record_windows",
            "cache_root", "CINC_CLASSES", "MIN_RECORD_S"]
 
 #: CinC 2017 labels in REFERENCE.csv: normal sinus rhythm, AF, other rhythm, too noisy.
@@ -165,6 +165,16 @@ def _cached_windows(name: str, records: Sequence[tuple[str, Path]], lead: str, c
     x, rec_of, valid = (np.load(folder / f"{k}.npy", mmap_mode="r") for k in names)
     per_window = {p.stem.removeprefix("window_"): np.load(p) for p in sorted(folder.glob("window_*.npy"))}
     return x, rec_of, valid, per_window
+
+
+def record_mean(values: np.ndarray, record_of_window: np.ndarray, n_records: int) -> np.ndarray:
+    """Mean of per-window ``values`` ``(windows,)`` or ``(windows, D)`` over each record's windows: ``(n_records,)``
+    or ``(n_records, D)`` (0 for a record without windows)."""
+    values = np.asarray(values, np.float64)
+    sums = np.zeros((n_records, *values.shape[1:]))
+    np.add.at(sums, record_of_window, values)
+    counts = np.maximum(np.bincount(record_of_window, minlength=n_records), 1)
+    return sums / counts.reshape(-1, *([1] * (values.ndim - 1)))
 
 
 def cached_beside(ds: RealDataset, name: str, compute: Callable[[RealDataset], np.ndarray]) -> np.ndarray:

@@ -33,8 +33,8 @@ import torch
 from torch import nn
 
 from wearsdk.models import HEADS, LinearHeads, ModelCard
-from wearsdk.train.probes import auroc
-from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, cinc2017, ptbxl_lead1
+from wearsdk.train.probes import auroc, macro_f1
+from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, cinc2017, ptbxl_lead1, record_mean
 from wearsdk.train.real.features import dataset_hr
 
 __all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores"]
@@ -64,10 +64,6 @@ def real_head_labels(ds: RealDataset) -> dict[str, np.ndarray]:
     return out
 
 
-def _record_mean(values: np.ndarray, rec: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(rec, values, minlength=n) / np.maximum(np.bincount(rec, minlength=n), 1)
-
-
 def real_head_scores(heads: LinearHeads, embeddings: dict[str, np.ndarray],
                      datasets: dict[str, RealDataset]) -> dict[str, float]:
     """Per-record scores of ``heads`` on the ``"val"`` records of each dataset (``embeddings[name]``: its windows'
@@ -79,10 +75,10 @@ def real_head_scores(heads: LinearHeads, embeddings: dict[str, np.ndarray],
         val = ds.split == "val"
         pred = heads.predict(embeddings[name].astype(np.float32))
         labels = real_head_labels(ds)
-        per_record = {h: _record_mean(pred[h].astype(np.float64), rec, len(ds.records))[val] for h in heads.names}
+        per_record = {h: record_mean(pred[h].astype(np.float64), rec, len(ds.records))[val] for h in heads.names}
         for h in heads.names:
-            y = _record_mean(np.nan_to_num(labels[h]), rec, len(ds.records))[val]
-            known = _record_mean(np.isfinite(labels[h]).astype(float), rec, len(ds.records))[val] == 1.0
+            y = record_mean(np.nan_to_num(labels[h]), rec, len(ds.records))[val]
+            known = record_mean(np.isfinite(labels[h]).astype(float), rec, len(ds.records))[val] == 1.0
             if not known.any():
                 continue
             y, p = y[known], per_record[h][known]
@@ -96,9 +92,7 @@ def real_head_scores(heads: LinearHeads, embeddings: dict[str, np.ndarray],
             scores = np.stack([per_record["normal_rhythm_prob"], per_record["af_prob"],
                                per_record["other_rhythm_prob"], 1.0 - per_record["quality_prob"]], axis=1)
             y, guess = ds.labels["rhythm"][val].astype(int), scores.argmax(1)
-            f1 = [2 * np.sum((guess == k) & (y == k)) / max(np.sum(guess == k) + np.sum(y == k), 1)
-                  for k in range(len(CINC_CLASSES))]
-            out[f"real_{name}_rhythm_macro_f1"] = round(float(np.mean(f1)), 4)
+            out[f"real_{name}_rhythm_macro_f1"] = round(macro_f1(y, guess, len(CINC_CLASSES)), 4)
     return out
 
 

@@ -51,23 +51,19 @@ FEATURE_SETS = ("embedding", "handcrafted", "random_init")
 HR_DATASETS = ("cpsc2021", "mitdb")
 
 
-def _record_mean(rows: np.ndarray, record_of_window: np.ndarray, n_records: int) -> np.ndarray:
-    sums = np.zeros((n_records, rows.shape[1]))
-    np.add.at(sums, record_of_window, rows)
-    return sums / np.maximum(np.bincount(record_of_window, minlength=n_records), 1)[:, None]
-
-
 def record_embeddings(encoder: Any, ds: Any, batch: int = 64, progress: bool = False) -> np.ndarray:
     """Mean embedding per record ``(R, D)`` of a :class:`~wearsdk.train.real.datasets.RealDataset`."""
     import torch
     from tqdm import tqdm
+
+    from wearsdk.train.real.datasets import record_mean
 
     encoder.eval()
     out = []
     with torch.no_grad():
         for i in tqdm(range(0, len(ds.x), batch), desc=f"{ds.name}: embed", disable=not progress):
             out.append(encoder(torch.from_numpy(np.array(ds.x[i:i + batch]))).float().numpy())
-    return _record_mean(np.concatenate(out).astype(np.float64), np.asarray(ds.record_of_window), len(ds.records))
+    return record_mean(np.concatenate(out).astype(np.float64), np.asarray(ds.record_of_window), len(ds.records))
 
 
 def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
@@ -75,7 +71,7 @@ def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
     ``valid_samples`` only (window features cached beside the windows: ``ecg_features.npy``)."""
     from tqdm import tqdm
 
-    from wearsdk.train.real.datasets import cached_beside
+    from wearsdk.train.real.datasets import cached_beside, record_mean
     from wearsdk.train.real.features import ecg_features
 
     def compute(d: Any) -> np.ndarray:
@@ -83,7 +79,7 @@ def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
                          for i in tqdm(range(len(d.x)), desc=f"{d.name}: features", disable=not progress)])
 
     rows = cached_beside(ds, "ecg_features", compute)
-    return _record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
+    return record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
 
 
 def _hr_scores(head: np.ndarray | None, peaks: np.ndarray, ref: np.ndarray) -> dict[str, Any]:
@@ -141,15 +137,6 @@ def hr_section(encoder: Any, heads: LinearHeads | None, datasets: Sequence[RealD
     return out
 
 
-def _macro_f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
-    f1 = []
-    for k in range(n_classes):
-        tp = np.sum((pred == k) & (y == k))
-        denom = np.sum(pred == k) + np.sum(y == k)
-        f1.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(f1))
-
-
 def probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray, kind: str,
                n_classes: int = 2) -> dict[str, float]:
     """Fit a linear probe on the ``"train"`` rows of ``features (R, D)`` and score it on the ``"val"`` rows.
@@ -170,7 +157,7 @@ def probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: n
 
 def _probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: np.ndarray, kind: str,
                 n_classes: int) -> dict[str, float]:
-    from wearsdk.train.probes import auroc, fit_linear
+    from wearsdk.train.probes import auroc, fit_linear, macro_f1
 
     ok = np.isfinite(y)
     tr, va = ok & (split == "train"), ok & (split == "val")
@@ -184,7 +171,7 @@ def _probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: 
                            (fit_linear(x_tr, (y_tr == k).astype(float), classify=True, groups=groups[tr])
                             for k in range(n_classes))], axis=1)
         pred = logits.argmax(1)
-        out.update(macro_f1=_macro_f1(y_va, pred, n_classes), accuracy=float(np.mean(pred == y_va)))
+        out.update(macro_f1=macro_f1(y_va, pred, n_classes), accuracy=float(np.mean(pred == y_va)))
     else:
         w, b = fit_linear(x_tr, y_tr, classify=False, groups=groups[tr])
         pred = x_va @ w + b
