@@ -70,12 +70,24 @@ class SSLTask:
         self.config = config
         encoder, projector = ssl_networks(config)
         self.card = encoder.card
-        self.module = SSLModule(encoder, projector)
+        self.module = self._networks(encoder, projector)
         self.target: nn.Module | None = None  # built by prepare() after the module is on its device
-        self.key_dataset = SSLPairs(train, Augmenter(config.augment))
-        self.plan = ssl_plan(participant_groups(train.participant_ids()), config.global_batch, config.seed)
+        self.key_dataset = self._pairs(train)
+        self.plan = self._plan(train)
         self.val = val
         self._val_cache: tuple[list[torch.Tensor], np.ndarray] | None = None
+
+    def _networks(self, encoder: nn.Module, projector: nn.Module) -> nn.Module:
+        """The online module the trainer optimises (a subclass may add outputs)."""
+        return SSLModule(encoder, projector)
+
+    def _pairs(self, train: WindowDataset) -> Any:
+        """Key dataset: plan key -> the two augmented views of a positive pair."""
+        return SSLPairs(train, Augmenter(self.config.augment))
+
+    def _plan(self, train: WindowDataset) -> Any:
+        """Step -> global batch of pair keys (participant-level positive pairs)."""
+        return ssl_plan(participant_groups(train.participant_ids()), self.config.global_batch, self.config.seed)
 
     def prepare(self, module: nn.Module) -> None:
         """Called by the trainer once ``module`` is on its device (and its norms converted for DDP)."""

@@ -37,7 +37,7 @@ from wearsdk.train.augment import Augmenter
 from wearsdk.train.data import participant_groups, sample_seed
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset
 from wearsdk.train.real.features import dataset_hr
-from wearsdk.train.ssl import SSLTask, ssl_networks, ssl_terms
+from wearsdk.train.ssl import SSLTask, ssl_terms
 
 __all__ = ["TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg", "mixed_plan", "MultiTaskModule",
            "RealSSLTask"]
@@ -216,18 +216,20 @@ class RealSSLTask(SSLTask):
     x the mean of :func:`multitask_loss` on both views; evaluates the target layer on the dev windows."""
 
     def __init__(self, config: Any, train: MixedWindows, val: TargetWindows | None) -> None:
-        self.config = config
-        encoder, projector = ssl_networks(config)
-        self.card = encoder.card
-        self.module = MultiTaskModule(encoder, projector)
-        self.target: nn.Module | None = None  # built by prepare() once the module is on its device
-        self.key_dataset = _LabelledPairs(train, Augmenter(config.augment))
-        self.plan = mixed_plan(train, config.global_batch, config.data.real_fraction, config.seed)
+        super().__init__(config, train, val)
         counts = np.bincount(train.targets[~np.isnan(train.targets[:, 0]), 0].astype(int),
                              minlength=len(CINC_CLASSES)).astype(np.float64)
         weight = 1.0 / np.sqrt(np.maximum(counts, 1.0))
         self.class_weight = torch.tensor(weight / weight.mean(), dtype=torch.float32)
-        self.val = val
+
+    def _networks(self, encoder: nn.Module, projector: nn.Module) -> nn.Module:
+        return MultiTaskModule(encoder, projector)
+
+    def _pairs(self, train: MixedWindows) -> Any:
+        return _LabelledPairs(train, Augmenter(self.config.augment))
+
+    def _plan(self, train: MixedWindows) -> Any:
+        return mixed_plan(train, self.config.global_batch, self.config.data.real_fraction, self.config.seed)
 
     def loss(self, model: nn.Module, batch: Any, step: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         view_a, view_b, t = batch
@@ -253,7 +255,7 @@ class RealSSLTask(SSLTask):
     def evaluate(self, module: nn.Module, device: torch.device) -> dict[str, float]:
         """The target layer on the dev windows: AF-vs-rest AUROC, rhythm macro F1, abnormal and sex AUROC, age
         Pearson r, HR MAE (bpm); plus the embedding SD (collapse check)."""
-        from wearsdk.train.probes import auroc
+        from wearsdk.train.probes import auroc, macro_f1
 
         if self.val is None or len(self.val) == 0:
             return {}
@@ -273,10 +275,7 @@ class RealSSLTask(SSLTask):
             y, logits = t[m, 0].astype(int), out[m, :n_cls]
             res["dev_af_auroc"] = auroc((y == 1).astype(float), logits[:, 1] - np.logaddexp.reduce(
                 np.delete(logits, 1, axis=1), axis=1))
-            pred = logits.argmax(1)
-            f1 = [2 * np.sum((pred == c) & (y == c)) / max(np.sum(pred == c) + np.sum(y == c), 1)
-                  for c in range(n_cls)]
-            res["dev_rhythm_macro_f1"] = float(np.mean(f1))
+            res["dev_rhythm_macro_f1"] = macro_f1(y, logits.argmax(1), n_cls)
         for name, j in (("abnormal", n_cls), ("sex_female", n_cls + 2)):
             m = ~np.isnan(t[:, TARGETS.index(name)])
             if m.any():
