@@ -11,7 +11,6 @@ import pytest
 
 from wearsdk.errors import DataFormatError, ShapeError, WearError
 from wearsdk.io import Recording
-from wearsdk.models import create_model
 from wearsdk.train.real import (
     CINC_CLASSES,
     cinc2017,
@@ -21,16 +20,7 @@ from wearsdk.train.real import (
     record_windows,
 )
 
-
-@pytest.fixture(scope="module")
-def card():
-    return create_model("ecg_encoder_compact").card
-
-
-@pytest.fixture(autouse=True)
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("WEARSDK_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+pytestmark = pytest.mark.usefixtures("cache")  # every test reads and writes a fresh window cache
 
 
 def test_cinc2017_windows_labels_and_cache(real_data_dir: Path, card, cache: Path,

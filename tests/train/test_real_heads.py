@@ -29,9 +29,7 @@ def test_fit_heads_skips_windows_without_the_label() -> None:
         fit_heads(e, {"hr_bpm": np.full(200, np.nan)}, ("hr_bpm",))
 
 
-def test_real_heads_fit_and_score_on_validation_records(real_data_dir: Path, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WEARSDK_CACHE_DIR", str(tmp_path / "cache"))
+def test_real_heads_fit_and_score_on_validation_records(real_data_dir: Path, cache: Path) -> None:
     torch.manual_seed(0)
     encoder = create_model("ecg_encoder_compact").eval()
     heads, scores = fit_real_heads(encoder, encoder.card, real_data_dir, sim_participants=4, limit=100,

@@ -19,15 +19,7 @@ from wearsdk.train.suites import SuiteRequest
 TINY = dict(stem_chs=4, stages=((1, 3, 2, 8, 1),), head_chs=8, embed_dim=8)
 
 
-@pytest.fixture(scope="module")
-def card():
-    return create_model("ecg_encoder_compact").card
-
-
-@pytest.fixture(autouse=True)
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("WEARSDK_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+pytestmark = pytest.mark.usefixtures("cache")  # every test reads and writes a fresh window cache
 
 
 def _constant_heads(embed_dim: int, hr_bpm: float) -> LinearHeads:

@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from wearsdk.errors import ConfigError
-from wearsdk.models import create_model
 from wearsdk.train import get_config
 from wearsdk.train.real.datasets import cinc2017_labels, ptbxl_labels
 from wearsdk.train.real.features import window_hr_bpm
@@ -91,10 +90,7 @@ def test_window_hr_reads_a_regular_rhythm() -> None:
     assert np.isnan(window_hr_bpm(np.zeros((1, 1, 512)), np.array([512]), fs)[0])
 
 
-def test_real_windows_keep_validation_records_out(real_data_dir: Path, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WEARSDK_CACHE_DIR", str(tmp_path / "cache"))
-    card = create_model("ecg_encoder_compact").card
+def test_real_windows_keep_validation_records_out(real_data_dir: Path, card, cache: Path) -> None:
     train, dev = build_real_ecg(str(real_data_dir), card, dev_fraction=0.25, seed=0, limit=24, progress=False)
     assert train.x.shape[1:] == (1, card.window_samples) and len(dev) > 0
     assert not set(train.participant_ids()) & set(dev.participant_ids())  # dev patients are held out whole
