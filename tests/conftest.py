@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,14 +18,16 @@ settings.register_profile(
 settings.load_profile("wearsdk")
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = REPO.parent / "shared" / "data" / "real"
+REAL_DATA = Path(os.environ.get("WEARSDK_DATA_DIR") or REPO.parent / "shared" / "data" / "real")
 
 
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
-    """The real recordings (``../shared/data/real`` next to the repository); skips when absent."""
+    """The real recordings (``$WEARSDK_DATA_DIR``, else ``../shared/data/real`` next to the repository). Their
+    absence fails the tests that read them: a silent skip would hide every real-data check."""
     if not (REAL_DATA / "README.md").is_file():
-        pytest.skip(f"real recordings not found at {REAL_DATA} (they live beside the repo, never in it)")
+        pytest.fail(f"real recordings not found at {REAL_DATA}: the tests read them from ../shared/data/real beside "
+                    "the repository (never copied into it); put them there or set WEARSDK_DATA_DIR to their folder.")
     return REAL_DATA
 
 
