@@ -43,15 +43,15 @@ def _bundled_heads(artifact: str | Path, art: Artifact, outputs: np.ndarray) -> 
     """Head name -> ``(windows,)`` values of the bundled linear heads on ``outputs`` (embeddings), when
     ``artifact`` named a registered encoder whose bundled weights carry heads (the artifact then runs exactly
     those weights); ``{}`` otherwise (an artifact folder may hold any weights: its heads are unknown)."""
-    from wearsdk.models import list_models, load_heads
+    from wearsdk.models import LinearHeads, list_models
     from wearsdk.models._registry import read_checkpoint, verified_bundle
 
     if not (isinstance(artifact, str) and artifact in list_models() and art.card.task == "embedding"):
         return {}
-    blob = read_checkpoint(verified_bundle(art.card))
+    blob = read_checkpoint(verified_bundle(art.card))  # the bundle read and verified once
     if not (isinstance(blob, dict) and "heads" in blob):
         return {}
-    return {k: v.astype(np.float32) for k, v in load_heads(art.card).predict(outputs).items()}
+    return {k: v.astype(np.float32) for k, v in LinearHeads.from_payload(blob["heads"]).predict(outputs).items()}
 
 
 def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[str] | None = None,
