@@ -14,6 +14,7 @@ from wearsdk.train import get_config
 from wearsdk.train.real.datasets import cinc2017_labels, ptbxl_labels
 from wearsdk.train.real.features import window_hr_bpm
 from wearsdk.train.real.pretrain import (
+    ECG_TARGETS,
     TARGETS,
     MixedWindows,
     TargetWindows,
@@ -71,13 +72,13 @@ def test_multitask_loss_masks_missing_labels() -> None:
     t[0, 0], t[1, 0] = 1.0, 3.0  # rhythm of two CinC windows
     t[2, 1:4] = torch.tensor([1.0, 70.0, 0.0])  # a PTB-XL window: abnormal, age, sex
     t[:, 4] = torch.tensor([60.0, 90.0, float("nan"), 75.0])
-    terms = multitask_loss(out, t, torch.ones(4))
+    terms = multitask_loss(out, t, ECG_TARGETS, {"rhythm": torch.ones(4)})
     assert set(terms) == {"rhythm_ce", "abnormal_bce", "sex_female_bce", "age_l1", "hr_bpm_l1"}
     expected = torch.nn.functional.cross_entropy(out[:2, :4], torch.tensor([1, 3]))
     assert torch.allclose(terms["rhythm_ce"], expected)
     sum(terms.values()).backward()
     assert out.grad[3, :4].abs().sum() == 0 and out.grad[3, 7] != 0  # row 3: HR only
-    none = multitask_loss(out, torch.full((4, len(TARGETS)), float("nan")), torch.ones(4))
+    none = multitask_loss(out, torch.full((4, len(TARGETS)), float("nan")), ECG_TARGETS, {})
     assert all(v.item() == 0.0 for v in none.values())
 
 

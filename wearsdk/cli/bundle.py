@@ -28,7 +28,9 @@ scores as sim_<score> metrics (examples/bundle_encoder.py also fits them on the 
 compares with the teacher). With --real-data DIR (a folder with cinc2017/ and ptbxl/, e.g. ../shared/data/real)
 an ECG encoder's heads are fitted on the training records of CinC 2017 and PTB-XL lead I plus the simulated
 windows instead, with rhythm heads (normal / other rhythm) added, and scored on those datasets' validation
-records as real_<dataset>_<score> metrics (wearsdk.train.real.heads); they read the fp32 and the int8
+records as real_<dataset>_<score> metrics (wearsdk.train.real.heads). A PPG encoder's heads are fitted on
+PPG-BP's training subjects (pulse trains) plus the wide simulated population and scored on PPG-BP validation,
+ppg_mw4 and the device recordings (wearsdk.train.real.ppg_heads). Real-data heads read the fp32 and the int8
 program's embeddings (int8_real_head_score_abs_diff_max: the largest int8 - fp32 gap of those scores).
 --metric NAME=VALUE adds any other measured figure. Metrics given in --about are kept as they are: re-measure
 them for new weights.
@@ -59,8 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fit-heads", action="store_true",
                    help="fit an encoder's linear heads on simulated windows and record their held-out scores")
     p.add_argument("--real-data", type=Path, default=None, metavar="DIR",
-                   help="with --fit-heads, ECG encoders: fit the heads on real ECG under DIR (cinc2017/, ptbxl/) "
-                   "plus the simulated windows, and score them on its validation records")
+                   help="with --fit-heads: fit the heads on the real data under DIR (ECG: cinc2017/, ptbxl/; PPG: "
+                   "ppg_bp/, scored on ppg_mw4/ and the device recordings too) plus simulated windows")
     p.add_argument("--head-participants", type=int, default=160,
                    help="simulated participants the heads are fitted on (x 4 activities; default 160)")
     p.add_argument("--test-participants", type=int, default=64,
@@ -104,15 +106,18 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--fit-heads: {card.name!r} is a {card.task} model; linear heads read an encoder's "
                               "embeddings. Drop --fit-heads.")
         if args.real_data is not None:
-            if card.modality != "ecg":
-                raise ConfigError(f"--real-data: the real head data are single-lead ECG; {card.name!r} is a "
-                                  f"{card.modality} encoder. Drop --real-data to fit its heads on simulated windows.")
             from wearsdk.bench.quant import calibration_windows, int8_model
             from wearsdk.train.real.heads import fit_real_heads
+            from wearsdk.train.real.ppg_heads import fit_real_ppg_heads
 
             int8 = int8_model(model, calibration_windows(card))
-            heads, scores = fit_real_heads(model.eval(), card, args.real_data, int8=int8,
-                                           sim_participants=args.head_participants)
+            if card.modality == "ppg":
+                heads, scores = fit_real_ppg_heads(model.eval(), card, args.real_data, int8=int8,
+                                                   sim_participants=args.head_participants,
+                                                   test_participants=args.test_participants)
+            else:
+                heads, scores = fit_real_heads(model.eval(), card, args.real_data, int8=int8,
+                                               sim_participants=args.head_participants)
             metrics.update(scores)
         else:
             from wearsdk.train.heads import fit_and_score, head_data

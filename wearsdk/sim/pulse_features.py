@@ -32,7 +32,7 @@ from wearsdk.errors import ConfigError
 from wearsdk.peaks import ppg_peaks
 from wearsdk.signal import bandpass, resample
 
-__all__ = ["ANALYSIS_RATE", "FEATURES", "PulseFeatures", "beat_features", "pulse_features"]
+__all__ = ["ANALYSIS_RATE", "FEATURES", "PulseFeatures", "beat_features", "pulse_beats", "pulse_features"]
 
 #: Hz: every PPG is resampled to this rate before its pulses are measured.
 ANALYSIS_RATE = 100.0
@@ -110,7 +110,10 @@ def _feet(y: np.ndarray, peaks: np.ndarray) -> list[int]:
     return feet
 
 
-def _beats(x: np.ndarray, fs: float) -> list[np.ndarray]:
+def pulse_beats(x: np.ndarray, *, sampling_rate: float) -> list[np.ndarray]:
+    """The complete beats of one PPG segment ``(samples,)`` at ``sampling_rate`` Hz (pulses up), each cut foot to
+    foot at :data:`ANALYSIS_RATE` Hz after the analysis band-pass (see the module docstring), in time order."""
+    fs = float(sampling_rate)
     y = np.asarray(resample(np.asarray(x, np.float32), sampling_rate=fs, target_rate=ANALYSIS_RATE), np.float64)
     y = np.asarray(bandpass(y - np.median(y), sampling_rate=ANALYSIS_RATE, low=_BAND[0], high=_BAND[1], order=2,
                             zero_phase=True), np.float64)
@@ -143,7 +146,7 @@ def pulse_features(recordings: np.ndarray | Sequence[np.ndarray], *, sampling_ra
             raise ConfigError(f"pulse_features needs finite 1-D segments of >= {_MIN_SECONDS} s "
                               f"({int(_MIN_SECONDS * sampling_rate)} samples), got shape {seg.shape}; fill or drop "
                               "dropouts first.")
-        beats += _beats(seg, float(sampling_rate))
+        beats += pulse_beats(seg, sampling_rate=float(sampling_rate))
     if not beats:
         raise ConfigError("pulse_features found no complete beat (foot, one systolic peak, foot); pass a longer "
                           "or cleaner PPG with the pulses pointing up (wearsdk.ppg_polarity).")

@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from wearsdk.errors import ConfigError
 from wearsdk.models._config import from_dict_checked, replace_checked
-from wearsdk.train.sections import AugmentConfig, DataConfig, DistillConfig, OptimConfig, SSLConfig, VAEConfig
+from wearsdk.train.sections import (
+    REAL_SOURCE_RECIPES,
+    REAL_SOURCES,
+    AugmentConfig,
+    DataConfig,
+    DistillConfig,
+    OptimConfig,
+    SSLConfig,
+    VAEConfig,
+)
 
 if TYPE_CHECKING:
     from wearsdk.models import ModelCard
@@ -129,14 +138,15 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.amp: expected 'auto', 'bf16' or 'off', got {self.amp!r}.")
         if not self.is_lead_vae and self.data.source == "ptbxl":
             raise ConfigError("TrainConfig.data.source: 'ptbxl' holds 12-lead 10 s records for the lead_vae recipe.")
-        if self.data.source == "real_ecg" and self.recipe not in ("ecg_ssl", "ecg_distill"):
+        recipes = REAL_SOURCE_RECIPES.get(self.data.source, (self.recipe,))
+        if self.recipe not in recipes:
             raise ConfigError(
-                f"TrainConfig.data.source: 'real_ecg' holds single-lead ECG windows for the ecg_ssl and ecg_distill "
+                f"TrainConfig.data.source: {self.data.source!r} holds real windows for the {' and '.join(recipes)} "
                 f"recipes, not {self.recipe!r}."
             )
-        if self.ssl.supervised_weight > 0 and self.data.source != "real_ecg":
+        if self.ssl.supervised_weight > 0 and self.data.source not in REAL_SOURCES:
             raise ConfigError("TrainConfig.ssl.supervised_weight: the multi-task term needs real labels; set "
-                              "data.source=real_ecg or leave it at 0.")
+                              "data.source=real_ecg / real_ppg or leave it at 0.")
 
     def resolve(self) -> ModelCard:
         """The card of the model trained (built from the registry with :attr:`model_overrides`), once checked

@@ -44,11 +44,13 @@ def labelled_windows(
     seed: int,
     prevalence: dict[str, float] | None = None,
     progress: bool = True,
+    population: str = "default",
 ) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
     """Simulated encoder windows with per-window truth.
 
     Returns ``(x (N, channels, window_samples) float32, {head name: (N,) float64}, participant ids)`` with
-    ``N = len(participants) * segments``; the cohort is ``Cohort(participants.stop, seed, prevalence=...)``.
+    ``N = len(participants) * segments``; the cohort is ``Cohort(participants.stop, seed, prevalence=...,
+    population=...)``.
     """
     from tqdm.auto import tqdm
 
@@ -57,7 +59,7 @@ def labelled_windows(
     if segments < 1 or len(participants) < 1:
         raise ConfigError(f"labelled_windows: expected at least one participant and one segment, got "
                           f"{len(participants)} participants ({participants}) and {segments} segments.")
-    cohort = Cohort(participants.stop, seed=seed, prevalence=prevalence)
+    cohort = Cohort(participants.stop, seed=seed, prevalence=prevalence, population=population)
     xs, ids = [], []
     labels: dict[str, list[float]] = {name: [] for name in SIM_HEADS}
     fs, n = card.sampling_rate_hz, card.window_samples
@@ -160,15 +162,16 @@ class HeadData:
 
 def head_data(card: ModelCard, train_participants: int = 160, test_participants: int = 64, *,
               seed: int = HEAD_COHORT_SEED, prevalence: dict[str, float] | None = None,
-              progress: bool = True) -> HeadData:
+              progress: bool = True, population: str = "default") -> HeadData:
     """Participants ``0 .. train_participants - 1`` for fitting and the next ``test_participants`` for scoring, of
-    ``Cohort(seed, prevalence)`` (default :data:`HEAD_PREVALENCE`), one window per activity each
+    ``Cohort(seed, prevalence, population)`` (default :data:`HEAD_PREVALENCE`), one window per activity each
     (:func:`labelled_windows`)."""
     from wearsdk.sim import ACTIVITY_CYCLE
 
     n_tr, n_te, prev = train_participants, test_participants, HEAD_PREVALENCE if prevalence is None else prevalence
-    x_tr, y_tr, ids = labelled_windows(card, range(n_tr), len(ACTIVITY_CYCLE), seed, prev, progress)
-    x_te, y_te, _ = labelled_windows(card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), seed, prev, progress)
+    x_tr, y_tr, ids = labelled_windows(card, range(n_tr), len(ACTIVITY_CYCLE), seed, prev, progress, population)
+    x_te, y_te, _ = labelled_windows(card, range(n_tr, n_tr + n_te), len(ACTIVITY_CYCLE), seed, prev, progress,
+                                     population)
     return HeadData(x_tr, y_tr, ids, x_te, y_te)
 
 

@@ -10,8 +10,15 @@ from dataclasses import dataclass
 from wearsdk.errors import ConfigError
 from wearsdk.signal import STANDARD_LEADS
 from wearsdk.sim import ACTIVITY_CYCLE
+from wearsdk.sim.traits import POPULATIONS
 
-__all__ = ["AugmentConfig", "OptimConfig", "SSLConfig", "VAEConfig", "DistillConfig", "DataConfig"]
+__all__ = ["AugmentConfig", "OptimConfig", "SSLConfig", "VAEConfig", "DistillConfig", "DataConfig", "REAL_SOURCES",
+           "REAL_SOURCE_RECIPES"]
+
+#: Data sources that mix real labelled records with the simulator (:mod:`wearsdk.train.real.pretrain`).
+REAL_SOURCES = ("real_ecg", "real_ppg")
+#: The recipes each real source feeds.
+REAL_SOURCE_RECIPES = {"real_ecg": ("ecg_ssl", "ecg_distill"), "real_ppg": ("ppg_ssl", "ppg_distill")}
 
 
 def _prob(owner: str, key: str, value: float) -> None:
@@ -260,13 +267,17 @@ class DataConfig:
         source: ``"synthetic"`` (a tiny seeded toy source for tests and smoke runs, not physiological),
             ``"sim"`` (the ``wearsdk.sim`` cohort, infinite and seeded), ``"ptbxl"`` (the PTB-XL folder
             layout: ``records_index.csv`` + ``records100/``), ``"wfdb"`` (any folder of WFDB records plus a
-            CSV naming each record's subject), or ``"real_ecg"`` (``ecg_ssl`` only: the training records of
-            ``root/cinc2017`` and ``root/ptbxl`` lead I mixed with the ``sim`` cohort;
+            CSV naming each record's subject), ``"real_ecg"`` (``ecg_ssl`` only: the training records of
+            ``root/cinc2017`` and ``root/ptbxl`` lead I mixed with the ``sim`` cohort) or ``"real_ppg"``
+            (``ppg_ssl`` only: PPG-BP's training subjects as pulse trains mixed with the ``sim`` cohort;
             :mod:`wearsdk.train.real.pretrain`).
-        root: folder of ``ptbxl`` / ``wfdb`` data, or the real-data root of ``real_ecg`` (required for those).
-        real_fraction: ``real_ecg``: fraction of each batch's positive pairs drawn from real records.
-        dev_fraction: ``real_ecg``: fraction of the training patients held out to watch the run (the datasets'
+        root: folder of ``ptbxl`` / ``wfdb`` data, or the real-data root of ``real_ecg`` / ``real_ppg`` (required
+            for those).
+        real_fraction: ``real_*``: fraction of each batch's positive pairs drawn from real records.
+        dev_fraction: ``real_*``: fraction of the training patients held out to watch the run (the datasets'
             validation split is never read in training).
+        population: ``sim``: the simulated trait distribution (:data:`wearsdk.sim.traits.POPULATIONS`;
+            ``"wide"``: heart rates 40-180 bpm, ages 18-90, finger and wrist sites, randomised devices).
         subjects_csv: for ``wfdb``: CSV with columns ``record`` and ``subject_id``.
         num_participants: participants of the synthetic / simulated cohort used for training.
         segments_per_participant: windows per participant (positive pairs are drawn among them).
@@ -295,23 +306,27 @@ class DataConfig:
     ecg_leads: tuple[str, ...] = ("I",)
     real_fraction: float = 0.75
     dev_fraction: float = 0.1
+    population: str = "default"
 
     def __post_init__(self) -> None:
-        if self.source not in ("synthetic", "sim", "ptbxl", "wfdb", "real_ecg"):
+        if self.source not in REAL_SOURCES + ("synthetic", "sim", "ptbxl", "wfdb"):
             raise ConfigError(
-                "DataConfig.source: expected 'synthetic', 'sim', 'ptbxl', 'wfdb' or 'real_ecg', got "
+                "DataConfig.source: expected 'synthetic', 'sim', 'ptbxl', 'wfdb', 'real_ecg' or 'real_ppg', got "
                 f"{self.source!r}."
             )
+        if self.population not in POPULATIONS:
+            raise ConfigError(f"DataConfig.population: expected one of {sorted(POPULATIONS)}, got "
+                              f"{self.population!r}.")
         _prob("DataConfig", "real_fraction", self.real_fraction)
         if not 0.0 <= self.dev_fraction < 1.0:
             raise ConfigError(f"DataConfig.dev_fraction: expected a value in [0, 1), got {self.dev_fraction!r}.")
-        if self.source in ("ptbxl", "wfdb", "real_ecg") and not self.root:
+        if self.source in ("ptbxl", "wfdb") + REAL_SOURCES and not self.root:
             raise ConfigError(f"DataConfig.root: source {self.source!r} needs a data folder; set data.root=PATH.")
         if self.source == "wfdb" and not self.subjects_csv:
             raise ConfigError("DataConfig.subjects_csv: source 'wfdb' needs a CSV with columns record,subject_id.")
         for key in ("num_participants", "segments_per_participant", "val_participants"):
             _int("DataConfig", key, getattr(self, key))
-        if self.segments_per_participant < 2 and self.source in ("synthetic", "sim", "real_ecg"):
+        if self.segments_per_participant < 2 and self.source in ("synthetic", "sim") + REAL_SOURCES:
             raise ConfigError(
                 "DataConfig.segments_per_participant: positive pairs need >= 2 segments per participant, got "
                 f"{self.segments_per_participant}."

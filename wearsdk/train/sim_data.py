@@ -37,10 +37,11 @@ class SimWindows(Dataset):
     ``"sim<pid>"``; ECG windows are lead ``leads[(pid + segment) % len(leads)]``."""
 
     def __init__(self, participants: range, segments: int, card: ModelCard, seed: int,
-                 activities: tuple[str, ...] = ("rest",), leads: tuple[str, ...] = ("I",)) -> None:
+                 activities: tuple[str, ...] = ("rest",), leads: tuple[str, ...] = ("I",),
+                 population: str = "default") -> None:
         self.participants, self.segments, self.card = participants, segments, card
         self.activities, self.leads = tuple(activities), tuple(leads)
-        self.cohort = Cohort(participants.stop, seed=seed)
+        self.cohort = Cohort(participants.stop, seed=seed, population=population)
 
     def __len__(self) -> int:
         return len(self.participants) * self.segments
@@ -96,5 +97,5 @@ def build(config: TrainConfig, card: ModelCard) -> tuple[Dataset, Dataset]:
     if card.task == "lead_reconstruction":
         return (SimLeads(train_p, d.segments_per_participant, config.seed, card),
                 SimLeads(val_p, d.segments_per_participant, config.seed, card))
-    return (SimWindows(train_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads),
-            SimWindows(val_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads))
+    return (SimWindows(train_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads, d.population),
+            SimWindows(val_p, d.segments_per_participant, card, config.seed, d.activities, d.ecg_leads, d.population))

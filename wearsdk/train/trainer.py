@@ -42,6 +42,7 @@ from wearsdk.train.data import (
     WFDBLeads,
 )
 from wearsdk.train.distributed import DistInfo, all_reduce_mean, convert_batchnorm, setup
+from wearsdk.train.sections import REAL_SOURCES
 
 __all__ = ["train", "TrainResult", "build_datasets", "build_task", "lr_at"]
 
@@ -105,7 +106,7 @@ def build_datasets(config: TrainConfig) -> tuple[Any, Any]:
 
 def _cached(config: TrainConfig, datasets: tuple[Any, Any]) -> tuple[Any, Any]:
     """``datasets`` held in memory when ``config.data.cache``."""
-    if not config.data.cache or config.data.source == "real_ecg":  # real_ecg: in memory already
+    if not config.data.cache or config.data.source in REAL_SOURCES:  # real_*: in memory already
         return datasets
     from wearsdk.train.data import InMemory
 
@@ -119,12 +120,13 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
         from wearsdk.train import sim_data
 
         return sim_data.build(config, card)
-    if d.source == "real_ecg":
+    if d.source in REAL_SOURCES:
         from wearsdk.train import sim_data
         from wearsdk.train.data import InMemory
-        from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg
+        from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg, build_real_ppg
 
-        real, dev = build_real_ecg(d.root, card, d.dev_fraction, config.seed)
+        build = build_real_ecg if d.source == "real_ecg" else build_real_ppg
+        real, dev = build(d.root, card, d.dev_fraction, config.seed)
         sim = sim_data.build(config, card)[0]
         return MixedWindows(real, InMemory(sim, "caching simulated windows") if d.cache else sim), dev
     if config.is_lead_vae:
@@ -195,7 +197,7 @@ def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None, car
         from wearsdk.train.vae import VAETask
 
         return VAETask(config, train_ds, val_ds)
-    if config.data.source == "real_ecg":
+    if config.data.source in REAL_SOURCES:
         from wearsdk.train.real.pretrain import RealSSLTask
 
         return RealSSLTask(config, train_ds, val_ds)

@@ -29,6 +29,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -39,7 +40,7 @@ from wearsdk.models.card import ModelCard
 
 __all__ = ["RealDataset", "cached_beside", "record_mean", "cinc2017", "cinc2017_labels", "ptbxl_lead1",
            "ptbxl_labels", "scp_classes", "record_windows",
-           "cache_root", "CINC_CLASSES", "MIN_RECORD_S"]
+           "cache_root", "cached_windows", "card_spec", "cut_windows", "CINC_CLASSES", "MIN_RECORD_S"]
 
 #: CinC 2017 labels in REFERENCE.csv: normal sinus rhythm, AF, other rhythm, too noisy.
 CINC_CLASSES = ("N", "A", "O", "~")
@@ -97,31 +98,34 @@ def record_windows(rec: Recording, lead: str, card: ModelCard,
     Raises:
         ShapeError: the record is shorter than ``min_seconds``, or has no lead ``lead``.
     """
-    x, n, _ = _cut(rec, lead, card, min_seconds)
+    x, n, _ = cut_windows(rec, lead, card, min_seconds)
     return x, n
 
 
-def _cut(rec: Recording, lead: str, card: ModelCard, min_seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`record_windows` and the start of each window in the record, s ``(k,)``."""
+def cut_windows(rec: Recording, lead: str, card: ModelCard, min_seconds: float,
+                invert: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`record_windows` and the start of each window in the record, s ``(k,)``; channel ``lead`` is fed to
+    every input of the card (one lead for the ECG encoders, one PPG channel on all four PPG inputs), negated first
+    when ``invert`` (raw light intensity, pulses down)."""
     from wearsdk.stream import recording_windows
 
     source = rec.metadata.get("path", "the recording")
     if rec.duration_s < min_seconds:
         raise ShapeError(f"{source} lasts {rec.duration_s:.1f} s; expected a record of at least {min_seconds:g} s "
                          "(drop it from the record list).")
-    window = card.window_samples
+    window, inputs = card.window_samples, len(card.input_channels)
     if rec.duration_s >= card.window_seconds:
-        win = recording_windows(rec, card, channels=[lead])
+        win = recording_windows(rec, card, channels=[lead] * inputs, invert=[lead] if invert else None)
         return win.x, np.full(len(win.x), window, np.int64), win.t_start_s
     names = [c.lower() for c in rec.channels]
     if lead.lower() not in names:
         raise ShapeError(f"{source} has no lead {lead!r} (it has {list(rec.channels)}); expected a record with "
                          f"lead {lead!r}.")
-    signal = np.nan_to_num(rec.signals[names.index(lead.lower())])
+    signal = np.nan_to_num(rec.signals[names.index(lead.lower())]) * (-1.0 if invert else 1.0)
     y = card.preprocessing.filter((signal - signal[0])[None].astype(np.float32), sampling_rate=rec.sampling_rate,
                                   target_rate=card.sampling_rate_hz)
     n = y.shape[-1]
-    tiled = np.tile(y, (1, math.ceil(window / n)))[:, :window]
+    tiled = np.tile(y, (inputs, math.ceil(window / n)))[:, :window]
     return (card.preprocessing.normalise(tiled[None]).astype(np.float32), np.array([min(n, window)], np.int64),
             np.zeros(1))
 
@@ -130,32 +134,26 @@ def _cut(rec: Recording, lead: str, card: ModelCard, min_seconds: float) -> tupl
 WindowLabeller = Callable[[Recording, np.ndarray], dict[str, np.ndarray]]
 
 
-def _cached_windows(name: str, records: Sequence[tuple[str, Path]], lead: str, card: ModelCard,
-                    min_seconds: float, progress: bool, window_labels: WindowLabeller | None = None,
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """``(x, record_of_window, valid_samples, per-window labels)`` of ``records`` (name, WFDB path without
-    extension), memory-mapped from the cache, or read with :func:`wearsdk.io.read`, cut with :func:`record_windows`,
-    labelled by ``window_labels`` (none without it; its qualified name is part of the cache key) and cached."""
-    from wearsdk.io import read
+#: ``fn(i) -> (windows (k, C, W), record samples per window (k,), per-window labels {name: (k,)})`` of record ``i``.
+WindowMaker = Callable[[int], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]
 
-    spec = {"v": _CACHE_VERSION, "dataset": name, "lead": lead, "records": [r for r, _ in records],
-            "folder": str(Path(records[0][1]).parent.resolve()) if records else "",
-            "signal": repr(card.signal), "window": card.window_samples, "hop": card.hop_samples,
-            "preprocessing": card.preprocessing.to_dict(), "min_s": min_seconds}
-    if window_labels is not None:
-        spec["window_labels"] = f"{window_labels.__module__}.{window_labels.__qualname__}"
-    key = json.dumps(spec, sort_keys=True)
+
+def cached_windows(name: str, spec: dict[str, Any], n_records: int, make: WindowMaker, progress: bool,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """``(x, record_of_window, valid_samples, per-window labels)`` of ``n_records`` records, memory-mapped from
+    ``<cache_root()>/<name>-<hash of spec>/``, or made record by record with ``make`` and cached (``spec`` must
+    name everything the windows depend on: records, card, labeller)."""
+    key = json.dumps({"v": _CACHE_VERSION, "dataset": name, **spec}, sort_keys=True, default=str)
     folder = cache_root() / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
     names = ("x", "record", "valid")
     if not (folder / "done.json").is_file():
         xs, rec_of, valid, labels = [], [], [], []
-        for i, (_, path) in enumerate(tqdm(records, desc=f"{name}: windows", disable=not progress)):
-            rec = read(path)
-            x, n, start_s = _cut(rec, lead, card, min_seconds)
+        for i in tqdm(range(n_records), desc=f"{name}: windows", disable=not progress):
+            x, n, per_window = make(i)
             xs.append(x)
             valid.append(n)
             rec_of.append(np.full(len(x), i, np.int64))
-            labels.append(window_labels(rec, start_s) if window_labels is not None else {})
+            labels.append(per_window)
         folder.mkdir(parents=True, exist_ok=True)
         for k, v in zip(names, (xs, rec_of, valid), strict=True):
             np.save(folder / f"{k}.npy", np.concatenate(v))
@@ -165,6 +163,34 @@ def _cached_windows(name: str, records: Sequence[tuple[str, Path]], lead: str, c
     x, rec_of, valid = (np.load(folder / f"{k}.npy", mmap_mode="r") for k in names)
     per_window = {p.stem.removeprefix("window_"): np.load(p) for p in sorted(folder.glob("window_*.npy"))}
     return x, rec_of, valid, per_window
+
+
+def card_spec(card: ModelCard) -> dict[str, Any]:
+    """What a cached window depends on in ``card``: signal, window, hop and preprocessing."""
+    return {"signal": repr(card.signal), "window": card.window_samples, "hop": card.hop_samples,
+            "preprocessing": card.preprocessing.to_dict()}
+
+
+def _cached_windows(name: str, records: Sequence[tuple[str, Path]], lead: str, card: ModelCard,
+                    min_seconds: float, progress: bool, window_labels: WindowLabeller | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """:func:`cached_windows` of WFDB ``records`` (name, path without extension) read with
+    :func:`wearsdk.io.read`, cut with :func:`record_windows` on ``lead`` and labelled by ``window_labels`` (none
+    without it; its qualified name is part of the cache key)."""
+    from wearsdk.io import read
+
+    spec = {"lead": lead, "records": [r for r, _ in records],
+            "folder": str(Path(records[0][1]).parent.resolve()) if records else "", **card_spec(card),
+            "min_s": min_seconds}
+    if window_labels is not None:
+        spec["window_labels"] = f"{window_labels.__module__}.{window_labels.__qualname__}"
+
+    def make(i: int) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        rec = read(records[i][1])
+        x, n, start_s = cut_windows(rec, lead, card, min_seconds)
+        return x, n, window_labels(rec, start_s) if window_labels is not None else {}
+
+    return cached_windows(name, spec, len(records), make, progress)
 
 
 def record_mean(values: np.ndarray, record_of_window: np.ndarray, n_records: int) -> np.ndarray:

@@ -22,6 +22,7 @@ afterwards.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,26 +40,53 @@ from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset
 from wearsdk.train.real.features import dataset_hr
 from wearsdk.train.ssl import SSLTask, ssl_terms
 
-__all__ = ["TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg", "mixed_plan", "MultiTaskModule",
-           "RealSSLTask"]
+__all__ = ["Target", "ECG_TARGETS", "PPG_TARGETS", "TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg",
+           "build_real_ppg", "mixed_plan", "MultiTaskModule", "multitask_loss", "RealSSLTask"]
 
-#: Columns of the per-window target table (NaN where a window has no such label).
-TARGETS = ("rhythm", "abnormal", "age", "sex_female", "hr_bpm")
-#: (centre, scale) of the standardised regression targets.
-_SCALE = {"age": (55.0, 17.0), "hr_bpm": (75.0, 20.0)}
-_N_OUT = len(CINC_CLASSES) + 4  # rhythm logits, abnormal logit, age, sex logit, hr
+@dataclass(frozen=True)
+class Target:
+    """One supervised target of the multi-task term: ``kind`` ``"class"`` (``classes`` logits, class-weighted
+    cross-entropy), ``"binary"`` (one logit, BCE) or ``"regression"`` (one output, smooth L1 on
+    ``(value - centre) / scale``)."""
+
+    name: str
+    kind: str
+    classes: int = 1
+    centre: float = 0.0
+    scale: float = 1.0
+
+    @property
+    def width(self) -> int:
+        return self.classes if self.kind == "class" else 1
+
+
+#: ECG targets (CinC 2017 rhythm; PTB-XL abnormal, age, sex; HR from ``ecg_peaks``), in output order.
+ECG_TARGETS = (Target("rhythm", "class", len(CINC_CLASSES)), Target("abnormal", "binary"),
+               Target("age", "regression", centre=55.0, scale=17.0), Target("sex_female", "binary"),
+               Target("hr_bpm", "regression", centre=75.0, scale=20.0))
+#: PPG targets (PPG-BP age, sex, BMI, systolic BP; HR of the pulse train), in output order.
+PPG_TARGETS = (Target("age", "regression", centre=55.0, scale=17.0), Target("sex_female", "binary"),
+               Target("bmi", "regression", centre=23.0, scale=4.0),
+               Target("sbp", "regression", centre=125.0, scale=20.0),
+               Target("hr_bpm", "regression", centre=75.0, scale=20.0))
+_LOSS = {"class": "ce", "binary": "bce", "regression": "l1"}
+#: Column names of the ECG per-window target table.
+TARGETS = tuple(t.name for t in ECG_TARGETS)
 
 
 class TargetWindows(Dataset):
-    """Real windows held in memory: ``ds[i] -> (window (1, W) float32, participant_id)``, plus ``targets``
-    ``(n, len(TARGETS))`` float64 (NaN where unknown)."""
+    """Real windows held in memory: ``ds[i] -> (window (C, W) float32, participant_id)``, plus ``targets``
+    ``(n, len(spec))`` float64 (NaN where unknown), one column per :class:`Target` of ``spec``."""
 
-    def __init__(self, x: np.ndarray, ids: Sequence[str], targets: np.ndarray) -> None:
-        if not len(x) == len(ids) == len(targets):
-            raise ConfigError(f"TargetWindows: {len(x)} windows, {len(ids)} ids and {len(targets)} target rows.")
+    def __init__(self, x: np.ndarray, ids: Sequence[str], targets: np.ndarray,
+                 spec: tuple[Target, ...] = ECG_TARGETS) -> None:
+        if not len(x) == len(ids) == len(targets) or np.shape(targets)[1:] != (len(spec),):
+            raise ConfigError(f"TargetWindows: {len(x)} windows, {len(ids)} ids and target rows of shape "
+                              f"{np.shape(targets)} for {len(spec)} targets.")
         self.x = torch.from_numpy(np.ascontiguousarray(x, np.float32))
         self.ids = list(ids)
         self.targets = np.asarray(targets, np.float64)
+        self.spec = spec
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -70,13 +98,37 @@ class TargetWindows(Dataset):
         return self.x[index], self.ids[index]
 
 
-def _targets(ds: RealDataset) -> np.ndarray:
-    """Per-record target table ``(R, len(TARGETS))`` of one dataset (NaN where it has no such label)."""
-    t = np.full((len(ds.records), len(TARGETS)), np.nan)
-    for k, name in enumerate(TARGETS):
-        if name in ds.labels:
-            t[:, k] = ds.labels[name]
+def _targets(ds: RealDataset, spec: tuple[Target, ...]) -> np.ndarray:
+    """Per-window target table ``(windows, len(spec))`` of one dataset: its record labels, or its per-window
+    labels (``window_labels``) of the same name; NaN where it has neither."""
+    rec = np.asarray(ds.record_of_window)
+    t = np.full((len(rec), len(spec)), np.nan)
+    for k, target in enumerate(spec):
+        if target.name in ds.window_labels:
+            t[:, k] = ds.window_labels[target.name]
+        elif target.name in ds.labels:
+            t[:, k] = ds.labels[target.name][rec]
     return t
+
+
+def _split_windows(datasets: Sequence[RealDataset], spec: tuple[Target, ...], dev_fraction: float, seed: int,
+                   hr: Callable[[RealDataset], np.ndarray] | None = None) -> tuple[TargetWindows, TargetWindows]:
+    """``(train, dev)`` windows of the ``"train"`` records of ``datasets``, ``dev_fraction`` of each dataset's
+    groups held out as dev; ``hr(ds)`` fills the ``hr_bpm`` column when given."""
+    parts: dict[str, list[Any]] = {"train": [], "dev": []}
+    for ds in datasets:
+        rec = np.asarray(ds.record_of_window)
+        x = np.asarray(ds.x)
+        per_window = _targets(ds, spec)
+        if hr is not None:
+            per_window[:, [t.name for t in spec].index("hr_bpm")] = hr(ds)
+        ids = np.array([f"{ds.name}:{g}" for g in ds.groups])[rec]
+        dev = _dev_groups(ds.groups, dev_fraction, seed)[rec]
+        is_train = (ds.split == "train")[rec]
+        for name, keep in (("train", is_train & ~dev), ("dev", is_train & dev)):
+            parts[name].append((x[keep], ids[keep], per_window[keep]))
+    return tuple(TargetWindows(np.concatenate([p[0] for p in v]), np.concatenate([p[1] for p in v]).tolist(),
+                               np.concatenate([p[2] for p in v]), spec) for v in (parts["train"], parts["dev"]))
 
 
 def _dev_groups(groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -91,23 +143,23 @@ def build_real_ecg(root: str, card: ModelCard, dev_fraction: float, seed: int, *
                    progress: bool = True) -> tuple[TargetWindows, TargetWindows]:
     """``(train, dev)`` real windows for ``card`` from ``root/cinc2017`` and ``root/ptbxl``: every window of the
     ``"train"`` records, ``dev_fraction`` of the patients (CinC: records) held out as dev; ``limit`` keeps that
-    many records of each dataset (seeded, for tests)."""
+    many records of each dataset (seeded, for tests). Targets: :data:`ECG_TARGETS`."""
     from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
 
-    parts: dict[str, list[Any]] = {"train": [], "dev": []}
-    for ds in (cinc2017(Path(root) / "cinc2017", card, limit=limit, progress=progress),
-               ptbxl_lead1(Path(root) / "ptbxl", card, limit=limit, progress=progress)):
-        rec = np.asarray(ds.record_of_window)
-        x = np.asarray(ds.x)
-        per_window = _targets(ds)[rec]
-        per_window[:, TARGETS.index("hr_bpm")] = dataset_hr(ds, progress)
-        ids = np.array([f"{ds.name}:{g}" for g in ds.groups])[rec]
-        dev = _dev_groups(ds.groups, dev_fraction, seed)[rec]
-        is_train = (ds.split == "train")[rec]
-        for name, keep in (("train", is_train & ~dev), ("dev", is_train & dev)):
-            parts[name].append((x[keep], ids[keep], per_window[keep]))
-    return tuple(TargetWindows(np.concatenate([p[0] for p in v]), np.concatenate([p[1] for p in v]).tolist(),
-                               np.concatenate([p[2] for p in v])) for v in (parts["train"], parts["dev"]))
+    datasets = (cinc2017(Path(root) / "cinc2017", card, limit=limit, progress=progress),
+                ptbxl_lead1(Path(root) / "ptbxl", card, limit=limit, progress=progress))
+    return _split_windows(datasets, ECG_TARGETS, dev_fraction, seed, hr=lambda ds: dataset_hr(ds, progress))
+
+
+def build_real_ppg(root: str, card: ModelCard, dev_fraction: float, seed: int, *,
+                   progress: bool = True) -> tuple[TargetWindows, TargetWindows]:
+    """``(train, dev)`` real windows for ``card`` from ``root/ppg_bp`` (:func:`wearsdk.train.real.ppg.ppg_bp`):
+    the pulse-train windows of its ``"train"`` subjects, ``dev_fraction`` of them held out as dev. Targets:
+    :data:`PPG_TARGETS`. ``ppg_mw4`` and the device recordings are never trained on (they are what the suite
+    reports)."""
+    from wearsdk.train.real.ppg import ppg_bp
+
+    return _split_windows((ppg_bp(root, card, seed=seed, progress=progress),), PPG_TARGETS, dev_fraction, seed)
 
 
 class MixedWindows(Dataset):
@@ -118,7 +170,8 @@ class MixedWindows(Dataset):
         self.real, self.sim = real, sim
         self.num_real = len(real)
         self.ids = real.participant_ids() + [f"sim:{p}" for p in sim.participant_ids()]
-        self.targets = np.concatenate([real.targets, np.full((len(sim), len(TARGETS)), np.nan)])
+        self.spec = real.spec
+        self.targets = np.concatenate([real.targets, np.full((len(sim), len(real.spec)), np.nan)])
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -165,7 +218,7 @@ def mixed_plan(windows: MixedWindows, global_batch: int, real_fraction: float,
 
 
 class _LabelledPairs(Dataset):
-    """Key ``(item_a, item_b, view_seed)`` -> two augmented views and item_a's target row ``(len(TARGETS),)``."""
+    """Key ``(item_a, item_b, view_seed)`` -> two augmented views and item_a's target row ``(targets,)``."""
 
     def __init__(self, windows: MixedWindows, augmenter: Augmenter) -> None:
         self.windows, self.augmenter = windows, augmenter
@@ -179,51 +232,65 @@ class _LabelledPairs(Dataset):
 
 
 class MultiTaskModule(nn.Module):
-    """Encoder + projection head + linear target layer: ``x -> (projections, target outputs (batch, 8))``."""
+    """Encoder + projection head + linear target layer: ``x -> (projections, target outputs (batch, outputs))``,
+    one output per binary / regression target and ``classes`` per class target of ``spec``."""
 
-    def __init__(self, encoder: nn.Module, projector: nn.Module) -> None:
+    def __init__(self, encoder: nn.Module, projector: nn.Module, spec: tuple[Target, ...] = ECG_TARGETS) -> None:
         super().__init__()
         self.encoder, self.projector = encoder, projector
-        self.targets = nn.Linear(encoder.num_features, _N_OUT)
+        self.targets = nn.Linear(encoder.num_features, sum(t.width for t in spec))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.encoder(x)
         return self.projector(z), self.targets(z)
 
 
-def multitask_loss(out: torch.Tensor, t: torch.Tensor, class_weight: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per-target losses of target outputs ``out (b, 8)`` against rows ``t (b, len(TARGETS))`` (NaN: no label);
-    a target absent from the batch contributes an exact zero (keeping the graph)."""
+def _columns(spec: tuple[Target, ...]) -> list[slice]:
+    """Output columns of each target of ``spec``."""
+    ends = np.cumsum([t.width for t in spec]).tolist()
+    return [slice(e - t.width, e) for t, e in zip(spec, ends, strict=True)]
+
+
+def multitask_loss(out: torch.Tensor, t: torch.Tensor, spec: tuple[Target, ...],
+                   class_weight: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Per-target losses (``<name>_ce`` / ``_bce`` / ``_l1``) of target outputs ``out (b, outputs)`` against rows
+    ``t (b, len(spec))`` (NaN: no label); a target absent from the batch contributes an exact zero (keeping the
+    graph). ``class_weight``: class target name -> ``(classes,)`` cross-entropy weights."""
     zero = out.sum() * 0.0
-    n_cls = len(CINC_CLASSES)
-    col = {name: t[:, k] for k, name in enumerate(TARGETS)}
     terms: dict[str, torch.Tensor] = {}
-    m = ~torch.isnan(col["rhythm"])
-    terms["rhythm_ce"] = (F.cross_entropy(out[m, :n_cls], col["rhythm"][m].long(), weight=class_weight)
-                          if m.any() else zero)
-    for name, j in (("abnormal", n_cls), ("sex_female", n_cls + 2)):
-        m = ~torch.isnan(col[name])
-        terms[f"{name}_bce"] = F.binary_cross_entropy_with_logits(out[m, j], col[name][m]) if m.any() else zero
-    for name, j in (("age", n_cls + 1), ("hr_bpm", n_cls + 3)):
-        m = ~torch.isnan(col[name])
-        centre, scale = _SCALE[name]
-        terms[f"{name}_l1"] = F.smooth_l1_loss(out[m, j], (col[name][m] - centre) / scale) if m.any() else zero
+    for k, (target, cols) in enumerate(zip(spec, _columns(spec), strict=True)):
+        y = t[:, k]
+        m = ~torch.isnan(y)
+        if not m.any():
+            terms[f"{target.name}_{_LOSS[target.kind]}"] = zero
+        elif target.kind == "class":
+            terms[f"{target.name}_ce"] = F.cross_entropy(out[m, cols], y[m].long(),
+                                                         weight=class_weight.get(target.name))
+        elif target.kind == "binary":
+            terms[f"{target.name}_bce"] = F.binary_cross_entropy_with_logits(out[m, cols.start], y[m])
+        else:
+            terms[f"{target.name}_l1"] = F.smooth_l1_loss(out[m, cols.start], (y[m] - target.centre) / target.scale)
     return terms
 
 
 class RealSSLTask(SSLTask):
     """The self-supervised recipe on :class:`MixedWindows` (:func:`mixed_plan`), plus ``ssl.supervised_weight``
-    x the mean of :func:`multitask_loss` on both views; evaluates the target layer on the dev windows."""
+    x the sum of :func:`multitask_loss` on both views (targets: ``train.spec``); evaluates the target layer on
+    the dev windows."""
 
     def __init__(self, config: Any, train: MixedWindows, val: TargetWindows | None) -> None:
+        self.spec = train.spec
         super().__init__(config, train, val)
-        counts = np.bincount(train.targets[~np.isnan(train.targets[:, 0]), 0].astype(int),
-                             minlength=len(CINC_CLASSES)).astype(np.float64)
-        weight = 1.0 / np.sqrt(np.maximum(counts, 1.0))
-        self.class_weight = torch.tensor(weight / weight.mean(), dtype=torch.float32)
+        self.class_weight: dict[str, torch.Tensor] = {}
+        for k, target in enumerate(self.spec):
+            if target.kind == "class":
+                y = train.targets[:, k]
+                counts = np.bincount(y[~np.isnan(y)].astype(int), minlength=target.classes).astype(np.float64)
+                weight = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+                self.class_weight[target.name] = torch.tensor(weight / weight.mean(), dtype=torch.float32)
 
     def _networks(self, encoder: nn.Module, projector: nn.Module) -> nn.Module:
-        return MultiTaskModule(encoder, projector)
+        return MultiTaskModule(encoder, projector, self.spec)
 
     def _pairs(self, train: MixedWindows) -> Any:
         return _LabelledPairs(train, Augmenter(self.config.augment))
@@ -238,7 +305,8 @@ class RealSSLTask(SSLTask):
         with torch.no_grad():
             k = self.target(torch.cat([view_a, view_b]))[0].float()
         nce, reg = ssl_terms(q, k, self.config)
-        terms = multitask_loss(out, torch.cat([t, t]), self.class_weight.to(out.device))
+        weights = {name: w.to(out.device) for name, w in self.class_weight.items()}
+        terms = multitask_loss(out, torch.cat([t, t]), self.spec, weights)
         supervised = torch.stack(list(terms.values())).sum()
         loss = nce + self.config.ssl.koleo_weight * reg + self.config.ssl.supervised_weight * supervised
         return loss, {"info_nce": nce.detach(), "koleo": reg.detach(),
@@ -253,8 +321,9 @@ class RealSSLTask(SSLTask):
 
     @torch.no_grad()
     def evaluate(self, module: nn.Module, device: torch.device) -> dict[str, float]:
-        """The target layer on the dev windows: AF-vs-rest AUROC, rhythm macro F1, abnormal and sex AUROC, age
-        Pearson r, HR MAE (bpm); plus the embedding SD (collapse check)."""
+        """The target layer on the dev windows: per class target its macro F1 and one-vs-rest AUROC of each class
+        (``dev_<name>_macro_f1``, ``dev_<name>_<class>_auroc``), per binary target AUROC, per regression target
+        MAE and Pearson r (in the target's units); plus the embedding SD (collapse check)."""
         from wearsdk.train.probes import auroc, macro_f1
 
         if self.val is None or len(self.val) == 0:
@@ -268,23 +337,24 @@ class RealSSLTask(SSLTask):
             outs.append(module.targets(z).cpu())
         module.train(was)
         out, t = torch.cat(outs).numpy(), self.val.targets
-        n_cls = len(CINC_CLASSES)
         res: dict[str, float] = {"embedding_std": float(F.normalize(torch.cat(zs), dim=1).std(0).mean())}
-        m = ~np.isnan(t[:, 0])
-        if m.any():
-            y, logits = t[m, 0].astype(int), out[m, :n_cls]
-            res["dev_af_auroc"] = auroc((y == 1).astype(float), logits[:, 1] - np.logaddexp.reduce(
-                np.delete(logits, 1, axis=1), axis=1))
-            res["dev_rhythm_macro_f1"] = macro_f1(y, logits.argmax(1), n_cls)
-        for name, j in (("abnormal", n_cls), ("sex_female", n_cls + 2)):
-            m = ~np.isnan(t[:, TARGETS.index(name)])
-            if m.any():
-                res[f"dev_{name}_auroc"] = auroc(t[m, TARGETS.index(name)], out[m, j])
-        for name, j in (("age", n_cls + 1), ("hr_bpm", n_cls + 3)):
-            m = ~np.isnan(t[:, TARGETS.index(name)])
-            if m.sum() > 2:
-                centre, scale = _SCALE[name]
-                pred, true = out[m, j] * scale + centre, t[m, TARGETS.index(name)]
-                key = "dev_age_r" if name == "age" else "dev_hr_mae_bpm"
-                res[key] = float(np.corrcoef(pred, true)[0, 1]) if name == "age" else float(np.abs(pred - true).mean())
+        for k, (target, cols) in enumerate(zip(self.spec, _columns(self.spec), strict=True)):
+            m = ~np.isnan(t[:, k])
+            if m.sum() < 3:
+                continue
+            y, o = t[m, k], out[m, cols]
+            if target.kind == "class":
+                y = y.astype(int)
+                res[f"dev_{target.name}_macro_f1"] = macro_f1(y, o.argmax(1), target.classes)
+                for c in range(target.classes):
+                    if 0 < (y == c).sum() < len(y):
+                        rest = np.logaddexp.reduce(np.delete(o, c, axis=1), axis=1)
+                        res[f"dev_{target.name}_{c}_auroc"] = auroc((y == c).astype(float), o[:, c] - rest)
+            elif target.kind == "binary":
+                if 0 < y.sum() < len(y):
+                    res[f"dev_{target.name}_auroc"] = auroc(y, o[:, 0])
+            else:
+                pred = o[:, 0] * target.scale + target.centre
+                res[f"dev_{target.name}_mae"] = float(np.abs(pred - y).mean())
+                res[f"dev_{target.name}_r"] = float(np.corrcoef(pred, y)[0, 1])
         return res

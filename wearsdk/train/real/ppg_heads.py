@@ -1,0 +1,191 @@
+"""Linear heads of a PPG encoder fitted on real PPG plus the wide simulated population (issue 23).
+
+Training windows: the ``"train"`` subjects of PPG-BP as pulse trains (:func:`wearsdk.train.real.ppg.ppg_bp`) and
+the heads' simulated cohort from the ``"wide"`` population (:func:`wearsdk.train.heads.head_data`: heart rates
+40-180 bpm, ages 18-90, finger and wrist, randomised devices; each participant at rest, walking, moving the arm,
+running). Each head learns from the windows that carry its label, folds grouped by participant:
+
+=================  =================================================  ===========================================
+head               real label (PPG-BP train subjects)                 simulated label
+=================  =================================================  ===========================================
+``hr_bpm``         rate of the pulse train's beats                    mean HR (truth); valid 40-180 bpm
+``quality_prob``   1 (PPG-BP segments were chosen clean)              activity <= 0.2 (motion and contact faults)
+``af_prob``        --                                                 AF > half the window (simulator only)
+``age_years``      age                                                --
+``sex_male_prob``  sex                                                --
+``bmi``            BMI                                                --
+=================  =================================================  ===========================================
+
+The simulator's traits are left out of the trait heads: they reach the pulse only through the simulator's own
+assumptions, and heads fitted on them did not even read held-out simulated participants (``ppg_encoder_compact``
+0.1.0: age R^2 -0.20, BMI R^2 0.00, sex AUROC 0.55).
+
+Scores (:func:`ppg_head_scores`) come from recordings never used in fitting: PPG-BP's validation subjects,
+``ppg_mw4`` (78 other adults, another device), the device recordings (ICU monitor, smartwatch, HeartPy, BITalino;
+HR against their references) and held-out simulated participants (HR overall and at 150-180 bpm, AF, quality).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from wearsdk.models import HEADS, LinearHeads, ModelCard
+from wearsdk.peaks.quality import GOOD_QUALITY
+from wearsdk.train.probes import auroc
+from wearsdk.train.real.datasets import RealDataset, record_mean
+
+__all__ = ["PPG_REAL_HEADS", "ppg_head_labels", "ppg_head_scores", "fit_real_ppg_heads", "CLEAN_QUALITY_BAR"]
+
+#: The heads fitted by :func:`fit_real_ppg_heads`, in output order (the simulator-trained encoders' set).
+PPG_REAL_HEADS = ("hr_bpm", "af_prob", "quality_prob", "age_years", "bmi", "sex_male_prob")
+#: The heads whose label the simulated windows give.
+_SIM_LABELLED = ("hr_bpm", "af_prob", "quality_prob")
+#: quality_prob a clean real window should reach (issue 23).
+CLEAN_QUALITY_BAR = 0.8
+#: bpm: the simulated tachycardia band scored on its own.
+_FAST = (150.0, 180.0)
+
+
+def ppg_head_labels(ds: RealDataset) -> dict[str, np.ndarray]:
+    """Head name -> ``(windows,)`` labels of a real PPG dataset's windows (NaN where it has none): HR from the
+    window's reference (``reference_hr_bpm``) or its own beats (``hr_bpm``), quality 1 / 0 from ``quality_min``
+    (PPG-BP's pulse trains: 1), traits from the subject."""
+    n = len(ds.x)
+    rec = np.asarray(ds.record_of_window)
+    out = {name: np.full(n, np.nan) for name in PPG_REAL_HEADS}
+    w = ds.window_labels
+    out["hr_bpm"] = np.asarray(w.get("reference_hr_bpm", w.get("hr_bpm", out["hr_bpm"])), np.float64)
+    out["quality_prob"] = ((w["quality_min"] >= GOOD_QUALITY).astype(float) if "quality_min" in w
+                           else np.ones(n))
+    for head, label in (("age_years", "age"), ("bmi", "bmi")):
+        if label in ds.labels:
+            out[head] = ds.labels[label][rec]
+    if "sex_female" in ds.labels:
+        out["sex_male_prob"] = 1.0 - ds.labels["sex_female"][rec]
+    return out
+
+
+def _slug(name: str) -> str:
+    return name.replace("/", "_").replace("-", "_")
+
+
+def ppg_head_scores(pred: dict[str, dict[str, np.ndarray]], datasets: dict[str, RealDataset]) -> dict[str, float]:
+    """Scores of head outputs ``pred[dataset][head] (windows,)`` on the ``"val"`` records of each dataset:
+
+    * ``real_<dataset>_hr_bpm_mae`` over its windows with an HR label, and per device recording
+      ``real_hr_bpm_mae_<recording>``;
+    * ``real_<dataset>_quality_prob_clean_min`` / ``_clean_mean`` over its clean windows (``quality_min`` >=
+      :data:`~wearsdk.peaks.quality.GOOD_QUALITY`) and ``_clean_pass`` (fraction >= :data:`CLEAN_QUALITY_BAR`);
+    * per subject (mean of its windows) ``real_<dataset>_sex_male_prob_auroc``, ``_age_years_r`` / ``_mae``,
+      ``_bmi_r`` / ``_mae``, where the dataset has the label.
+    """
+    out: dict[str, float] = {}
+    for name, ds in datasets.items():
+        rec = np.asarray(ds.record_of_window)
+        val_w = (ds.split == "val")[rec]
+        labels = ppg_head_labels(ds)
+        p = pred[name]
+        hr, ok = labels["hr_bpm"], val_w & np.isfinite(labels["hr_bpm"])
+        if ok.any():
+            out[f"real_{name}_hr_bpm_mae"] = round(float(np.mean(np.abs(p["hr_bpm"][ok] - hr[ok]))), 3)
+        if name == "ppg_devices":
+            for i, r in enumerate(ds.records):
+                m = ok & (rec == i)
+                if m.any():
+                    out[f"real_hr_bpm_mae_{_slug(r)}"] = round(float(np.mean(np.abs(p["hr_bpm"][m] - hr[m]))), 3)
+        if "quality_min" in ds.window_labels:
+            clean = val_w & (ds.window_labels["quality_min"] >= GOOD_QUALITY)
+            if clean.any():
+                q = p["quality_prob"][clean]
+                out[f"real_{name}_quality_prob_clean_min"] = round(float(q.min()), 4)
+                out[f"real_{name}_quality_prob_clean_mean"] = round(float(q.mean()), 4)
+                out[f"real_{name}_quality_prob_clean_pass"] = round(float(np.mean(q >= CLEAN_QUALITY_BAR)), 4)
+        val = ds.split == "val"
+        for head in ("sex_male_prob", "age_years", "bmi"):
+            known = record_mean(np.isfinite(labels[head]).astype(float), rec, len(ds.records)) == 1.0
+            keep = val & known & (np.bincount(rec, minlength=len(ds.records)) > 0)
+            if keep.sum() < 3:
+                continue
+            y = record_mean(np.nan_to_num(labels[head]), rec, len(ds.records))[keep]
+            s = record_mean(p[head].astype(np.float64), rec, len(ds.records))[keep]
+            if HEADS[head].is_probability:
+                out[f"real_{name}_{head}_auroc"] = round(auroc(y, s), 4)
+            else:
+                out[f"real_{name}_{head}_r"] = round(float(np.corrcoef(s, y)[0, 1]), 4)
+                out[f"real_{name}_{head}_mae"] = round(float(np.mean(np.abs(s - y))), 3)
+    return out
+
+
+def _sim_scores(heads: LinearHeads, emb: np.ndarray, y: dict[str, np.ndarray], rest: np.ndarray,
+                ) -> dict[str, float]:
+    """Held-out simulated scores: HR MAE overall, at rest and at 150-180 bpm; AF and quality AUROC; the mean
+    quality of the running windows (strong motion)."""
+    from wearsdk.sim import ACTIVITY_CYCLE
+
+    pred = heads.predict(emb.astype(np.float32))
+    err = np.abs(pred["hr_bpm"] - y["hr_bpm"])
+    fast = (y["hr_bpm"] >= _FAST[0]) & (y["hr_bpm"] <= _FAST[1])
+    run = np.arange(len(emb)) % len(ACTIVITY_CYCLE) == ACTIVITY_CYCLE.index("run")
+    out = {"sim_hr_bpm_mae": float(err.mean()), "sim_hr_bpm_mae_rest": float(err[rest].mean()),
+           "sim_af_prob_auroc": auroc(y["af_prob"], pred["af_prob"]),
+           "sim_quality_prob_auroc": auroc(y["quality_prob"], pred["quality_prob"]),
+           "sim_quality_prob_run_mean": float(pred["quality_prob"][run].mean())}
+    if fast.any():
+        out["sim_hr_bpm_mae_150_180"] = float(err[fast].mean())
+        out["sim_windows_150_180"] = float(fast.sum())
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
+                       int8: Callable[[torch.Tensor], torch.Tensor] | None = None, sim_participants: int = 160,
+                       test_participants: int = 64, progress: bool = True) -> tuple[LinearHeads, dict[str, float]]:
+    """:data:`PPG_REAL_HEADS` fitted on the embeddings by ``encoder`` of PPG-BP's training subjects under ``root``
+    and of ``sim_participants`` wide simulated participants; returns the heads and their scores
+    (:func:`ppg_head_scores` on PPG-BP validation, ``ppg_mw4`` and the device recordings; ``sim_*`` on
+    ``test_participants`` held-out simulated ones).
+
+    ``int8``: the encoder's int8 program: the heads are fitted on its embeddings of the same windows too, and
+    ``int8_real_head_score_abs_diff_max`` is the largest |int8 - fp32| of the real AUROC / r scores."""
+    from wearsdk.train.heads import embed, fit_heads, head_data
+    from wearsdk.train.real.ppg import ppg_bp, ppg_devices, ppg_mw4
+
+    datasets = {"ppg_bp": ppg_bp(root, card, progress=progress), "ppg_mw4": ppg_mw4(root, card, progress=progress),
+                "ppg_devices": ppg_devices(root, card, progress=progress)}
+    sim = head_data(card, sim_participants, test_participants, progress=progress, population="wide")
+    readers = (encoder,) if int8 is None else (encoder, int8)
+    emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
+    rows: list[np.ndarray] = []
+    labels: dict[str, list[np.ndarray]] = {h: [] for h in PPG_REAL_HEADS}
+    groups: list[Any] = []
+    bp = datasets["ppg_bp"]
+    rec = np.asarray(bp.record_of_window)
+    train = (bp.split == "train")[rec]
+    for k, reader in enumerate(readers):
+        rows.append(emb[k]["ppg_bp"][train])
+        for h, v in ppg_head_labels(bp).items():
+            labels[h].append(v[train])
+        groups += [f"ppg_bp:{g}" for g in bp.groups[rec][train]]
+        rows.append(embed(reader, sim.x_train))
+        for h in PPG_REAL_HEADS:
+            labels[h].append(sim.y_train[h] if h in _SIM_LABELLED else np.full(len(sim.x_train), np.nan))
+        groups += list(sim.groups)
+    heads = fit_heads(np.concatenate(rows), {h: np.concatenate(v) for h, v in labels.items()}, PPG_REAL_HEADS,
+                      groups=groups)
+
+    def predict(e: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+        return {name: {h: v.astype(np.float64) for h, v in heads.predict(x.astype(np.float32)).items()}
+                for name, x in e.items()}
+
+    scores = {**ppg_head_scores(predict(emb[0]), datasets),
+              **_sim_scores(heads, embed(encoder, sim.x_test), sim.y_test, sim.rest)}
+    if int8 is not None:
+        s8 = ppg_head_scores(predict(emb[1]), datasets)
+        scores["int8_real_head_score_abs_diff_max"] = round(max(
+            abs(s8[k] - scores[k]) for k in s8 if k.endswith(("_auroc", "_r"))), 4)
+    return heads, scores
