@@ -19,14 +19,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "channels the model card names, "
         "preprocesses on the C++ core (resampling the recording to the model's rate, and saying so), and runs "
         "every window. Dropouts of at most 50 ms are interpolated (and counted); windows touching longer gaps are "
-        "skipped and listed. PPG whose pulses point down (raw light intensity) is refused until --invert names it.",
+        "skipped and listed (a recording where every window touches one is refused). PPG whose pulses point down (raw "
+        "light intensity) is refused until --invert names it, and PPG sampled under 20 Hz is refused.",
         epilog="examples: wearsdk run out/ecg --input ../shared/data/real/mitdb/100 --channels MLII --out ecg.npz "
         "| wearsdk run ecg_encoder_compact --input ../shared/data/real/mitdb/100 --channels MLII",
     )
     p.add_argument("artifact", help="artifact folder (or its manifest.json), or a registered model's name with "
                    "bundled weights (exported to int8 ExecuTorch into the artifact cache on first use)")
     p.add_argument("--input", required=True, help="recording: WFDB record name or file, CSV/TSV, .npy/.npz")
-    p.add_argument("--channels", default=None, help="comma-separated recording channels, in the model's input order")
+    p.add_argument("--channels", default=None,
+                   help="comma-separated recording channels, one per model input in its order; a name may repeat "
+                   "(e.g. ppg,ppg,ppg,ppg feeds one PPG channel to all four inputs of a PPG encoder)")
     p.add_argument("--invert", default=None, metavar="CH[,CH]",
                    help="negate these channels first: raw PPG photodiode counts fall as blood volume rises, and a PPG "
                    "model refuses channels whose pulses point down until you say so here")
@@ -38,6 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
+def _names(arg: str | None) -> list[str] | None:
+    """``"ppg, ppg,"`` -> ``["ppg", "ppg"]`` (spaces and empty names dropped); ``None`` or ``""`` -> ``None``."""
+    names = [name.strip() for name in (arg or "").split(",") if name.strip()]
+    return names or None
+
+
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -45,9 +54,8 @@ def _run(args: argparse.Namespace) -> int:
     from wearsdk.runtime import run_artifact
 
     options = {} if args.fs is None else {"sampling_rate": args.fs}
-    result = run_artifact(args.artifact, args.input, channels=args.channels.split(",") if args.channels else None,
-                          invert=args.invert.split(",") if args.invert else None, read_options=options,
-                          cache_dir=args.cache_dir, exporter=export_model)
+    result = run_artifact(args.artifact, args.input, channels=_names(args.channels), invert=_names(args.invert),
+                          read_options=options, cache_dir=args.cache_dir, exporter=export_model)
     card = result["card"]
     n = len(result["t_start_s"])
     print(f"{n} window(s) of {card.name} on {args.input} (channels {', '.join(result['channels'])}); "

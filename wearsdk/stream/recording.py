@@ -4,11 +4,13 @@
 recordings with :func:`recording_windows`:
 
 1. the channels the model card names are picked (case-insensitive; ``channels=`` maps the recording's names,
-   and may repeat one, e.g. a single PPG channel given to all four inputs); ``invert`` negates some;
-2. PPG models (``card.modality == "ppg"``) refuse channels whose pulses point down
+   one per model input, and may repeat one, e.g. a single PPG channel given to all four inputs, which one name
+   alone also does for a PPG card); ``invert`` negates some;
+2. PPG models (``card.modality == "ppg"``) refuse recordings sampled under :data:`MIN_PPG_RATE_HZ`
+   (:class:`~wearsdk.errors.SamplingRateError`) and channels whose pulses point down
    (:class:`~wearsdk.errors.SignalPolarityError`);
-3. short dropouts (at most ``max_bridge_s``, e.g. the single lost samples of a bedside monitor) are linearly
-   interpolated and counted; longer gaps stay missing;
+3. non-finite samples count as missing; short dropouts (at most ``max_bridge_s``, e.g. the single lost samples
+   of a bedside monitor) are linearly interpolated and counted; longer gaps stay missing;
 4. the card's filter (:meth:`Preprocessing.filter <wearsdk.models.Preprocessing.filter>`: band-pass and
    resampling, causal or zero-phase as the card says) runs through the whole record, over held values in the gaps
    and from each channel's first valid sample (the band-pass ignores DC; starting at 0 would put a step
@@ -25,16 +27,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from wearsdk.errors import ConfigError, ShapeError, SignalPolarityError
+from wearsdk.errors import ConfigError, SamplingRateError, ShapeError, SignalPolarityError
 
 if TYPE_CHECKING:
     from wearsdk.io import Recording
     from wearsdk.models.card import ModelCard
 
-__all__ = ["RecordingWindows", "recording_windows", "bridge_short_gaps", "MAX_BRIDGE_S"]
+__all__ = ["RecordingWindows", "recording_windows", "bridge_short_gaps", "MAX_BRIDGE_S", "MIN_PPG_RATE_HZ"]
 
 #: Longest dropout bridged by linear interpolation, s (Challenge 2015 v102s PLETH drops one sample every ~20 s).
 MAX_BRIDGE_S = 0.05
+
+#: Lowest sampling rate a PPG model takes, Hz: a pulse's upstroke lasts ~100-150 ms, so under 20 Hz it falls
+#: between two or three samples and the beat shape (and the rate read from it) is lost.
+MIN_PPG_RATE_HZ = 20.0
+
+#: Relative slack under :data:`MIN_PPG_RATE_HZ`: smartwatch logs with a nominal 20 Hz clock run a little slow
+#: (the E2E-PPG watch CSV: 19.6 Hz mean between timestamps; its reader reports the nominal 20 Hz, but a rate
+#: measured from the timestamps, or passed as ``--fs 19.6``, must pass too). Refused: under 19 Hz.
+PPG_RATE_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -83,32 +94,32 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
 
     Raises:
         ConfigError: ``hop`` is not positive.
-        ShapeError: a channel the model needs is missing, ``invert`` names a channel not fed, or the recording is
-            shorter than one window.
+        SamplingRateError: a PPG model's recording is sampled under :data:`MIN_PPG_RATE_HZ` (less
+            :data:`PPG_RATE_TOLERANCE`).
+        ShapeError: a channel the model needs is missing, ``channels`` does not name one channel per model input,
+            ``invert`` names a channel not fed, or the recording is shorter than one window.
         SignalPolarityError: a PPG model's channel points down (pass it in ``invert``).
     """
     src = rec.metadata.get("path", "the recording")
     if hop is not None and hop <= 0:
         raise ConfigError(f"hop: expected a positive number of model samples (or None for the card's "
                           f"{card.hop_samples}), got {hop}.")
-    wanted = list(channels or card.input_channels)
+    fs, rate = float(rec.sampling_rate), float(card.sampling_rate_hz)
+    if card.modality == "ppg":
+        _check_ppg_rate(fs, card, src)
+    wanted = _model_channels(rec, card, channels, src)
     lowered = [name.lower() for name in rec.channels]
-    missing = [name for name in wanted if name.lower() not in lowered]
-    if missing:
-        raise ShapeError(f"{src} has no channel(s) {missing} (it has {list(rec.channels)}); "
-                         f"the model needs {list(card.input_channels)}. Pass channels (--channels) to map the "
-                         "recording's names in that order.")
     flip = {name.lower() for name in invert or ()}
     unknown = sorted(flip - {name.lower() for name in wanted})
     if unknown:
         raise ShapeError(f"invert names {unknown}, which are not among the channels fed to the model {wanted}.")
-    fs, rate = float(rec.sampling_rate), float(card.sampling_rate_hz)
     rows, bridged = [], 0
     valid = np.ones(rec.signals.shape[-1], bool)
     for name in wanted:
         i = lowered.index(name.lower())
-        x, ok = bridge_short_gaps(rec.signals[i], rec.valid[i], fs, max_bridge_s)
-        bridged += int(ok.sum() - rec.valid[i].sum())
+        given = rec.valid[i] & np.isfinite(rec.signals[i])  # a NaN marked valid is still missing
+        x, ok = bridge_short_gaps(rec.signals[i], given, fs, max_bridge_s)
+        bridged += int(ok.sum() - given.sum())
         rows.append(-x if name.lower() in flip else x)
         valid &= ok
     x = np.stack(rows)
@@ -143,6 +154,56 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
         bridged_samples=bridged,
         resampled_from_hz=None if fs == rate else fs,
     )
+
+
+def _check_ppg_rate(fs: float, card: ModelCard, source: object) -> None:
+    """Raise if a PPG recording at ``fs`` Hz is too slow for ``card`` (see :data:`PPG_RATE_TOLERANCE`)."""
+    if fs < MIN_PPG_RATE_HZ * (1.0 - PPG_RATE_TOLERANCE):
+        raise SamplingRateError(
+            f"{source} is sampled at {fs:g} Hz; {card.name} needs PPG at >= {MIN_PPG_RATE_HZ:g} Hz (it resamples to "
+            f"{card.sampling_rate_hz:g} Hz, but under {MIN_PPG_RATE_HZ:g} Hz a pulse's ~100 ms upstroke falls "
+            "between samples and the beat shape, and the heart rate read from it, are lost). Record at "
+            f"{MIN_PPG_RATE_HZ:g} Hz or more; if the file's rate is wrong, pass the true one "
+            "(--fs HZ with wearsdk run, read(..., sampling_rate=HZ) in Python)."
+        )
+
+
+def _model_channels(rec: Recording, card: ModelCard, channels: Sequence[str] | None, source: object) -> list[str]:
+    """The recording channels fed to ``card``'s inputs, in their order: ``channels`` (one name for a multi-input
+    PPG card feeds that channel to every input, as its models were trained to take), else the card's names.
+
+    Raises ShapeError when ``channels`` does not name one channel per input, or a name is not in ``rec``."""
+    inputs = list(card.input_channels)
+    if channels is not None and len(channels) == 1 and card.modality == "ppg":
+        channels = list(channels) * len(inputs)
+    if channels is not None and len(channels) != len(inputs):
+        raise ShapeError(f"channels (--channels) names {len(channels)} channel(s) {list(channels)}, but "
+                         f"{card.name} has {len(inputs)} input(s) {inputs}; expected exactly {len(inputs)} "
+                         f"recording channel name(s), one per input in that order; a name may repeat"
+                         f"{_one_for_all(channels[0] if channels else None, rec, card)}.")
+    wanted = list(channels or inputs)
+    lowered = [name.lower() for name in rec.channels]
+    missing = [name for name in wanted if name.lower() not in lowered]
+    if missing:
+        raise ShapeError(f"{source} has no channel(s) {missing} (it has {list(rec.channels)}); {card.name} needs "
+                         f"{len(inputs)} input(s) {inputs}. Pass --channels (channels= in Python) naming "
+                         f"{len(inputs)} of the recording's channels in that order; a name may repeat"
+                         f"{_one_for_all(None, rec, card)}.")
+    return wanted
+
+
+def _one_for_all(name: str | None, rec: Recording, card: ModelCard) -> str:
+    """The hint ``", e.g. --channels ppg,ppg,ppg,ppg ..."`` that feeds one channel (``name``, else the recording's
+    first PPG-looking one, else its first) to every input of a multi-input PPG ``card`` (trained that way); ``""``
+    otherwise (one ECG lead copied to every lead input is no fix)."""
+    n = len(card.input_channels)
+    if n < 2 or card.modality != "ppg":
+        return ""
+    if name is None or name.lower() not in [c.lower() for c in rec.channels]:
+        looks_ppg = [c for c in rec.channels if any(k in c.lower() for k in ("ppg", "pleth", "bvp", "green"))]
+        name = (looks_ppg or list(rec.channels))[0]
+    return (f", e.g. --channels {','.join([name] * n)} (channels={[name] * n!r}) to feed one channel to all {n} "
+            "inputs")
 
 
 def _check_ppg_polarity(x: np.ndarray, valid: np.ndarray, fs: float, names: list[str], source: object) -> None:
