@@ -109,3 +109,31 @@ def test_config_checks_the_real_ppg_source() -> None:
         get_config("ecg_ssl", "tiny", {"data.source": "real_ppg", "data.root": "x"})
     with pytest.raises(ConfigError, match="population"):
         get_config("ppg_ssl", "tiny", {"data.population": "martians"})
+
+
+def test_cv_probe_predicts_every_subject_without_its_own_group() -> None:
+    from wearsdk.train.real.ppg_suite import cv_probe
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(40), 2)
+    signal = rng.normal(size=40)[groups]
+    x = np.stack([signal + 0.3 * rng.normal(size=80), rng.normal(size=80)], axis=1)
+    r = cv_probe(x, 3.0 * signal + 10.0, groups, "pearson_r")
+    assert r["subjects"] == 80 and r["pearson_r"] > 0.9
+    auc = cv_probe(x, (signal > 0).astype(float), groups, "auroc")
+    assert auc["auroc"] > 0.85
+    noise = cv_probe(rng.normal(size=(80, 2)), (signal > 0).astype(float), groups, "auroc")
+    assert noise["auroc"] < 0.75  # no information, no score: the fold's own rows are never fitted
+
+
+def test_ppg_features_read_a_synthetic_pulse() -> None:
+    from wearsdk.train.real.ppg_suite import PPG_FEATURES, ppg_features
+
+    fs, bpm = 64.0, 66.0
+    t = np.arange(int(60 * fs)) / fs
+    phase = (t * bpm / 60.0) % 1.0
+    x = np.exp(-((phase - 0.2) / 0.08) ** 2) + 0.4 * np.exp(-((phase - 0.55) / 0.1) ** 2)
+    f = dict(zip(PPG_FEATURES, ppg_features(x, fs), strict=True))
+    assert f["hr_bpm"] == pytest.approx(bpm, abs=1.5) and f["interval_cv"] < 0.05
+    assert 0.1 < f["rise"] < 0.4 and f["notch"] > 0
+    assert not ppg_features(np.zeros(int(60 * fs)), fs).any()

@@ -46,7 +46,8 @@ from wearsdk.models.card import ModelCard
 from wearsdk.train.real.datasets import RealDataset, cached_windows, card_spec, cut_windows
 from wearsdk.train.real.features import mean_hr_bpm
 
-__all__ = ["ppg_bp", "ppg_mw4", "ppg_devices", "pulse_train", "window_quality", "DEVICE_RECORDS", "MW4_NM"]
+__all__ = ["ppg_bp", "ppg_mw4", "ppg_devices", "pulse_train", "window_quality", "ppg_window_hr", "DEVICE_RECORDS",
+           "MW4_NM"]
 
 #: Wavelengths of ``ppg_mw4``'s three channels, nm (its README: channel 1-3).
 MW4_NM = (660, 730, 850)
@@ -89,7 +90,7 @@ def window_quality(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: floa
     return out
 
 
-def _ppg_hr(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: float) -> np.ndarray:
+def ppg_window_hr(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: float) -> np.ndarray:
     """60 / mean interval of the :func:`wearsdk.ppg_peaks` peaks in each window's own samples (channel 0) ``(n,)``."""
     from wearsdk import ppg_peaks
 
@@ -228,7 +229,7 @@ def ppg_mw4(root: str | Path, card: ModelCard, *, progress: bool = True) -> Real
               for c in channels[s]]
         x = np.concatenate(xs)
         v = np.full(len(x), card.window_samples, np.int64)
-        return x, v, {"hr_bpm": _ppg_hr(x, v, card.sampling_rate_hz),
+        return x, v, {"hr_bpm": ppg_window_hr(x, v, card.sampling_rate_hz),
                       "quality_min": window_quality(x, v, card.sampling_rate_hz),
                       "wavelength_nm": np.array(MW4_NM[:len(x)], np.float64)}
 

@@ -1,4 +1,5 @@
-"""The ``real`` evaluation suite: linear probes of an ECG encoder on real single-lead ECG (issue 22).
+"""The ``real`` evaluation suite: linear probes of an ECG encoder on real single-lead ECG (issue 22); a PPG
+encoder goes to :mod:`wearsdk.train.real.ppg_suite` (issue 23).
 
 ``wearsdk evaluate --model ecg_encoder_compact --suite real`` embeds every record of CinC 2017 and PTB-XL lead I
 (:mod:`wearsdk.train.real.datasets`: one window path, windows cached) with three feature sets:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from wearsdk.models import LinearHeads, ModelCard
     from wearsdk.train.real.datasets import RealDataset
 
-__all__ = ["real_suite", "probe_task", "record_embeddings", "record_handcrafted", "hr_section",
+__all__ = ["real_suite", "probe_task", "probe_figure", "record_embeddings", "record_handcrafted", "hr_section",
            "TASKS", "FEATURE_SETS", "HR_DATASETS"]
 
 #: (dataset, label, headline metric) of every probe task.
@@ -180,7 +181,8 @@ def _probe_task(features: np.ndarray, y: np.ndarray, split: np.ndarray, groups: 
     return out
 
 
-def _figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None:
+def probe_figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None:
+    """Grouped bars of ``summary`` (task -> feature set -> score), one group per task, saved as ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -194,7 +196,7 @@ def _figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None
         bars = ax.bar(np.arange(len(names)) + (j - 1) * width, vals, width, label=fs)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks(np.arange(len(names)), [n.replace(".", "\n") for n in names], fontsize=8)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(min(0.0, *(v for row in summary.values() for v in row.values())) - 0.02, 1.05)
     ax.set_ylabel("validation score (AUROC, macro F1, Pearson r)")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
@@ -203,7 +205,7 @@ def _figure(summary: dict[str, dict[str, float]], path: Any, title: str) -> None
     plt.close(fig)
 
 
-def _suite_heads(request: SuiteRequest, card: ModelCard) -> tuple[LinearHeads | None, str]:
+def suite_heads(request: SuiteRequest, card: ModelCard) -> tuple[LinearHeads | None, str]:
     """The linear heads the suite scores and where they come from: the bundled ones, those stored in the
     ``--checkpoint`` file, or ``None`` when that file carries none or they have no ``hr_bpm`` head."""
     from wearsdk.models import LinearHeads, load_heads
@@ -227,7 +229,7 @@ def _suite_hr(request: SuiteRequest, encoder: Any) -> dict[str, Any]:
     readers = {"cpsc2021": cpsc2021, "mitdb": mitdb}
     root = request.data_root
     present = [d for d in HR_DATASETS if (root / d).is_dir()]
-    heads, source = _suite_heads(request, encoder.card)
+    heads, source = suite_heads(request, encoder.card)
     datasets = [readers[d](root / d, encoder.card, limit=request.limit, seed=request.seed, progress=request.progress)
                 for d in present]
     out = (hr_section(encoder, heads, datasets) if datasets else
@@ -251,10 +253,14 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
     encoder = (create_model(request.model, pretrained=True) if request.checkpoint is None
                else create_model(request.model, checkpoint_path=request.checkpoint))
     card = encoder.card
+    if card.task == "embedding" and card.modality == "ppg":
+        from wearsdk.train.real.ppg_suite import ppg_real_suite
+
+        return ppg_real_suite(request)
     if card.modality != "ecg" or card.task != "embedding" or len(card.input_channels) != 1:
-        raise ConfigError(f"suite 'real' probes single-lead ECG encoders; {request.model} is a {card.modality} "
-                          f"{card.task} model with inputs {list(card.input_channels)}. Pick e.g. "
-                          "ecg_encoder_compact or ecg_encoder_full.")
+        raise ConfigError(f"suite 'real' probes single-lead ECG and PPG encoders; {request.model} is a "
+                          f"{card.modality} {card.task} model with inputs {list(card.input_channels)}. Pick e.g. "
+                          "ecg_encoder_compact or ppg_encoder_compact.")
     torch.manual_seed(request.seed)
     random_init = create_model(card.name, **card.config)
     root = request.data_root
@@ -282,10 +288,11 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
     report["seconds"] = round(time.time() - t0, 1)
     figure = request.artifact(".png")
     if figure is not None:
-        _figure(report["summary"], figure, f"{request.model}: linear probes on real single-lead ECG (validation)")
+        probe_figure(report["summary"], figure, f"{request.model}: linear probes on real single-lead ECG (validation)")
         report["figure"] = figure.name
     return report
 
 
 register_suite("real", real_suite, "ECG encoder: linear probes on CinC 2017 and PTB-XL lead I (embedding, "
-               "hand-crafted, random init); HR head vs annotated beats (CPSC 2021, MIT-BIH)")
+               "hand-crafted, random init); HR head vs annotated beats (CPSC 2021, MIT-BIH). PPG encoder: probes "
+               "on ppg_mw4 (subject CV) and PPG-BP; HR and quality heads on PPG-BP, ppg_mw4 and five devices")
