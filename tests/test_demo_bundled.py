@@ -4,6 +4,10 @@ A module of its own (two full demos and two int8 exports), so that parallel test
 test_demo.py (the plumbing, on stand-in weights).
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from wearsdk.demo import DemoConfig, run_demo
@@ -11,13 +15,31 @@ from wearsdk.runtime.cache import CACHE_DIR_ENV
 
 
 @pytest.fixture(scope="module")
-def bundled_runs(tmp_path_factory):
+def bundled_cache(tmp_path_factory):
+    """The artifact cache of this module's demos (never the user's)."""
+    return tmp_path_factory.mktemp("bundled_cache")
+
+
+@pytest.fixture(scope="module")
+def bundled_runs(bundled_cache):
     """The default demo (participant 0, sinus) and ``--condition af`` on the really bundled encoders (the
     package's weights folder)."""
-    cache = tmp_path_factory.mktemp("bundled_cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(CACHE_DIR_ENV, str(cache))  # never the user's cache
-        yield {c: run_demo(DemoConfig(condition=c, cache_dir=cache), progress=False) for c in (None, "af")}
+        mp.setenv(CACHE_DIR_ENV, str(bundled_cache))
+        yield {c: run_demo(DemoConfig(condition=c, cache_dir=bundled_cache), progress=False) for c in (None, "af")}
+
+
+@pytest.mark.slow
+def test_the_demo_cli_prints_no_third_party_noise(bundled_runs, bundled_cache, tmp_path):
+    """Issue 26: ``wearsdk demo --duration 30`` in a fresh process (its artifacts already exported by the runs
+    above): stderr holds no torchao extension probe ("Failed to load") and no deprecation warning."""
+    env = {**os.environ, CACHE_DIR_ENV: str(bundled_cache)}
+    done = subprocess.run([sys.executable, "-m", "wearsdk", "demo", "--duration", "30", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "bpm" in done.stdout, done.stdout[-2000:]  # the demo really ran and printed its report
+    assert "failed to load" not in done.stderr.lower(), done.stderr[-3000:]
+    assert "deprecat" not in done.stderr.lower(), done.stderr[-3000:]
 
 
 @pytest.mark.slow

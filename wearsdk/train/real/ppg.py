@@ -18,7 +18,8 @@ cached_windows`):
 * :func:`ppg_devices`: the five recordings of other devices with a heart-rate reference, cut every hop: the ICU
   monitor of Challenge 2015 ``v102s`` (PLETH; reference: :func:`wearsdk.ecg_peaks` on lead II), a 20 Hz
   smartwatch (``e2epyppg``, raw intensity negated; reference: the watch's own HR), HeartPy's two examples and
-  BITalino's finger clip (reference: :func:`wearsdk.ppg_peaks` on the record at its own rate). Records shorter
+  BITalino's finger clip (reference: :func:`wearsdk.ppg_peaks` on the record at its own rate, 60 / median
+  interval). Records shorter
   than a window (HeartPy ``data.csv`` 24.8 s, BITalino 20 s) are repeated to fill it, as short ECG records are.
 
 Per-window labels cached with the windows: ``reference_hr_bpm`` (NaN where the window has no reference),
@@ -44,10 +45,9 @@ from wearsdk.errors import DataFormatError
 from wearsdk.io import Recording
 from wearsdk.models.card import ModelCard
 from wearsdk.train.real.datasets import RealDataset, cached_windows, card_spec, cut_windows
-from wearsdk.train.real.features import mean_hr_bpm
 
-__all__ = ["ppg_bp", "ppg_mw4", "ppg_devices", "pulse_train", "window_quality", "ppg_window_hr", "DEVICE_RECORDS",
-           "MW4_NM"]
+__all__ = ["ppg_bp", "ppg_mw4", "ppg_devices", "pulse_train", "window_quality", "ppg_window_hr", "median_hr_bpm",
+           "DEVICE_RECORDS", "MW4_NM"]
 
 #: Wavelengths of ``ppg_mw4``'s three channels, nm (its README: channel 1-3).
 MW4_NM = (660, 730, 850)
@@ -90,12 +90,20 @@ def window_quality(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: floa
     return out
 
 
-def ppg_window_hr(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: float) -> np.ndarray:
-    """60 / mean interval of the :func:`wearsdk.ppg_peaks` peaks in each window's own samples (channel 0) ``(n,)``."""
-    from wearsdk import ppg_peaks
+def median_hr_bpm(beat_times_s: np.ndarray) -> float:
+    """60 / median interval (bpm) of increasing beat times ``(beats,)`` in s; NaN with fewer than 3 beats. A PPG
+    detector's odd extra or missed beat (a dicrotic wave, a weak pulse) moves the mean interval, not the median."""
+    t = np.asarray(beat_times_s, np.float64)
+    return 60.0 / float(np.median(np.diff(t))) if t.size >= 3 else float("nan")
 
-    return np.array([mean_hr_bpm(ppg_peaks(np.asarray(x[i, 0, :valid_samples[i]], np.float64),
-                                           sampling_rate=sampling_rate) / sampling_rate) for i in range(len(x))])
+
+def ppg_window_hr(x: np.ndarray, valid_samples: np.ndarray, sampling_rate: float) -> np.ndarray:
+    """:func:`median_hr_bpm` of the :func:`wearsdk.ppg_peaks` peaks in each window's own samples (channel 0)
+    ``(n,)``."""
+    from wearsdk.peaks import ppg_peaks
+
+    return np.array([median_hr_bpm(ppg_peaks(np.asarray(x[i, 0, :valid_samples[i]], np.float64),
+                                             sampling_rate=sampling_rate) / sampling_rate) for i in range(len(x))])
 
 
 def pulse_train(segment: np.ndarray, sampling_rate: float, seconds: float) -> tuple[np.ndarray, float, float]:
@@ -185,7 +193,7 @@ def ppg_bp(root: str | Path, card: ModelCard, *, seed: int = 0, val_fraction: fl
         v = np.array(valid, np.int64)
         return x, v, {"hr_bpm": np.array(hr)}
 
-    spec = {"subjects": subjects, "folder": str(folder.resolve()), **card_spec(card), "v_ppg": 1}
+    spec = {"subjects": subjects, "folder": str(folder.resolve()), **card_spec(card), "v_ppg": 2}
     x, rec_of, valid, per_window = cached_windows("ppg_bp", spec, len(subjects), make, progress)
     rows = [table[s] for s in subjects]
     sex = np.array([{"Female": 1.0, "Male": 0.0}.get(r["Sex(M/F)"], math.nan) for r in rows])
@@ -233,7 +241,7 @@ def ppg_mw4(root: str | Path, card: ModelCard, *, progress: bool = True) -> Real
                       "quality_min": window_quality(x, v, card.sampling_rate_hz),
                       "wavelength_nm": np.array(MW4_NM[:len(x)], np.float64)}
 
-    spec = {"subjects": subjects, "folder": str(folder.resolve()), **card_spec(card), "v_ppg": 1}
+    spec = {"subjects": subjects, "folder": str(folder.resolve()), **card_spec(card), "v_ppg": 2}
     x, rec_of, valid, per_window = cached_windows("ppg_mw4", spec, len(subjects), make, progress)
     rows = [table[s] for s in subjects]
     height = np.array([_number(r["Height(cm)"]) for r in rows]) / 100.0
@@ -251,6 +259,7 @@ def ppg_mw4(root: str | Path, card: ModelCard, *, progress: bool = True) -> Real
 def _reference(rec: Recording, how: str, starts_s: np.ndarray, seconds: float, channel: str) -> np.ndarray:
     """Reference HR (bpm) of each window ``[start, start + seconds)`` of ``rec`` (DEVICE_RECORDS' ``how``)."""
     from wearsdk import ecg_peaks, ppg_peaks
+    from wearsdk.train.real.features import mean_hr_bpm
 
     fs = rec.sampling_rate
     kind, _, name = how.partition(":")
@@ -266,7 +275,8 @@ def _reference(rec: Recording, how: str, starts_s: np.ndarray, seconds: float, c
     x = np.nan_to_num(rec.channel(name if kind == "ecg" else channel))
     peaks = (ecg_peaks(x, sampling_rate=fs) if kind == "ecg" else ppg_peaks(x, sampling_rate=fs)) / fs
     span = min(seconds, rec.duration_s)
-    return np.array([mean_hr_bpm(peaks[(peaks >= s) & (peaks < s + span)]) for s in starts_s])
+    rate = mean_hr_bpm if kind == "ecg" else median_hr_bpm  # annotated-quality ECG beats: the mean interval
+    return np.array([rate(peaks[(peaks >= s) & (peaks < s + span)]) for s in starts_s])
 
 
 def ppg_devices(root: str | Path, card: ModelCard, *, progress: bool = True) -> RealDataset:
@@ -294,7 +304,7 @@ def ppg_devices(root: str | Path, card: ModelCard, *, progress: bool = True) -> 
                           "start_s": np.asarray(starts, np.float64)}
 
     spec = {"records": [DEVICE_RECORDS[n] for n in names], "root": str(root.resolve()), **card_spec(card),
-            "v_ppg": 1}
+            "v_ppg": 2}
     x, rec_of, valid, per_window = cached_windows("ppg_devices", spec, len(names), make, progress)
     groups = np.array(names)
     return RealDataset("ppg_devices", x, rec_of, valid, groups, groups.copy(), np.full(len(groups), "val"), {}, {},
