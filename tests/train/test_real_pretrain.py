@@ -117,3 +117,32 @@ def test_config_checks_the_real_source() -> None:
         get_config("ecg_ssl", "tiny", {"ssl.supervised_weight": 1.0})
     with pytest.raises(ConfigError, match="real_fraction"):
         get_config("ecg_ssl", "tiny", {"data.source": "real_ecg", "data.root": "x", "data.real_fraction": 1.5})
+
+
+class _SimWithTruth(_Sim):
+    """Four windows per participant in two activities, each with a known heart rate."""
+
+    activities = ("rest", "run")
+
+    def activity(self, i: int) -> str:
+        return self.activities[i % 2]
+
+    def window(self, i: int) -> tuple[np.ndarray, float]:
+        return np.full((1, 8), float(i), np.float32), 60.0 + i
+
+
+def test_simulated_windows_carry_their_heart_rate_and_pair_within_an_activity() -> None:
+    from wearsdk.train.real.pretrain import PPG_TARGETS, sim_target_windows
+
+    sim = sim_target_windows(_SimWithTruth(3), PPG_TARGETS, progress=False)
+    hr = [t.name for t in PPG_TARGETS].index("hr_bpm")
+    assert np.array_equal(sim.targets[:, hr], 60.0 + np.arange(12)) and np.isnan(np.delete(sim.targets, hr, 1)).all()
+    assert sim.participant_ids()[:4] == ["0:rest", "0:run", "0:rest", "0:run"]
+    real = TargetWindows(np.zeros((4, 1, 8)), ["r:a", "r:a", "r:b", "r:b"], np.full((4, len(PPG_TARGETS)), 1.0),
+                         PPG_TARGETS)
+    mixed = MixedWindows(real, sim)
+    assert np.array_equal(mixed.targets[4:], sim.targets, equal_nan=True)  # the simulated rows keep their HR
+    for a, b, _ in mixed_plan(mixed, global_batch=4, real_fraction=0.5, seed=0)(0):
+        assert mixed.ids[a] == mixed.ids[b]
+        if a >= mixed.num_real:
+            assert a != b and sim.ids[a - 4].split(":")[1] == sim.ids[b - 4].split(":")[1]  # same activity

@@ -23,7 +23,7 @@ from wearsdk.sim.pulse_features import PulseFeatures, pulse_features
 from wearsdk.sim.record import ACC_AXES, SimRecording, Truth
 from wearsdk.sim.sensor import PpgSensor, sample_sensor
 from wearsdk.sim.traits import CONDITIONS, POPULATIONS, SITES, Traits
-from wearsdk.sim.windows import device_rate, model_window, model_windows, raw_window, window_activity
+from wearsdk.sim.windows import device_rate, model_window, model_windows, raw_window, window_activity, window_hr_bpm
 
 __all__ = [
     "Cohort",
@@ -51,6 +51,7 @@ __all__ = [
     "ACC_AXES",
     "model_window",
     "model_windows",
+    "window_hr_bpm",
     "raw_window",
     "window_activity",
     "device_rate",

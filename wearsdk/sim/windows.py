@@ -27,7 +27,7 @@ from wearsdk.sim.record import Truth
 if TYPE_CHECKING:
     from wearsdk.models.card import ModelCard
 
-__all__ = ["model_window", "model_windows", "window_activity", "device_rate", "raw_window"]
+__all__ = ["model_window", "model_windows", "window_activity", "window_hr_bpm", "device_rate", "raw_window"]
 
 #: Seconds simulated before the window so the band-pass has settled (dropped).
 PREROLL_S = 2.0
@@ -99,6 +99,12 @@ def model_windows(card: ModelCard, n: int, *, seed: int = 0, segments: int = len
     cohort = Cohort(-(-int(n) // segments), seed=seed, prevalence=prevalence, population=population)
     return np.stack([model_window(cohort[i // segments], card, segment=i % segments,
                                   activity=window_activity(card, i % segments))[0] for i in range(int(n))])
+
+
+def window_hr_bpm(truth: Truth, card: ModelCard) -> float:
+    """True heart rate (bpm) of a :func:`model_window`: the mean of ``truth.hr_per_s`` over the whole seconds
+    inside the window (its last ``card.window_seconds``)."""
+    return float(np.mean(truth.hr_per_s[-int(round(card.window_seconds)):]))
 
 
 def window_activity(card: ModelCard, segment: int) -> str:

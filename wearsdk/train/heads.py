@@ -54,7 +54,7 @@ def labelled_windows(
     """
     from tqdm.auto import tqdm
 
-    from wearsdk.sim import Cohort, model_window, window_activity
+    from wearsdk.sim import Cohort, model_window, window_activity, window_hr_bpm
 
     if segments < 1 or len(participants) < 1:
         raise ConfigError(f"labelled_windows: expected at least one participant and one segment, got "
@@ -71,7 +71,7 @@ def labelled_windows(
             last = slice(-int(round(n / fs)), None)  # the whole seconds inside the window
             xs.append(x)
             ids.append(f"sim{pid}")
-            labels["hr_bpm"].append(float(np.mean(truth.hr_per_s[last])))
+            labels["hr_bpm"].append(window_hr_bpm(truth, card))
             labels["af_prob"].append(float(np.mean(truth.rhythm_per_s[last] == "AF") > 0.5))
             labels["quality_prob"].append(float(np.mean(truth.activity_per_s[last]) <= QUALITY_MAX_ACTIVITY))
             labels["age_years"].append(float(traits.age))

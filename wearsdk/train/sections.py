@@ -276,6 +276,8 @@ class DataConfig:
         real_fraction: ``real_*``: fraction of each batch's positive pairs drawn from real records.
         dev_fraction: ``real_*``: fraction of the training patients held out to watch the run (the datasets'
             validation split is never read in training).
+        sim_targets: ``real_*``: the simulated windows carry their true heart rate as a target of the multi-task
+            term (held in memory), and with several ``activities`` positive pairs stay within one activity.
         population: ``sim``: the simulated trait distribution (:data:`wearsdk.sim.traits.POPULATIONS`;
             ``"wide"``: heart rates 40-180 bpm, ages 18-90, finger and wrist sites, randomised devices).
         subjects_csv: for ``wfdb``: CSV with columns ``record`` and ``subject_id``.
@@ -307,6 +309,7 @@ class DataConfig:
     real_fraction: float = 0.75
     dev_fraction: float = 0.1
     population: str = "default"
+    sim_targets: bool = False
 
     def __post_init__(self) -> None:
         if self.source not in REAL_SOURCES + ("synthetic", "sim", "ptbxl", "wfdb"):

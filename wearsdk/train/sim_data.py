@@ -24,7 +24,7 @@ from torch.utils.data import Dataset
 
 from wearsdk.models import ModelCard
 from wearsdk.signal import STANDARD_LEADS
-from wearsdk.sim import Cohort, model_window
+from wearsdk.sim import Cohort, model_window, window_hr_bpm
 
 if TYPE_CHECKING:
     from wearsdk.train.config import TrainConfig
@@ -49,14 +49,21 @@ class SimWindows(Dataset):
     def participant_ids(self) -> list[str]:
         return [f"sim{self.participants[i // self.segments]}" for i in range(len(self))]
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, str]:
+    def activity(self, index: int) -> str:
+        """What the participant does during window ``index``."""
+        return self.activities[(int(index) % self.segments) % len(self.activities)]
+
+    def window(self, index: int) -> tuple[np.ndarray, float]:
+        """Window ``index`` ``(channels, window_samples)`` and its true heart rate, bpm."""
         p, s = divmod(int(index), self.segments)
         pid = self.participants[p]
-        activity = self.activities[s % len(self.activities)]
         lead = self.leads[(pid + s) % len(self.leads)]
-        x, _ = model_window(self.cohort[pid], self.card, segment=s, activity=activity,
-                            channels=(lead,) if self.card.modality == "ecg" else None)
-        return torch.from_numpy(x), f"sim{pid}"
+        x, truth = model_window(self.cohort[pid], self.card, segment=s, activity=self.activity(index),
+                                channels=(lead,) if self.card.modality == "ecg" else None)
+        return x, window_hr_bpm(truth, self.card)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, str]:
+        return torch.from_numpy(self.window(index)[0]), f"sim{self.participants[int(index) // self.segments]}"
 
 
 class SimLeads(Dataset):

@@ -123,12 +123,16 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
     if d.source in REAL_SOURCES:
         from wearsdk.train import sim_data
         from wearsdk.train.data import InMemory
-        from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg, build_real_ppg
+        from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg, build_real_ppg, sim_target_windows
 
         build = build_real_ecg if d.source == "real_ecg" else build_real_ppg
         real, dev = build(d.root, card, d.dev_fraction, config.seed)
         sim = sim_data.build(config, card)[0]
-        return MixedWindows(real, InMemory(sim, "caching simulated windows") if d.cache else sim), dev
+        if d.sim_targets:
+            sim = sim_target_windows(sim, real.spec)
+        elif d.cache:
+            sim = InMemory(sim, "caching simulated windows")
+        return MixedWindows(real, sim), dev
     if config.is_lead_vae:
         if d.source == "synthetic":
             return (

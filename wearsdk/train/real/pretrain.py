@@ -14,7 +14,8 @@ SimCLR-style), since CinC 2017 publishes no patient ids.
 With ``ssl.supervised_weight > 0`` a linear layer on the embedding also learns, on the real windows, the rhythm
 class (N / AF / other / noisy, class-weighted cross-entropy), PTB-XL NORM vs abnormal and sex (logistic), age and
 heart rate (smooth L1 on standardised values; HR labels: :func:`~wearsdk.train.real.features.dataset_hr`,
-``wearsdk.ecg_peaks`` on the record's own samples of the window). Simulated windows carry no targets. The layer
+``wearsdk.ecg_peaks`` on the record's own samples of the window). Simulated windows carry no targets, unless
+``data.sim_targets``: then their true heart rate (:func:`sim_target_windows`). The layer
 is dropped after training: the product is the encoder, judged by frozen-embedding probes and heads fitted
 afterwards.
 """
@@ -41,7 +42,7 @@ from wearsdk.train.real.features import dataset_hr
 from wearsdk.train.ssl import SSLTask, ssl_terms
 
 __all__ = ["Target", "ECG_TARGETS", "PPG_TARGETS", "TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg",
-           "build_real_ppg", "mixed_plan", "MultiTaskModule", "multitask_loss", "RealSSLTask"]
+           "build_real_ppg", "sim_target_windows", "mixed_plan", "MultiTaskModule", "multitask_loss", "RealSSLTask"]
 
 @dataclass(frozen=True)
 class Target:
@@ -162,16 +163,35 @@ def build_real_ppg(root: str, card: ModelCard, dev_fraction: float, seed: int, *
     return _split_windows((ppg_bp(root, card, seed=seed, progress=progress),), PPG_TARGETS, dev_fraction, seed)
 
 
+def sim_target_windows(sim: Any, spec: tuple[Target, ...], progress: bool = True) -> TargetWindows:
+    """The windows of a :class:`~wearsdk.train.sim_data.SimWindows` held in memory with their true heart rate in
+    the ``hr_bpm`` column of ``spec`` (the other targets NaN). With several activities a window's id is
+    ``"sim<pid>:<activity>"``: positive pairs then stay within one activity (across rest and running the pairs
+    did not train)."""
+    from tqdm import tqdm
+
+    xs, targets, ids = [], np.full((len(sim), len(spec)), np.nan), []
+    column = [t.name for t in spec].index("hr_bpm")
+    several = len(set(sim.activities)) > 1
+    for i, pid in enumerate(tqdm(sim.participant_ids(), desc="simulating windows with HR", disable=not progress)):
+        x, targets[i, column] = sim.window(i)
+        xs.append(x)
+        ids.append(f"{pid}:{sim.activity(i)}" if several else pid)
+    return TargetWindows(np.stack(xs), ids, targets, spec)
+
+
 class MixedWindows(Dataset):
     """Real windows followed by simulated ones: ``ds[i] -> (window, participant_id)``; ``targets`` covers both
-    (NaN rows for the simulated windows); ``num_real`` items are real."""
+    (the simulated windows' own targets when they carry some, as :func:`sim_target_windows` does, else NaN rows);
+    ``num_real`` items are real."""
 
     def __init__(self, real: TargetWindows, sim: Any) -> None:
         self.real, self.sim = real, sim
         self.num_real = len(real)
         self.ids = real.participant_ids() + [f"sim:{p}" for p in sim.participant_ids()]
         self.spec = real.spec
-        self.targets = np.concatenate([real.targets, np.full((len(sim), len(real.spec)), np.nan)])
+        sim_targets = sim.targets if hasattr(sim, "targets") else np.full((len(sim), len(real.spec)), np.nan)
+        self.targets = np.concatenate([real.targets, sim_targets])
 
     def __len__(self) -> int:
         return len(self.ids)
