@@ -42,7 +42,7 @@ def test_real_heads_fit_and_score_on_validation_records(real_data_dir: Path, cac
     assert 0.0 <= scores["real_cinc2017_rhythm_macro_f1"] <= 1.0
 
 
-def test_bundle_refuses_real_heads_for_ppg(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bundle_says_which_real_ppg_data_is_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from wearsdk.cli import main
 
     ckpt = tmp_path / "ppg.pt"
@@ -54,6 +54,8 @@ def test_bundle_refuses_real_heads_for_ppg(tmp_path: Path, capsys: pytest.Captur
     argv = ["bundle", str(ckpt), "--about", str(about), "--real-data", str(tmp_path), "--weights-dir",
             str(tmp_path / "w")]
     assert main([*argv, "--fit-heads"]) == 2
-    assert "--real-data: the real head data are single-lead ECG" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "DataFormatError" in err and "ppg_bp" in err and "labels.csv" in err  # a PPG encoder's real heads: PPG-BP
+    assert not (tmp_path / "w").exists()  # nothing bundled
     assert main(argv) == 2 and "add --fit-heads" in capsys.readouterr().err
     assert not (tmp_path / "w" / "ppg_encoder_compact.pt").exists()

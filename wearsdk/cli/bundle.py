@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 __all__ = ["add_parser"]
 
@@ -110,7 +111,13 @@ def run(args: argparse.Namespace) -> int:
             from wearsdk.train.real.heads import fit_real_heads
             from wearsdk.train.real.ppg_heads import fit_real_ppg_heads
 
-            int8 = int8_model(model, calibration_windows(card))
+            built: list[Any] = []
+
+            def int8(x: Any) -> Any:  # built on first use: after the real data were found and read
+                if not built:
+                    built.append(int8_model(model, calibration_windows(card)))
+                return built[0](x)
+
             if card.modality == "ppg":
                 heads, scores = fit_real_ppg_heads(model.eval(), card, args.real_data, int8=int8,
                                                    sim_participants=args.head_participants,

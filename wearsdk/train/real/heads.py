@@ -37,7 +37,7 @@ from wearsdk.train.probes import auroc, macro_f1
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, cinc2017, ptbxl_lead1, record_mean
 from wearsdk.train.real.features import dataset_hr
 
-__all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores"]
+__all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores", "fit_on_real_and_sim"]
 
 #: The heads whose label the simulated windows give as well.
 _SIM_LABELLED = ("hr_bpm", "af_prob", "quality_prob", "bmi")
@@ -96,6 +96,33 @@ def real_head_scores(heads: LinearHeads, embeddings: dict[str, np.ndarray],
     return out
 
 
+def fit_on_real_and_sim(readers: tuple[Any, ...], emb: list[dict[str, np.ndarray]],
+                        datasets: dict[str, RealDataset], labeller: Callable[[RealDataset], dict[str, np.ndarray]],
+                        sim: Any, names: tuple[str, ...], sim_labelled: tuple[str, ...]) -> LinearHeads:
+    """Heads ``names`` fitted on the ``"train"`` windows of ``datasets`` (labels by ``labeller``) and the simulated
+    training windows of ``sim`` (a :class:`~wearsdk.train.heads.HeadData`; labels of ``sim_labelled`` only), each
+    as embedded by every reader (``emb[k][dataset]``: reader ``k``'s embeddings of the dataset's windows), folds
+    grouped by participant."""
+    from wearsdk.train.heads import embed, fit_heads
+
+    rows: list[np.ndarray] = []
+    labels: dict[str, list[np.ndarray]] = {h: [] for h in names}
+    groups: list[Any] = []
+    for k, reader in enumerate(readers):
+        for name, ds in datasets.items():
+            rec = np.asarray(ds.record_of_window)
+            train = (ds.split == "train")[rec]
+            rows.append(emb[k][name][train])
+            for h, v in labeller(ds).items():
+                labels[h].append(v[train])
+            groups += [f"{name}:{g}" for g in ds.groups[rec][train]]
+        rows.append(embed(reader, sim.x_train))
+        for h in names:
+            labels[h].append(sim.y_train[h] if h in sim_labelled else np.full(len(sim.x_train), np.nan))
+        groups += list(sim.groups)
+    return fit_heads(np.concatenate(rows), {h: np.concatenate(v) for h, v in labels.items()}, names, groups=groups)
+
+
 def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
                    int8: Callable[[torch.Tensor], torch.Tensor] | None = None, sim_participants: int = 160,
                    limit: int | None = None, progress: bool = True) -> tuple[LinearHeads, dict[str, float]]:
@@ -107,7 +134,7 @@ def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     ``int8``: the encoder's int8 program (e.g. :func:`wearsdk.bench.quant.int8_model`): the heads are then fitted
     on its embeddings of the same windows too (so they read both), and ``int8_real_head_score_abs_diff_max`` is
     the largest |int8 - fp32| of the real validation scores (AUROC, r, macro F1)."""
-    from wearsdk.train.heads import embed, fit_heads, head_data, head_scores
+    from wearsdk.train.heads import embed, head_data, head_scores
 
     root = Path(root)
     datasets = {"cinc2017": cinc2017(root / "cinc2017", card, limit=limit, progress=progress),
@@ -115,23 +142,7 @@ def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     sim = head_data(card, sim_participants, max(4, sim_participants // 4), progress=progress)
     readers = (encoder,) if int8 is None else (encoder, int8)
     emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
-    rows: list[np.ndarray] = []
-    labels: dict[str, list[np.ndarray]] = {h: [] for h in REAL_HEADS}
-    groups: list[Any] = []
-    for k, reader in enumerate(readers):
-        for name, ds in datasets.items():
-            rec = np.asarray(ds.record_of_window)
-            train = (ds.split == "train")[rec]
-            rows.append(emb[k][name][train])
-            for h, v in real_head_labels(ds).items():
-                labels[h].append(v[train])
-            groups += [f"{name}:{g}" for g in ds.groups[rec][train]]
-        rows.append(embed(reader, sim.x_train))
-        for h in REAL_HEADS:
-            labels[h].append(sim.y_train[h] if h in _SIM_LABELLED else np.full(len(sim.x_train), np.nan))
-        groups += list(sim.groups)
-    heads = fit_heads(np.concatenate(rows), {h: np.concatenate(v) for h, v in labels.items()}, REAL_HEADS,
-                      groups=groups)
+    heads = fit_on_real_and_sim(readers, emb, datasets, real_head_labels, sim, REAL_HEADS, _SIM_LABELLED)
     sim_scores = head_scores(_subset(heads, _SIM_LABELLED), embed(encoder, sim.x_test),
                              {h: sim.y_test[h] for h in _SIM_LABELLED}, sim.rest)
     scores = {**real_head_scores(heads, emb[0], datasets), **{f"sim_{k}": round(v, 4) for k, v in sim_scores.items()}}

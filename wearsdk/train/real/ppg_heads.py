@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -152,7 +151,8 @@ def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
 
     ``int8``: the encoder's int8 program: the heads are fitted on its embeddings of the same windows too, and
     ``int8_real_head_score_abs_diff_max`` is the largest |int8 - fp32| of the real AUROC / r scores."""
-    from wearsdk.train.heads import embed, fit_heads, head_data
+    from wearsdk.train.heads import embed, head_data
+    from wearsdk.train.real.heads import fit_on_real_and_sim
     from wearsdk.train.real.ppg import ppg_bp, ppg_devices, ppg_mw4
 
     datasets = {"ppg_bp": ppg_bp(root, card, progress=progress), "ppg_mw4": ppg_mw4(root, card, progress=progress),
@@ -160,23 +160,9 @@ def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     sim = head_data(card, sim_participants, test_participants, progress=progress, population="wide")
     readers = (encoder,) if int8 is None else (encoder, int8)
     emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
-    rows: list[np.ndarray] = []
-    labels: dict[str, list[np.ndarray]] = {h: [] for h in PPG_REAL_HEADS}
-    groups: list[Any] = []
-    bp = datasets["ppg_bp"]
-    rec = np.asarray(bp.record_of_window)
-    train = (bp.split == "train")[rec]
-    for k, reader in enumerate(readers):
-        rows.append(emb[k]["ppg_bp"][train])
-        for h, v in ppg_head_labels(bp).items():
-            labels[h].append(v[train])
-        groups += [f"ppg_bp:{g}" for g in bp.groups[rec][train]]
-        rows.append(embed(reader, sim.x_train))
-        for h in PPG_REAL_HEADS:
-            labels[h].append(sim.y_train[h] if h in _SIM_LABELLED else np.full(len(sim.x_train), np.nan))
-        groups += list(sim.groups)
-    heads = fit_heads(np.concatenate(rows), {h: np.concatenate(v) for h, v in labels.items()}, PPG_REAL_HEADS,
-                      groups=groups)
+    training = {"ppg_bp": datasets["ppg_bp"]}  # ppg_mw4 and the devices are all "val": never fitted on
+    heads = fit_on_real_and_sim(readers, [{k: e[k] for k in training} for e in emb], training, ppg_head_labels, sim,
+                                PPG_REAL_HEADS, _SIM_LABELLED)
 
     def predict(e: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
         return {name: {h: v.astype(np.float64) for h, v in heads.predict(x.astype(np.float32)).items()}
