@@ -8,7 +8,8 @@ running). Each head learns from the windows that carry its label, folds grouped 
 =================  =================================================  ===========================================
 head               real label (PPG-BP train subjects)                 simulated label
 =================  =================================================  ===========================================
-``hr_bpm``         rate of the pulse train's beats                    mean HR (truth); valid 40-180 bpm
+``hr_bpm``         rate of the pulse train's beats                    mean HR (truth) of clean windows (activity
+                                                                      <= 0.2); valid 40-180 bpm
 ``quality_prob``   1 (PPG-BP segments were chosen clean)              activity <= 0.2 (motion and contact faults)
 ``af_prob``        --                                                 AF > half the window (simulator only)
 ``age_years``      age                                                --
@@ -158,6 +159,8 @@ def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     datasets = {"ppg_bp": ppg_bp(root, card, progress=progress), "ppg_mw4": ppg_mw4(root, card, progress=progress),
                 "ppg_devices": ppg_devices(root, card, progress=progress)}
     sim = head_data(card, sim_participants, test_participants, progress=progress, population="wide")
+    clean = sim.y_train["quality_prob"] == 1.0  # HR is taught where the pulse is visible (no strong motion)
+    sim.y_train["hr_bpm"] = np.where(clean, sim.y_train["hr_bpm"], np.nan)
     readers = (encoder,) if int8 is None else (encoder, int8)
     emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
     training = {"ppg_bp": datasets["ppg_bp"]}  # ppg_mw4 and the devices are all "val": never fitted on
