@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from wearsdk.train.real import ECG_FEATURES, ecg_features
-from wearsdk.train.real.probe_suite import FEATURE_SETS, TASKS, _figure, probe_task
+from wearsdk.train.real.probe_suite import FEATURE_SETS, TASKS, probe_figure, probe_task
 from wearsdk.train.suites import get_suite
 
 
@@ -74,13 +74,13 @@ def test_suite_registered_and_figure(tmp_path) -> None:
     assert "linear probes on CinC 2017 and PTB-XL lead I" in suite.description
     assert {t[0] for t in TASKS} == {"cinc2017", "ptbxl_lead1"}
     summary = {f"{d}.{label}.{m}": dict(zip(FEATURE_SETS, (0.8, 0.7, 0.6), strict=True)) for d, label, m in TASKS}
-    _figure(summary, tmp_path / "f.png", "test")
+    probe_figure(summary, tmp_path / "f.png", "test")
     assert (tmp_path / "f.png").stat().st_size > 5000
 
 
-def test_suite_refuses_a_non_ecg_model(tmp_path) -> None:
+def test_suite_refuses_a_model_that_is_not_an_encoder(tmp_path) -> None:
     from wearsdk.errors import ConfigError
     from wearsdk.train.suites import SuiteRequest, run_suite
 
-    with pytest.raises(ConfigError, match="single-lead ECG encoders"):
-        run_suite(SuiteRequest(suite="real", model="ppg_encoder_compact", data_root=tmp_path, progress=False))
+    with pytest.raises(ConfigError, match="single-lead ECG and PPG encoders"):
+        run_suite(SuiteRequest(suite="real", model="lead_vae_compact", data_root=tmp_path, progress=False))
