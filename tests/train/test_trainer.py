@@ -192,3 +192,15 @@ def test_init_from_starts_from_another_runs_weights(tmp_path: Path) -> None:
             tmp_path / "bad",
             progress=False,
         )
+
+
+def test_resume_accepts_config_fields_added_since_at_their_default(tmp_path: Path) -> None:
+    from wearsdk.train.trainer import _check_resume
+
+    config = get_config("lead_vae", "tiny", FAST)
+    old = config.to_dict()
+    del old["data"]["population"], old["data"]["sim_targets"]  # a checkpoint written before these fields existed
+    _check_resume({"config": old}, config, tmp_path)
+    wide = get_config("lead_vae", "tiny", {**FAST, "data.population": "wide"})
+    with pytest.raises(CheckpointError, match="data.population"):
+        _check_resume({"config": old}, wide, tmp_path)

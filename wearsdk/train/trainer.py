@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import sys
@@ -247,11 +248,22 @@ def _plot_curves(metrics_path: Path, png_path: Path) -> None:
     plt.close(fig)
 
 
+def _added_since(saved: dict[str, Any], key: str, config: TrainConfig) -> bool:
+    """Whether dotted ``key`` of a config section is absent from the checkpoint's ``saved`` config and holds its
+    default now: a field added to the config after the checkpoint was written, which keeps the old behaviour."""
+    section, _, name = key.partition(".")
+    if not name or "." in name or not isinstance(saved.get(section), dict) or name in saved[section]:
+        return False
+    current = getattr(config, section, None)
+    return dataclasses.is_dataclass(current) and getattr(current, name) == getattr(type(current)(), name)
+
+
 def _check_resume(blob: dict[str, Any], config: TrainConfig, run_dir: Path) -> None:
+    saved = blob.get("config", {})
     diffs = [
         k
-        for k in ckpt.config_differences(blob.get("config", {}), config.to_dict())
-        if k not in ckpt.RESUMABLE_DIFFERENCES
+        for k in ckpt.config_differences(saved, config.to_dict())
+        if k not in ckpt.RESUMABLE_DIFFERENCES and not _added_since(saved, k, config)
     ]
     if diffs:
         raise CheckpointError(
