@@ -37,7 +37,8 @@ from wearsdk.train.probes import auroc, macro_f1
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, cinc2017, ptbxl_lead1, record_mean
 from wearsdk.train.real.features import dataset_hr
 
-__all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores", "fit_on_real_and_sim"]
+__all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores", "fit_on_real_and_sim",
+           "subset_heads"]
 
 #: The heads whose label the simulated windows give as well.
 _SIM_LABELLED = ("hr_bpm", "af_prob", "quality_prob", "bmi")
@@ -143,7 +144,7 @@ def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     readers = (encoder,) if int8 is None else (encoder, int8)
     emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
     heads = fit_on_real_and_sim(readers, emb, datasets, real_head_labels, sim, REAL_HEADS, _SIM_LABELLED)
-    sim_scores = head_scores(_subset(heads, _SIM_LABELLED), embed(encoder, sim.x_test),
+    sim_scores = head_scores(subset_heads(heads, _SIM_LABELLED), embed(encoder, sim.x_test),
                              {h: sim.y_test[h] for h in _SIM_LABELLED}, sim.rest)
     scores = {**real_head_scores(heads, emb[0], datasets), **{f"sim_{k}": round(v, 4) for k, v in sim_scores.items()}}
     if int8 is not None:
@@ -153,6 +154,7 @@ def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     return heads, scores
 
 
-def _subset(heads: LinearHeads, names: tuple[str, ...]) -> LinearHeads:
+def subset_heads(heads: LinearHeads, names: tuple[str, ...]) -> LinearHeads:
+    """The heads ``names`` of ``heads``, in that order."""
     idx = [heads.names.index(n) for n in names]
     return LinearHeads(names, heads.weight[idx], heads.bias[idx])
