@@ -8,7 +8,7 @@
 #
 # Every step is idempotent: the venv is reused while requirements.txt and pyproject.toml are
 # unchanged, and CMake rebuilds only what changed. The native build is the package's own (setup.py ->
-# build_native.py), so `pip install --no-build-isolation .` and `pip wheel` build the same libraries.
+# build_native.py), so `pip install .` and `pip wheel` build the same libraries.
 # Environment: WEARSDK_VENV (default .venv), PYTHON (the interpreter that creates the venv, default
 # python3.11 or python3).
 set -euo pipefail

@@ -1,7 +1,8 @@
 """setuptools hooks of the PEP 517 build (metadata lives in pyproject.toml): build_py also runs the CMake build
 of build_native.py and puts the three native libraries and the C API headers into the package.
 
-- wheel / ``pip install --no-build-isolation .``: the portable ``wheel`` profile; the libraries go to
+- wheel / ``pip install .``: the portable ``wheel`` profile (``build_native.build_python`` finds the target
+  environment's torch and executorch through pip's isolated build); the libraries go to
   ``wearsdk/_lib`` and ``firmware_bindings/include/*.h`` to ``wearsdk/firmware/include`` inside the wheel;
 - editable (``pip install -e .``, what ./bootstrap.sh runs): the ``dev`` profile into the checkout's ``wearsdk/_lib``.
 """

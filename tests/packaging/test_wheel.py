@@ -1,4 +1,5 @@
-"""The wheel end to end (issue 26): ``pip wheel`` builds it from the checkout (CMake, reusing build-wheel/), it
+"""The wheel end to end (issue 26): ``pip wheel`` builds it from the checkout with pip's default isolated build
+environment (CMake against this venv's torch, reusing build-wheel/), it
 installs into a fresh venv that sees the pinned dependencies of this one (a .pth file, nothing downloaded) but
 not its editable wearsdk, and there ``wearsdk doctor --json`` loads every native part and the bundled PPG encoder
 goes raw samples -> preprocessing -> int8 ExecuTorch export (CLI) -> ``wearsdk.load`` -> run."""
@@ -25,7 +26,7 @@ def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_wheel_builds_installs_and_runs_the_pipeline_in_a_fresh_venv(tmp_path):
     dist = tmp_path / "dist"
-    built = _run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "--no-build-isolation", "-w",
+    built = _run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-w",  # pip's isolated build
                   str(dist)], cwd=REPO)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     (wheel,) = dist.glob("wearsdk-*-cp311-cp311-linux_*.whl")

@@ -21,5 +21,5 @@ def include_dir() -> Path:
             return candidate
     raise NativeLibraryError(
         f"the C API headers (wear_dsp.h) are neither in {here / 'include'} nor in a source checkout; "
-        "reinstall wearsdk from its wheel or sdist (pip install --no-build-isolation .), which ships them."
+        "reinstall wearsdk from its wheel or sdist (pip install .), which ships them."
     )
