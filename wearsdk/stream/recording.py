@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from wearsdk.io import Recording
     from wearsdk.models.card import ModelCard
 
-__all__ = ["RecordingWindows", "recording_windows", "bridge_short_gaps", "MAX_BRIDGE_S", "MIN_PPG_RATE_HZ"]
+__all__ = ["RecordingWindows", "recording_windows", "bridge_short_gaps", "check_ppg_rate", "check_ppg_polarity",
+           "MAX_BRIDGE_S", "MIN_PPG_RATE_HZ"]
 
 #: Longest dropout bridged by linear interpolation, s (Challenge 2015 v102s PLETH drops one sample every ~20 s).
 MAX_BRIDGE_S = 0.05
@@ -106,7 +107,7 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
                           f"{card.hop_samples}), got {hop}.")
     fs, rate = float(rec.sampling_rate), float(card.sampling_rate_hz)
     if card.modality == "ppg":
-        _check_ppg_rate(fs, card, src)
+        check_ppg_rate(fs, card, src)
     wanted = _model_channels(rec, card, channels, src)
     lowered = [name.lower() for name in rec.channels]
     flip = {name.lower() for name in invert or ()}
@@ -124,7 +125,7 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
         valid &= ok
     x = np.stack(rows)
     if card.modality == "ppg":
-        _check_ppg_polarity(x, valid, fs, wanted, src)
+        check_ppg_polarity(x, valid, fs, wanted, src)
     held = np.zeros_like(x)
     if valid.any():  # each sample holds the last valid one (the first valid one before it), minus the first
         first = int(np.argmax(valid))
@@ -156,15 +157,23 @@ def recording_windows(rec: Recording, card: ModelCard, *, channels: Sequence[str
     )
 
 
-def _check_ppg_rate(fs: float, card: ModelCard, source: object) -> None:
-    """Raise if a PPG recording at ``fs`` Hz is too slow for ``card`` (see :data:`PPG_RATE_TOLERANCE`)."""
+#: How a file's user gives the true rate / negates a channel (the fixes named by the two checks below).
+RATE_FIX_FILE = "--fs HZ with wearsdk run, read(..., sampling_rate=HZ) in Python"
+INVERT_FIX_FILE = "--invert {name} (wearsdk run) or invert=[{name!r}]"
+
+
+def check_ppg_rate(fs: float, card: ModelCard, source: object = "the recording", *,
+                   fix: str = RATE_FIX_FILE) -> None:
+    """Raise :class:`~wearsdk.errors.SamplingRateError` if PPG at ``fs`` Hz is too slow for ``card`` (under
+    :data:`MIN_PPG_RATE_HZ` less :data:`PPG_RATE_TOLERANCE`). ``source`` names the input in the message, ``fix``
+    says how to pass the true rate. The one rate check of the file path (:func:`recording_windows`) and the
+    stream (:meth:`wearsdk.stream.StreamingSession.from_card`)."""
     if fs < MIN_PPG_RATE_HZ * (1.0 - PPG_RATE_TOLERANCE):
         raise SamplingRateError(
             f"{source} is sampled at {fs:g} Hz; {card.name} needs PPG at >= {MIN_PPG_RATE_HZ:g} Hz (it resamples to "
             f"{card.sampling_rate_hz:g} Hz, but under {MIN_PPG_RATE_HZ:g} Hz a pulse's ~100 ms upstroke falls "
             "between samples and the beat shape, and the heart rate read from it, are lost). Record at "
-            f"{MIN_PPG_RATE_HZ:g} Hz or more; if the file's rate is wrong, pass the true one "
-            "(--fs HZ with wearsdk run, read(..., sampling_rate=HZ) in Python)."
+            f"{MIN_PPG_RATE_HZ:g} Hz or more; if the given rate is wrong, pass the true one ({fix})."
         )
 
 
@@ -206,16 +215,32 @@ def _one_for_all(name: str | None, rec: Recording, card: ModelCard) -> str:
             "inputs")
 
 
-def _check_ppg_polarity(x: np.ndarray, valid: np.ndarray, fs: float, names: list[str], source: object) -> None:
-    """Raise if a PPG channel's pulses point down (:func:`wearsdk.peaks.ppg_polarity` on its valid samples)."""
+def check_ppg_polarity(x: np.ndarray, valid: np.ndarray, fs: float, names: Sequence[str],
+                       source: object = "the recording", *, fix: str = INVERT_FIX_FILE,
+                       all_decided: bool = False) -> list[int]:
+    """Raise :class:`~wearsdk.errors.SignalPolarityError` if a PPG channel's pulses point down
+    (:func:`wearsdk.peaks.ppg_polarity` on its ``valid`` samples; ``x`` ``(channels, samples)`` at ``fs`` Hz, one
+    row per name in ``names``); ``fix`` (formatted with ``name``) says how to negate it. Returns each channel's
+    polarity otherwise: ``1`` up, ``0`` undecided (all of them under 3 s of valid samples or ``fs`` under 16 Hz).
+
+    ``all_decided``: judge only a stretch where every channel is decided, else return without raising. A stretch
+    under motion gives some channels an undecided polarity and others one at random (simulated running, 60 s
+    windows: 15 of 100 channels read down); clean pulses decide every channel. A stream, which judges one
+    window at a time, asks this (:class:`wearsdk.stream.StreamingSession`); a whole recording is judged on the
+    median of all its 10 s segments, which rest dominates (:func:`recording_windows`). The one polarity check of
+    the two."""
     from wearsdk.peaks import ppg_polarity
 
     if valid.sum() < 3 * fs or fs < 16:
-        return
-    for row, name in zip(x, names, strict=True):
-        if ppg_polarity(np.where(valid, row, np.nan), sampling_rate=fs) < 0:
+        return [0] * len(names)
+    found = [ppg_polarity(np.where(valid, row, np.nan), sampling_rate=fs) for row in x]
+    if all_decided and 0 in found:
+        return found
+    for polarity, name in zip(found, names, strict=True):
+        if polarity < 0:
             raise SignalPolarityError(
                 f"{source}: the pulses of PPG channel {name!r} point down (a fast fall, a slow "
                 "rise: raw photodiode intensity, which falls as blood volume rises); the model expects blood volume "
-                f"up. Negate it: --invert {name} (wearsdk run) or invert=[{name!r}]."
+                f"up. Negate it: {fix.format(name=name)}."
             )
+    return found

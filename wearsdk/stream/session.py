@@ -12,6 +12,12 @@ normalisation, and the model. Faults are detected and reported with the results,
 - a large jump backwards is a ``clock_reset``: a new stream on the new clock;
 - a window whose raw input sits on its rails is flagged ``saturated`` (quality of the raw samples).
 
+Input a model cannot read is refused with a :class:`~wearsdk.errors.WearError`, never answered:
+:meth:`StreamingSession.from_card` refuses PPG streams sampled under
+:data:`~wearsdk.stream.recording.MIN_PPG_RATE_HZ` (:class:`~wearsdk.errors.SamplingRateError`, up front), and a
+PPG session refuses channels whose pulses point down (:class:`~wearsdk.errors.SignalPolarityError`, once a window
+of raw input shows it), with the same checks as :func:`wearsdk.stream.recording_windows`.
+
 Every input sample is accounted for in :attr:`StreamingSession.stats` as processed, dropped or missing.
 Streaming equals offline: with no faults, the outputs equal ``model(normalise(window))`` over
 ``preprocess(whole recording)`` windows, bit for bit.
@@ -21,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +36,19 @@ import torch
 
 from wearsdk.errors import ConfigError, SamplingRateError, ShapeError
 from wearsdk.signal import Preprocessor, PreprocessSpec, quality, zscore
-from wearsdk.signal._validate import as_signal
+from wearsdk.signal._validate import as_signal, check_rate
+from wearsdk.stream.recording import check_ppg_polarity, check_ppg_rate
 from wearsdk.stream.windower import Windower
 
 if TYPE_CHECKING:
     from wearsdk.models.card import ModelCard
 
 __all__ = ["StreamingSession", "StreamResult", "StreamEvent", "StreamStats"]
+
+#: How a session's user gives the true rate / negates a channel (the fixes the shared checks name).
+_RATE_FIX = "input_rate=HZ to StreamingSession.from_card"
+_INVERT_FIX = ("invert=[{name!r}] to StreamingSession.from_card (or negate that row of every packet before "
+               "push)")
 
 
 @dataclass(frozen=True)
@@ -131,42 +143,94 @@ class StreamingSession:
         # Input samples per step so that one step completes at most one window (quality stays aligned).
         rs = self._stream_spec.resampler
         self._step = max(1, hop * rs.down // rs.up)
+        # Set by from_card: the model's input names, the per-channel signs (None: none negated) and, for a PPG
+        # model, whether the stream's pulses were found pointing up (None: not checked).
+        self._input_names: list[str] | None = None
+        self._sign: np.ndarray | None = None
+        self._pulses_up: bool | None = None
 
     @classmethod
     def from_card(cls, model: Any, card: ModelCard, *, input_rate: float, hop: int | None = None,
-                  jitter_s: float | None = None, clock_reset_s: float = 5.0) -> StreamingSession:
-        """The session that feeds ``model`` as ``card`` says: raw ``len(card.input_channels)`` channels at
-        ``input_rate`` Hz through ``card.preprocess_spec(input_rate)``, windows of ``card.window_samples`` every
-        ``hop`` model samples (default ``card.hop_samples``).
+                  jitter_s: float | None = None, clock_reset_s: float = 5.0,
+                  invert: Sequence[str] | None = None) -> StreamingSession:
+        """The session that feeds ``model`` as ``card`` says: raw ``len(card.input_channels)`` channels (one row
+        per input, in the card's order) at ``input_rate`` Hz through ``card.preprocess_spec(input_rate)``, windows
+        of ``card.window_samples`` every ``hop`` model samples (default ``card.hop_samples``). ``invert`` names
+        inputs (case-insensitive) whose samples are negated on arrival: raw PPG photodiode counts, which fall as
+        blood volume rises.
+
+        A PPG model (``card.modality == "ppg"``) gets the checks of :func:`wearsdk.stream.recording_windows`:
+
+        - its rate, here, before anything streams: under :data:`~wearsdk.stream.recording.MIN_PPG_RATE_HZ`
+          (less its 5 % tolerance) the beat shape is lost;
+        - its polarity, on the stream: polarity belongs to a signal, not to a hop (a hop is too short for
+          :func:`wearsdk.peaks.ppg_polarity`, which needs seconds of pulses), so the raw input of a completed
+          window (after ``invert``) is checked before the model runs on it, and judged only when it decides every
+          channel (clean pulses; under motion some channels read undecided and others at random, so such a
+          window is no evidence, and the next one is checked): every channel up, the stream is never checked
+          again; one pointing down, :meth:`push` raises :class:`~wearsdk.errors.SignalPolarityError` naming it
+          (and again on each later window) instead of returning outputs of an inverted signal. A stream that
+          never shows clean pulses is never refused (and checked on every window, a few ms each); once its
+          pulses are found up the per-window cost is one test of a flag. :meth:`reset` (a new stream) checks
+          again.
 
         Raises:
             ConfigError: the card's preprocessing is zero-phase (offline only): streaming needs a causal model.
+            SamplingRateError: ``input_rate`` is not a finite number > 0, or a PPG model's is under 19 Hz.
+            ShapeError: ``invert`` names a channel that is not one of the card's inputs.
         """
+        rate = check_rate(input_rate, "input_rate")
+        if card.modality == "ppg":
+            check_ppg_rate(rate, card, "the stream", fix=_RATE_FIX)
         if card.preprocessing.phase != "causal":
             raise ConfigError(
                 f"{card.name}: streaming needs a causal model, but its preprocessing is {card.preprocessing.phase!r} "
                 "(forward-backward over whole records). Cut whole records with wearsdk.stream.recording_windows "
                 "instead, or stream a model whose card says phase='causal'."
             )
-        return cls(model, spec=card.preprocess_spec(input_rate), window=card.window_samples,
-                   hop=int(hop or card.hop_samples), channels=len(card.input_channels), jitter_s=jitter_s,
-                   clock_reset_s=clock_reset_s)
+        names = list(card.input_channels)
+        flip = {name.lower() for name in invert or ()}
+        unknown = sorted(flip - {name.lower() for name in names})
+        if unknown:
+            raise ShapeError(f"invert names {unknown}, which are not inputs of {card.name} {names}; expected "
+                             "some of those names (the rows of each packet, in that order).")
+        session = cls(model, spec=card.preprocess_spec(rate), window=card.window_samples,
+                      hop=int(hop or card.hop_samples), channels=len(names), jitter_s=jitter_s,
+                      clock_reset_s=clock_reset_s)
+        session._input_names = names
+        if flip:
+            session._sign = np.array([[-1.0 if n.lower() in flip else 1.0] for n in names], np.float32)
+        if card.modality == "ppg":
+            session._pulses_up = False
+        return session
 
     # -- public ---------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Starts a fresh stream (filters, windows, clock); the statistics are kept."""
+        """Starts a fresh stream (filters, windows, clock, and for a PPG model its polarity checks); the
+        statistics are kept."""
         self._restart()
         self._next_t = None
         self._seen_starts.clear()
+        if self._pulses_up is not None:
+            self._pulses_up = False
 
     def push(self, samples: Any, timestamp: float | None = None) -> list[StreamResult]:
         """Feeds one packet ``(channels, n)`` whose first sample was taken at ``timestamp`` (device
-        seconds; ``None``: right after the previous packet). Returns the windows it completed."""
+        seconds; ``None``: right after the previous packet). Returns the windows it completed.
+
+        Raises:
+            ShapeError: ``samples`` is not ``(channels, n)``.
+            SamplingRateError: ``timestamp`` is not finite.
+            SignalPolarityError: a PPG model's channel points down (see :meth:`from_card`).
+        """
         x, _ = as_signal(samples, name="samples", allow_nonfinite=True)
         if x.dim() != 2 or x.shape[0] != self.channels:
-            raise ShapeError(f"samples must be shaped ({self.channels}, n), got {tuple(x.shape)}.")
+            inputs = "" if self._input_names is None else f", one row per model input {self._input_names} in order"
+            raise ShapeError(f"samples must be shaped ({self.channels}, n){inputs}, got {tuple(x.shape)}.")
         x = x.numpy()
+        if self._sign is not None:
+            x = x * self._sign
         n = x.shape[1]
         self.stats.received += n
         if timestamp is not None and not np.isfinite(timestamp):
@@ -255,6 +319,11 @@ class StreamingSession:
         return results
 
     def _run_model(self, win: np.ndarray) -> StreamResult:
+        raw = self._raw.latest() if self._raw.filled == self._raw.window else None
+        if self._pulses_up is False and raw is not None:  # a PPG stream not yet found pointing up: see from_card
+            found = check_ppg_polarity(raw, np.ones(raw.shape[1], bool), self._fs, self._input_names or [],
+                                       "the stream", fix=_INVERT_FIX, all_decided=True)
+            self._pulses_up = all(p > 0 for p in found)
         start = time.perf_counter()
         model_in = win if self.spec.norm == "none" else zscore(win, robust=self.spec.norm == "robust",
                                                                 eps=self.spec.eps)
@@ -264,7 +333,6 @@ class StreamingSession:
         last = self.window - 1 + self._windows_since_restart * self.hop
         t_end = self._t_origin + last / self.spec.output_rate
         self._windows_since_restart += 1
-        raw = self._raw.latest() if self._raw.filled == self._raw.window else None
         q = quality(raw, sampling_rate=self._fs) if raw is not None else None
         self.stats.windows += 1
         result = StreamResult(
