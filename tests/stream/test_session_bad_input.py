@@ -186,9 +186,17 @@ def run_model(monkeypatch, capsys, tmp_path):
     return run
 
 
+def _with_gaps(x: np.ndarray) -> np.ndarray:
+    """``x`` missing 0.2 s (NaN) every 10 s: every 60 s window touches a gap."""
+    x = x.copy()
+    for start in range(0, x.shape[1], int(10 * FS)):
+        x[:, start:start + int(0.2 * FS)] = np.nan
+    return x
+
+
 @pytest.mark.parametrize(("case", "error"), [
     ("slow", "SamplingRateError: "), ("inverted", "SignalPolarityError: "), ("channels", "ShapeError: "),
-    ("missing", "DataFormatError: "), ("short", "ShapeError: "),
+    ("missing", "DataFormatError: "), ("short", "ShapeError: "), ("gaps", "StreamGapError: "),
 ])
 def test_run_refuses_bad_input_before_exporting(case, error, run_model, tmp_path):
     """Before: a cache miss exported the model first (minutes), then read the file and refused it."""
@@ -199,6 +207,7 @@ def test_run_refuses_bad_input_before_exporting(case, error, run_model, tmp_path
         "channels": lambda: run_model(x, FS, "--channels", "ppg_green_1,ppg_red"),
         "missing": lambda: run_model(None),
         "short": lambda: run_model(x[:, :int(30 * FS)].copy()),
+        "gaps": lambda: run_model(_with_gaps(x)),
     }[case]()
     assert code == 2 and error in err and exports == [] and "exporting" not in err
     assert not (tmp_path / "cache").exists()  # the artifact cache was not even opened

@@ -3,7 +3,7 @@ recording file.
 
 The recording is read and checked before anything is exported: a bad input (a missing file, PPG under 20 Hz or
 pointing down, channels the model cannot map, a recording shorter than a window) is refused in seconds, not after
-the minutes of a first export (see :func:`_check_input_first`)."""
+the minutes of a first export (:func:`wearsdk.runtime.run_artifact`)."""
 
 from __future__ import annotations
 
@@ -51,24 +51,6 @@ def _names(arg: str | None) -> list[str] | None:
     return names or None
 
 
-def _check_input_first(artifact: str, recording: str, *, channels: list[str] | None, invert: list[str] | None,
-                       read_options: dict[str, float]) -> None:
-    """Reads ``recording`` and cuts it for a registered model's card (the registry's: its export carries the same
-    card) when ``artifact`` names one (as :func:`wearsdk.runtime.run.resolve_artifact` tells a name from a
-    folder), so that the errors :func:`wearsdk.io.read` and :func:`wearsdk.stream.recording_windows` raise come
-    before :func:`~wearsdk.runtime.run_artifact` exports the model (minutes, on a cache miss). An artifact
-    folder needs no check first: loading it exports nothing, and its card is in its manifest. Not checked here:
-    a recording whose every window touches a gap (run_artifact refuses it after resolving the artifact, which
-    for a name on a cache miss is the export)."""
-    from wearsdk.io import read
-    from wearsdk.models import get_model_card, list_models
-    from wearsdk.stream import recording_windows
-
-    if artifact in list_models() and not Path(artifact).exists():
-        recording_windows(read(recording, **read_options), get_model_card(artifact), channels=channels,
-                          invert=invert)
-
-
 def _run(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -76,9 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     from wearsdk.runtime import run_artifact
 
     options = {} if args.fs is None else {"sampling_rate": args.fs}
-    channels, invert = _names(args.channels), _names(args.invert)
-    _check_input_first(args.artifact, args.input, channels=channels, invert=invert, read_options=options)
-    result = run_artifact(args.artifact, args.input, channels=channels, invert=invert,
+    result = run_artifact(args.artifact, args.input, channels=_names(args.channels), invert=_names(args.invert),
                           read_options=options, cache_dir=args.cache_dir, exporter=export_model)
     card = result["card"]
     n = len(result["t_start_s"])

@@ -14,7 +14,7 @@ touch longer gaps are skipped and listed, never filled in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -23,7 +23,18 @@ from wearsdk.errors import ConfigError, StreamGapError
 from wearsdk.runtime.artifact import Artifact, load
 from wearsdk.runtime.cache import Exporter, cached_artifact
 
+if TYPE_CHECKING:
+    from wearsdk.models import ModelCard
+    from wearsdk.stream import RecordingWindows
+
 __all__ = ["resolve_artifact", "run_artifact"]
+
+
+def _names_a_model(artifact: str | Path) -> bool:
+    """Whether ``artifact`` is a registered model's name (and not an existing path)."""
+    from wearsdk.models import list_models
+
+    return isinstance(artifact, str) and artifact in list_models() and not Path(artifact).exists()
 
 
 def resolve_artifact(artifact: str | Path, *, cache_dir: str | Path | None = None,
@@ -31,9 +42,7 @@ def resolve_artifact(artifact: str | Path, *, cache_dir: str | Path | None = Non
     """The verified artifact in the folder ``artifact`` (or its manifest.json); a registered model's name that is
     not an existing path gives its bundled weights' int8 ExecuTorch artifact from the cache in ``cache_dir``
     (default :func:`wearsdk.runtime.cache.default_cache_dir`), exported by ``exporter`` on a miss."""
-    from wearsdk.models import list_models
-
-    if isinstance(artifact, str) and artifact in list_models() and not Path(artifact).exists():
+    if _names_a_model(artifact):
         return cached_artifact(artifact, backend="executorch", precision="int8", cache_dir=cache_dir,
                                exporter=exporter)
     return load(artifact)
@@ -43,10 +52,10 @@ def _bundled_heads(artifact: str | Path, art: Artifact, outputs: np.ndarray) -> 
     """Head name -> ``(windows,)`` values of the bundled linear heads on ``outputs`` (embeddings), when
     ``artifact`` named a registered encoder whose bundled weights carry heads (the artifact then runs exactly
     those weights); ``{}`` otherwise (an artifact folder may hold any weights: its heads are unknown)."""
-    from wearsdk.models import LinearHeads, list_models
+    from wearsdk.models import LinearHeads
     from wearsdk.models._registry import read_checkpoint, verified_bundle
 
-    if not (isinstance(artifact, str) and artifact in list_models() and art.card.task == "embedding"):
+    if not (_names_a_model(artifact) and art.card.task == "embedding"):
         return {}
     blob = read_checkpoint(verified_bundle(art.card))  # the bundle read and verified once
     if not (isinstance(blob, dict) and "heads" in blob):
@@ -61,7 +70,8 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     model's name: see :func:`resolve_artifact`, with ``cache_dir`` and ``exporter``) on every model window of
     ``recording`` (any file :func:`wearsdk.io.read` takes, with ``read_options``).
     ``channels``: recording channels in the model's input order; ``invert``: recording channels to negate first
-    (raw PPG photodiode counts).
+    (raw PPG photodiode counts). The recording is read and cut before a model name is exported, so bad input is
+    refused in seconds.
 
     Returns ``{"outputs": (windows, ...) float32, "heads": {head name: (windows,)} (the bundled linear heads,
     when ``artifact`` names a registered encoder whose weights carry them, else empty), "t_start_s": (windows,) s,
@@ -77,8 +87,25 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
         StreamGapError: every window of the recording touches missing samples, so none could run.
     """
     from wearsdk.io import read
+    from wearsdk.models import get_model_card
     from wearsdk.stream import recording_windows
 
+    signal = read(recording, **(read_options or {}))
+
+    def windows(card: ModelCard) -> RecordingWindows:
+        win = recording_windows(signal, card, channels=channels, invert=invert)
+        if not len(win.x):
+            raise StreamGapError(
+                f"{recording}: all {len(win.skipped_s)} window(s) of {card.window_seconds:g} s touch missing "
+                f"samples (gaps over 50 ms; windows starting at {win.skipped_s[:5]} s ...), so the model ran on none; "
+                "expected at least one window without a gap. Check the recording's valid samples, or feed a stretch "
+                "without gaps."
+            )
+        return win
+
+    # a model name: the recording is cut for the registry's card (the one its export carries) and refused before
+    # the export, which takes minutes on a cache miss; a folder's card is in its manifest
+    win = windows(get_model_card(artifact)) if _names_a_model(artifact) else None
     art = resolve_artifact(artifact, cache_dir=cache_dir, exporter=exporter)
     if art.streaming:
         raise ConfigError(f"{artifact} is a streaming program (one hop per call); run_artifact takes window "
@@ -86,13 +113,8 @@ def run_artifact(artifact: str | Path, recording: str | Path, *, channels: list[
     if art.card is None:
         raise ConfigError(f"{artifact} was exported without a model card, so its channels, rate and preprocessing "
                           "are unknown; expected an artifact of a registered model (wearsdk export --model NAME).")
-    win = recording_windows(read(recording, **(read_options or {})), art.card, channels=channels, invert=invert)
-    if not len(win.x):
-        raise StreamGapError(
-            f"{recording}: all {len(win.skipped_s)} window(s) of {art.card.window_seconds:g} s touch missing samples "
-            f"(gaps over 50 ms; windows starting at {win.skipped_s[:5]} s ...), so the model ran on none; expected at "
-            "least one window without a gap. Check the recording's valid samples, or feed a stretch without gaps."
-        )
+    if win is None:
+        win = windows(art.card)
     outputs = np.stack([art(torch.from_numpy(w).unsqueeze(0))[0][0].numpy() for w in win.x]).astype(np.float32)
     return {
         "outputs": outputs,
