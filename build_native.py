@@ -11,8 +11,8 @@ One build definition, two callers: ``setup.py`` (``pip wheel`` / ``pip install``
 Both link against the torch and executorch that wearsdk will be imported with (their headers and libraries): the
 torch op must match that torch's ABI exactly. pip's default isolated build hides them from the build backend
 (build requirements go into a temporary overlay), so :func:`build_python` looks for them in the environment
-pip installs into: this interpreter without pip's overlay (the interpreter that runs pip also runs the backend),
-then ``$VIRTUAL_ENV``, or ``$WEARSDK_BUILD_PYTHON`` when set. ``--no-build-isolation`` needs no search.
+pip installs into: ``$WEARSDK_BUILD_PYTHON`` when set, then this interpreter without pip's overlay (the interpreter
+that runs pip also runs the backend), then ``$VIRTUAL_ENV``. ``--no-build-isolation`` needs no search.
 CMake reuses its build folder, so a second build with nothing changed takes seconds.
 """
 
