@@ -14,6 +14,7 @@ from wearsdk.train import get_config
 from wearsdk.train.real.datasets import cinc2017_labels, ptbxl_labels
 from wearsdk.train.real.features import window_hr_bpm
 from wearsdk.train.real.pretrain import (
+    BEAT_TARGETS,
     ECG_TARGETS,
     TARGETS,
     MixedWindows,
@@ -67,18 +68,22 @@ def test_mixed_plan_draws_the_real_fraction_and_distinct_participants() -> None:
 
 def test_multitask_loss_masks_missing_labels() -> None:
     torch.manual_seed(0)
-    out = torch.randn(4, 8, requires_grad=True)
-    t = torch.full((4, len(TARGETS)), float("nan"))
+    out = torch.randn(4, 11, requires_grad=True)
+    t = torch.full((4, len(TARGETS) + len(BEAT_TARGETS)), float("nan"))
     t[0, 0], t[1, 0] = 1.0, 3.0  # rhythm of two CinC windows
     t[2, 1:4] = torch.tensor([1.0, 70.0, 0.0])  # a PTB-XL window: abnormal, age, sex
     t[:, 4] = torch.tensor([60.0, 90.0, float("nan"), 75.0])
-    terms = multitask_loss(out, t, ECG_TARGETS, {"rhythm": torch.ones(4)})
-    assert set(terms) == {"rhythm_ce", "abnormal_bce", "sex_female_bce", "age_l1", "hr_bpm_l1"}
+    t[0, 5] = 0.3  # rr_irregularity of one window
+    terms = multitask_loss(out, t, ECG_TARGETS + BEAT_TARGETS, {"rhythm": torch.ones(4)})
+    assert set(terms) == {"rhythm_ce", "abnormal_bce", "sex_female_bce", "age_l1", "hr_bpm_l1",
+                          "rr_irregularity_l1", "rr_range_ratio_l1", "pnn50_l1"}
+    expected_rr = torch.nn.functional.smooth_l1_loss(out[0, 8], torch.tensor((0.3 - 0.1) / 0.1))
+    assert torch.allclose(terms["rr_irregularity_l1"], expected_rr)
     expected = torch.nn.functional.cross_entropy(out[:2, :4], torch.tensor([1, 3]))
     assert torch.allclose(terms["rhythm_ce"], expected)
     sum(terms.values()).backward()
     assert out.grad[3, :4].abs().sum() == 0 and out.grad[3, 7] != 0  # row 3: HR only
-    none = multitask_loss(out, torch.full((4, len(TARGETS)), float("nan")), ECG_TARGETS, {})
+    none = multitask_loss(out, torch.full((4, len(TARGETS) + 3), float("nan")), ECG_TARGETS + BEAT_TARGETS, {})
     assert all(v.item() == 0.0 for v in none.values())
 
 
@@ -92,7 +97,8 @@ def test_window_hr_reads_a_regular_rhythm() -> None:
 
 
 def test_real_windows_keep_validation_records_out(real_data_dir: Path, card, cache: Path) -> None:
-    train, dev = build_real_ecg(str(real_data_dir), card, dev_fraction=0.25, seed=0, limit=24, progress=False)
+    train, dev = build_real_ecg(str(real_data_dir), card, dev_fraction=0.25, seed=0, limit=24, beat_targets=True,
+                                progress=False)
     assert train.x.shape[1:] == (1, card.window_samples) and len(dev) > 0
     assert not set(train.participant_ids()) & set(dev.participant_ids())  # dev patients are held out whole
     records, _, split = cinc2017_labels(real_data_dir / "cinc2017", limit=24)
@@ -106,6 +112,10 @@ def test_real_windows_keep_validation_records_out(real_data_dir: Path, card, cac
     assert np.isnan(train.targets[~cinc, 0]).all() and np.isfinite(train.targets[~cinc, 1]).all()
     hr = train.targets[:, TARGETS.index("hr_bpm")]
     assert np.nanmedian(hr) == pytest.approx(75, abs=15)
+    assert train.targets.shape[1] == len(TARGETS) + len(BEAT_TARGETS)
+    beat = train.targets[:, len(TARGETS):]
+    assert (np.isnan(beat).any(1) == np.isnan(hr)).all()  # beat features exactly where ecg_peaks found beats
+    assert np.nanmedian(beat[:, 0]) < 0.2 and np.nanmax(beat[:, 2]) <= 1.0  # irregularity, pNN50 (a fraction)
 
 
 def test_config_checks_the_real_source() -> None:
@@ -117,6 +127,10 @@ def test_config_checks_the_real_source() -> None:
         get_config("ecg_ssl", "tiny", {"ssl.supervised_weight": 1.0})
     with pytest.raises(ConfigError, match="real_fraction"):
         get_config("ecg_ssl", "tiny", {"data.source": "real_ecg", "data.root": "x", "data.real_fraction": 1.5})
+    with pytest.raises(ConfigError, match="beat_targets"):
+        get_config("ecg_ssl", "tiny", {"data.source": "real_ecg", "data.root": "x", "ssl.beat_targets": True})
+    with pytest.raises(ConfigError, match="beat_targets"):
+        get_config("ppg_ssl", "real", {"ssl.beat_targets": True})
 
 
 class _SimWithTruth(_Sim):

@@ -147,6 +147,9 @@ class TrainConfig:
         if self.ssl.supervised_weight > 0 and self.data.source not in REAL_SOURCES:
             raise ConfigError("TrainConfig.ssl.supervised_weight: the multi-task term needs real labels; set "
                               "data.source=real_ecg / real_ppg or leave it at 0.")
+        if self.ssl.beat_targets and (self.data.source != "real_ecg" or self.ssl.supervised_weight == 0):
+            raise ConfigError("TrainConfig.ssl.beat_targets: the beat-interval targets are part of the multi-task term "
+                              "on real ECG; set data.source=real_ecg and ssl.supervised_weight > 0, or leave it off.")
 
     def resolve(self) -> ModelCard:
         """The card of the model trained (built from the registry with :attr:`model_overrides`), once checked

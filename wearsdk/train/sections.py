@@ -156,6 +156,9 @@ class SSLConfig:
         supervised_weight: weight of the multi-task term on real labels (rhythm class, NORM vs abnormal, age,
             sex, heart rate) added with ``data.source = "real_ecg"`` (:mod:`wearsdk.train.real.pretrain`);
             0 = purely self-supervised.
+        beat_targets: with ``data.source = "real_ecg"`` and the multi-task term, also teach three beat-interval
+            features of ``ecg_peaks`` (RR irregularity, RR range ratio, pNN50: what the hand-crafted AF baseline
+            reads; :data:`wearsdk.train.real.pretrain.BEAT_TARGETS`).
     """
 
     temperature: float = 0.04
@@ -164,6 +167,7 @@ class SSLConfig:
     proj_dim: int = 128
     proj_hidden_dim: int = 512
     supervised_weight: float = 0.0
+    beat_targets: bool = False
 
     def __post_init__(self) -> None:
         _pos("SSLConfig", "temperature", self.temperature)

@@ -126,8 +126,10 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
         from wearsdk.train.data import InMemory
         from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg, build_real_ppg, sim_target_windows
 
-        build = build_real_ecg if d.source == "real_ecg" else build_real_ppg
-        real, dev = build(d.root, card, d.dev_fraction, config.seed)
+        if d.source == "real_ecg":
+            real, dev = build_real_ecg(d.root, card, d.dev_fraction, config.seed, beat_targets=config.ssl.beat_targets)
+        else:
+            real, dev = build_real_ppg(d.root, card, d.dev_fraction, config.seed)
         sim = sim_data.build(config, card)[0]
         if d.sim_targets:
             sim = sim_target_windows(sim, real.spec)

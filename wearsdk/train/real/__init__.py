@@ -18,10 +18,17 @@ from wearsdk.train.real.datasets import (
     ptbxl_lead1,
     record_windows,
 )
-from wearsdk.train.real.features import ECG_FEATURES, dataset_hr, ecg_features, mean_hr_bpm, window_hr_bpm
+from wearsdk.train.real.features import (
+    ECG_FEATURES,
+    dataset_features,
+    dataset_hr,
+    ecg_features,
+    mean_hr_bpm,
+    window_hr_bpm,
+)
 from wearsdk.train.real.holter import HOLTER_LEADS, cpsc2021, holter_records, mitdb, window_references
 
 __all__ = ["RealDataset", "cinc2017", "cinc2017_labels", "ptbxl_lead1", "ptbxl_labels", "record_windows",
-           "CINC_CLASSES", "MIN_RECORD_S", "ECG_FEATURES", "ecg_features",
+           "CINC_CLASSES", "MIN_RECORD_S", "ECG_FEATURES", "ecg_features", "dataset_features",
            "cpsc2021", "mitdb", "holter_records", "mean_hr_bpm", "window_hr_bpm", "dataset_hr", "window_references",
            "HOLTER_LEADS"]

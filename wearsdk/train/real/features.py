@@ -13,7 +13,7 @@ import numpy as np
 if TYPE_CHECKING:
     from wearsdk.train.real.datasets import RealDataset
 
-__all__ = ["ECG_FEATURES", "ecg_features", "mean_hr_bpm", "window_hr_bpm", "dataset_hr"]
+__all__ = ["ECG_FEATURES", "ecg_features", "mean_hr_bpm", "window_hr_bpm", "dataset_hr", "dataset_features"]
 
 #: Names of the columns of :func:`ecg_features`.
 ECG_FEATURES = (
@@ -96,3 +96,17 @@ def dataset_hr(ds: RealDataset, progress: bool = False) -> np.ndarray:
 
     return cached_beside(ds, "hr_bpm_mean_rr", lambda d: window_hr_bpm(d.x, np.asarray(d.valid_samples),
                                                                        d.sampling_rate_hz, progress))
+
+
+def dataset_features(ds: RealDataset, progress: bool = False) -> np.ndarray:
+    """:func:`ecg_features` of every window of a real dataset ``(windows, len(ECG_FEATURES))``, each on the window's
+    ``valid_samples`` only, cached beside its windows (``ecg_features.npy``)."""
+    from tqdm import tqdm
+
+    from wearsdk.train.real.datasets import cached_beside
+
+    def compute(d: RealDataset) -> np.ndarray:
+        return np.stack([ecg_features(d.x[i, 0, :d.valid_samples[i]], d.sampling_rate_hz)
+                         for i in tqdm(range(len(d.x)), desc=f"{d.name}: features", disable=not progress)])
+
+    return cached_beside(ds, "ecg_features", compute)

@@ -12,11 +12,14 @@ when it has several; a record with a single window is paired with itself (two in
 SimCLR-style), since CinC 2017 publishes no patient ids.
 
 With ``ssl.supervised_weight > 0`` a linear layer on the embedding also learns, on the real windows, the rhythm
-class (N / AF / other / noisy, class-weighted cross-entropy), PTB-XL NORM vs abnormal and sex (logistic), age and
-heart rate (smooth L1 on standardised values; HR labels: :func:`~wearsdk.train.real.features.dataset_hr`,
-``wearsdk.ecg_peaks`` on the record's own samples of the window). Simulated windows carry no targets, unless
-``data.sim_targets``: then their true heart rate (:func:`sim_target_windows`). The layer
-is dropped after training: the product is the encoder, judged by frozen-embedding probes and heads fitted
+class (N / AF / other / noisy, class-weighted cross-entropy), PTB-XL NORM vs abnormal and sex (logistic), age,
+heart rate and, with ``ssl.beat_targets``, three beat-interval features (:data:`BEAT_TARGETS`: RR irregularity, RR
+range ratio, pNN50; smooth L1 on standardised values). HR and beat labels come from ``wearsdk.ecg_peaks`` on the
+record's own samples of the window (:func:`~wearsdk.train.real.features.dataset_hr`,
+:func:`~wearsdk.train.real.features.dataset_features`): the RR features are what the hand-crafted AF baseline
+reads, taught so that the embedding keeps them. Simulated
+windows carry no targets, unless ``data.sim_targets``: then their true heart rate (:func:`sim_target_windows`). The
+layer is dropped after training: the product is the encoder, judged by frozen-embedding probes and heads fitted
 afterwards.
 """
 
@@ -38,11 +41,12 @@ from wearsdk.models.card import ModelCard
 from wearsdk.train.augment import Augmenter
 from wearsdk.train.data import participant_groups, sample_seed
 from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset
-from wearsdk.train.real.features import dataset_hr
+from wearsdk.train.real.features import ECG_FEATURES, dataset_features, dataset_hr
 from wearsdk.train.ssl import SSLTask, ssl_terms
 
-__all__ = ["Target", "ECG_TARGETS", "PPG_TARGETS", "TARGETS", "TargetWindows", "MixedWindows", "build_real_ecg",
-           "build_real_ppg", "sim_target_windows", "mixed_plan", "MultiTaskModule", "multitask_loss", "RealSSLTask"]
+__all__ = ["Target", "BEAT_TARGETS", "ECG_TARGETS", "PPG_TARGETS", "TARGETS", "TargetWindows", "MixedWindows",
+           "build_real_ecg", "build_real_ppg", "sim_target_windows", "mixed_plan", "MultiTaskModule", "multitask_loss",
+           "RealSSLTask"]
 
 @dataclass(frozen=True)
 class Target:
@@ -65,6 +69,11 @@ class Target:
 ECG_TARGETS = (Target("rhythm", "class", len(CINC_CLASSES)), Target("abnormal", "binary"),
                Target("age", "regression", centre=55.0, scale=17.0), Target("sex_female", "binary"),
                Target("hr_bpm", "regression", centre=75.0, scale=20.0))
+#: Beat-interval features of ``ecg_peaks`` (names of :data:`~wearsdk.train.real.features.ECG_FEATURES`), what the
+#: hand-crafted AF baseline reads: appended to :data:`ECG_TARGETS` with ``ssl.beat_targets``.
+BEAT_TARGETS = (Target("rr_irregularity", "regression", centre=0.1, scale=0.1),
+                Target("rr_range_ratio", "regression", centre=0.25, scale=0.25),
+                Target("pnn50", "regression", centre=0.3, scale=0.3))
 #: PPG targets (PPG-BP age, sex, BMI, systolic BP; HR of the pulse train), in output order.
 PPG_TARGETS = (Target("age", "regression", centre=55.0, scale=17.0), Target("sex_female", "binary"),
                Target("bmi", "regression", centre=23.0, scale=4.0),
@@ -113,16 +122,17 @@ def _targets(ds: RealDataset, spec: tuple[Target, ...]) -> np.ndarray:
 
 
 def _split_windows(datasets: Sequence[RealDataset], spec: tuple[Target, ...], dev_fraction: float, seed: int,
-                   hr: Callable[[RealDataset], np.ndarray] | None = None) -> tuple[TargetWindows, TargetWindows]:
+                   columns: Callable[[RealDataset], dict[str, np.ndarray]] | None = None,
+                   ) -> tuple[TargetWindows, TargetWindows]:
     """``(train, dev)`` windows of the ``"train"`` records of ``datasets``, ``dev_fraction`` of each dataset's
-    groups held out as dev; ``hr(ds)`` fills the ``hr_bpm`` column when given."""
+    groups held out as dev; ``columns(ds)`` (target name -> ``(windows,)``) fills those columns when given."""
     parts: dict[str, list[Any]] = {"train": [], "dev": []}
     for ds in datasets:
         rec = np.asarray(ds.record_of_window)
         x = np.asarray(ds.x)
         per_window = _targets(ds, spec)
-        if hr is not None:
-            per_window[:, [t.name for t in spec].index("hr_bpm")] = hr(ds)
+        for name, values in (columns(ds) if columns is not None else {}).items():
+            per_window[:, [t.name for t in spec].index(name)] = values
         ids = np.array([f"{ds.name}:{g}" for g in ds.groups])[rec]
         dev = _dev_groups(ds.groups, dev_fraction, seed)[rec]
         is_train = (ds.split == "train")[rec]
@@ -141,15 +151,32 @@ def _dev_groups(groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 
 
 def build_real_ecg(root: str, card: ModelCard, dev_fraction: float, seed: int, *, limit: int | None = None,
-                   progress: bool = True) -> tuple[TargetWindows, TargetWindows]:
+                   beat_targets: bool = False, progress: bool = True) -> tuple[TargetWindows, TargetWindows]:
     """``(train, dev)`` real windows for ``card`` from ``root/cinc2017`` and ``root/ptbxl``: every window of the
     ``"train"`` records, ``dev_fraction`` of the patients (CinC: records) held out as dev; ``limit`` keeps that
-    many records of each dataset (seeded, for tests). Targets: :data:`ECG_TARGETS`."""
+    many records of each dataset (seeded, for tests). Targets: :data:`ECG_TARGETS`, plus :data:`BEAT_TARGETS` with
+    ``beat_targets``."""
     from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
 
     datasets = (cinc2017(Path(root) / "cinc2017", card, limit=limit, progress=progress),
                 ptbxl_lead1(Path(root) / "ptbxl", card, limit=limit, progress=progress))
-    return _split_windows(datasets, ECG_TARGETS, dev_fraction, seed, hr=lambda ds: dataset_hr(ds, progress))
+    spec = ECG_TARGETS + BEAT_TARGETS if beat_targets else ECG_TARGETS
+    return _split_windows(datasets, spec, dev_fraction, seed,
+                          columns=lambda ds: _beat_columns(ds, beat_targets, progress))
+
+
+def _beat_columns(ds: RealDataset, beat_targets: bool, progress: bool) -> dict[str, np.ndarray]:
+    """``hr_bpm`` (:func:`~wearsdk.train.real.features.dataset_hr`) and, with ``beat_targets``, the
+    :data:`BEAT_TARGETS` columns (:func:`~wearsdk.train.real.features.dataset_features`) of every window; NaN where
+    ``ecg_peaks`` finds fewer than 3 beats."""
+    hr = dataset_hr(ds, progress)
+    out = {"hr_bpm": hr}
+    if not beat_targets:
+        return out
+    features = dataset_features(ds, progress)
+    for target in BEAT_TARGETS:
+        out[target.name] = np.where(np.isfinite(hr), features[:, ECG_FEATURES.index(target.name)], np.nan)
+    return out
 
 
 def build_real_ppg(root: str, card: ModelCard, dev_fraction: float, seed: int, *,

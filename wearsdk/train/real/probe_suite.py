@@ -69,17 +69,11 @@ def record_embeddings(encoder: Any, ds: Any, batch: int = 64, progress: bool = F
 
 def record_handcrafted(ds: Any, progress: bool = False) -> np.ndarray:
     """Mean :func:`~wearsdk.train.real.features.ecg_features` per record ``(R, F)``, each window's on its
-    ``valid_samples`` only (window features cached beside the windows: ``ecg_features.npy``)."""
-    from tqdm import tqdm
+    ``valid_samples`` only (:func:`~wearsdk.train.real.features.dataset_features`)."""
+    from wearsdk.train.real.datasets import record_mean
+    from wearsdk.train.real.features import dataset_features
 
-    from wearsdk.train.real.datasets import cached_beside, record_mean
-    from wearsdk.train.real.features import ecg_features
-
-    def compute(d: Any) -> np.ndarray:
-        return np.stack([ecg_features(d.x[i, 0, :d.valid_samples[i]], d.sampling_rate_hz)
-                         for i in tqdm(range(len(d.x)), desc=f"{d.name}: features", disable=not progress)])
-
-    rows = cached_beside(ds, "ecg_features", compute)
+    rows = dataset_features(ds, progress)
     return record_mean(np.nan_to_num(rows), np.asarray(ds.record_of_window), len(ds.records))
 
 
