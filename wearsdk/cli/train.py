@@ -27,15 +27,17 @@ Presets (--preset):
   tiny       compact model, short windows, toy synthetic data, 20 steps: about a minute on a laptop CPU;
              for tests and smoke runs only, not for quality
   cpu        compact model on the simulated cohort, a few thousand steps: a real but small run on a CPU
-  real       ecg_ssl only: the compact ECG encoder on real ECG (CinC 2017 + PTB-XL lead I training
-             records under data.root, default ../shared/data/real) with 1/4 simulated pairs, plus a
-             multi-task term on their labels (rhythm, NORM/abnormal, age, sex, HR): ~30 min of one idle CPU core
+  real       ecg_ssl: the compact ECG encoder on real ECG (CinC 2017 + PTB-XL lead I training records
+             under data.root, default ../shared/data/real) with 1/4 simulated pairs, plus a multi-task term
+             on their labels (rhythm, NORM/abnormal, age, sex, HR), 3,200 steps: ~1 h of one idle CPU core.
+             ppg_ssl: the compact PPG encoder on PPG-BP's training subjects (pulse trains, 1/4 of the
+             pairs) and the wide simulated population, multi-task on age, sex, BMI, SBP and HR: ~30 min
   full       the full (teacher) model on a large simulated cohort, bf16 on CUDA: for one or more GPUs
 
 Every value of the config can be changed with --set KEY=VALUE (repeatable; dotted keys for sections,
 VALUE parsed as JSON when it can be): steps, global_batch, seed, device, amp, compile, init_from, log_every,
 eval_every, ckpt_every, optim.{lr,weight_decay,warmup_steps,min_lr_ratio,grad_clip,grad_accum},
-ssl.{temperature,koleo_weight,ema_momentum,proj_dim,supervised_weight}, vae.{kl_weight,kl_warmup_steps,recon},
+ssl.{temperature,koleo_weight,ema_momentum,proj_dim,supervised_weight,beat_targets}, vae.{kl_weight,kl_warmup_steps,recon},
 augment.{p_cutout,p_time_warp,...}, data.{source,root,real_fraction,num_workers,...},
 model_overrides.<any field of the model's config>. Unknown keys and impossible values are rejected
 before anything runs. --print-config shows the resolved config and exits.

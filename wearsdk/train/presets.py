@@ -72,12 +72,13 @@ _STUDENT_ON_SIM: dict[str, dict[str, Any]] = {
 }
 
 # Real single-lead ECG (issue 22): the training records of CinC 2017 and PTB-XL lead I with 1/4 simulated pairs
-# (wearsdk.train.real.pretrain), the multi-task term on their labels: ~30 min of one idle CPU core (compact encoder,
-# ~1.1 s/step). 1,600 steps (ecg_encoder_compact 0.3.0) against 800 (0.2.0) moved the real-suite probes: CinC 2017
-# AF 0.930 -> 0.951, rhythm F1 0.668 -> 0.700, PTB-XL age r 0.622 -> 0.660, sex 0.663 -> 0.707, abnormal 0.896 ->
-# 0.891 (2026-12-03; one run each, the step count was not searched).
+# (wearsdk.train.real.pretrain), the multi-task term on their labels: ~1 h of one idle CPU core (compact encoder,
+# ~1.1 s/step). More steps moved every real-suite probe (one run each, step counts set before training, never
+# searched): 800 (ecg_encoder_compact 0.2.0) -> 1,600 (0.3.0) -> 3,200 (0.4.0): CinC 2017 AF 0.930 -> 0.951 ->
+# 0.961, rhythm F1 0.668 -> 0.700 -> 0.726, PTB-XL abnormal 0.896 -> 0.891 -> 0.903, age r 0.622 -> 0.660 -> 0.660,
+# sex 0.663 -> 0.707 -> 0.776 (2026-12-03).
 _REAL_ECG: dict[str, Any] = {
-    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "steps": 1600, "global_batch": 32, "optim.lr": 2e-3,
+    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "steps": 3200, "global_batch": 32, "optim.lr": 2e-3,
     "log_every": 10, "eval_every": 200, "ckpt_every": 50, "data.source": "real_ecg", "data.root": "../shared/data/real",
     "data.real_fraction": 0.75, "ssl.supervised_weight": 1.0,
 }
