@@ -83,7 +83,7 @@ def test_multitask_loss_masks_missing_labels() -> None:
     assert torch.allclose(terms["rhythm_ce"], expected)
     sum(terms.values()).backward()
     assert out.grad[3, :4].abs().sum() == 0 and out.grad[3, 7] != 0  # row 3: HR only
-    none = multitask_loss(out, torch.full((4, len(TARGETS) + 3), float("nan")), ECG_TARGETS + BEAT_TARGETS, {})
+    none = multitask_loss(out, torch.full_like(t, float("nan")), ECG_TARGETS + BEAT_TARGETS, {})
     assert all(v.item() == 0.0 for v in none.values())
 
 

@@ -17,10 +17,9 @@ heart rate and, with ``ssl.beat_targets``, three beat-interval features (:data:`
 range ratio, pNN50; smooth L1 on standardised values). HR and beat labels come from ``wearsdk.ecg_peaks`` on the
 record's own samples of the window (:func:`~wearsdk.train.real.features.dataset_hr`,
 :func:`~wearsdk.train.real.features.dataset_features`): the RR features are what the hand-crafted AF baseline
-reads, taught so that the embedding keeps them. Simulated
-windows carry no targets, unless ``data.sim_targets``: then their true heart rate (:func:`sim_target_windows`). The
-layer is dropped after training: the product is the encoder, judged by frozen-embedding probes and heads fitted
-afterwards.
+reads, taught so that the embedding keeps them. Simulated windows carry no targets, unless ``data.sim_targets``:
+then their true heart rate (:func:`sim_target_windows`). The layer is dropped after training: the product is the
+encoder, judged by frozen-embedding probes and heads fitted afterwards.
 """
 
 from __future__ import annotations
