@@ -38,7 +38,8 @@ Presets (--preset):
 Every value of the config can be changed with --set KEY=VALUE (repeatable; dotted keys for sections,
 VALUE parsed as JSON when it can be): steps, global_batch, seed, device, amp, compile, init_from, log_every,
 eval_every, ckpt_every, optim.{lr,weight_decay,warmup_steps,min_lr_ratio,grad_clip,grad_accum},
-ssl.{temperature,koleo_weight,ema_momentum,proj_dim,supervised_weight,beat_targets}, vae.{kl_weight,kl_warmup_steps,recon},
+ssl.{temperature,koleo_weight,ema_momentum,proj_dim,supervised_weight,beat_targets},
+vae.{kl_weight,kl_warmup_steps,recon},
 augment.{p_cutout,p_time_warp,...}, data.{source,root,real_fraction,num_workers,...},
 model_overrides.<any field of the model's config>. Unknown keys and impossible values are rejected
 before anything runs. --print-config shows the resolved config and exits.
