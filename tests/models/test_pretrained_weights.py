@@ -122,6 +122,28 @@ def test_bundled_ecg_encoder_card_states_its_real_training_and_validation_scores
     assert m["real_cinc2017_af_prob_auroc"] > 0.85 and m["int8_real_head_score_abs_diff_max"] <= 0.02
 
 
+def test_bundled_ecg_heads_reproduce_their_card_scores(real_data_dir) -> None:
+    """The card's ``real_*`` head scores are what the published weights and heads give: every window of CinC 2017
+    and PTB-XL lead I through the card's window path (cached under the wearsdk cache; ~2 min cold), fp32
+    embeddings, per-record scores on the validation records (:func:`wearsdk.train.real.heads.real_head_scores`)."""
+    import numpy as np
+
+    from wearsdk.train.heads import embed
+    from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
+    from wearsdk.train.real.heads import real_head_scores
+
+    encoder = create_model("ecg_encoder_compact", pretrained=True).eval()
+    card = encoder.card
+    datasets = {"cinc2017": cinc2017(real_data_dir / "cinc2017", card, progress=False),
+                "ptbxl_lead1": ptbxl_lead1(real_data_dir / "ptbxl", card, progress=False)}
+    scores = real_head_scores(load_heads(card), {k: embed(encoder, np.array(d.x)) for k, d in datasets.items()},
+                              datasets)
+    published = {k: v for k, v in card.metrics.items() if k.startswith("real_")}
+    assert set(scores) == set(published)
+    for key, value in published.items():
+        assert scores[key] == pytest.approx(value, abs=2e-3), key
+
+
 def test_bundled_ecg_encoder_reads_heart_rate_on_a_real_holter_lead(real_data_dir) -> None:
     """The shipped ECG encoder and its HR head on MIT-BIH 100 (MLII, 360 Hz; never used in training): 30 s
     windows through the card's preprocessing (wearsdk.stream.recording_windows); reference 60 / median RR of
