@@ -129,13 +129,12 @@ def test_bundled_ecg_heads_reproduce_their_card_scores(real_data_dir) -> None:
     import numpy as np
 
     from wearsdk.train.heads import embed
-    from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
+    from wearsdk.train.real.datasets import single_lead_ecg
     from wearsdk.train.real.heads import real_head_scores
 
     encoder = create_model("ecg_encoder_compact", pretrained=True).eval()
     card = encoder.card
-    datasets = {"cinc2017": cinc2017(real_data_dir / "cinc2017", card, progress=False),
-                "ptbxl_lead1": ptbxl_lead1(real_data_dir / "ptbxl", card, progress=False)}
+    datasets = single_lead_ecg(real_data_dir, card, progress=False)
     scores = real_head_scores(load_heads(card), {k: embed(encoder, np.array(d.x)) for k, d in datasets.items()},
                               datasets)
     published = {k: v for k, v in card.metrics.items() if k.startswith("real_")}

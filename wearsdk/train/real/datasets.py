@@ -40,7 +40,8 @@ from wearsdk.models.card import ModelCard
 
 __all__ = ["RealDataset", "cached_beside", "record_mean", "cinc2017", "cinc2017_labels", "ptbxl_lead1",
            "ptbxl_labels", "scp_classes", "record_windows",
-           "cache_root", "cached_windows", "card_spec", "cut_windows", "CINC_CLASSES", "MIN_RECORD_S"]
+           "cache_root", "cached_windows", "card_spec", "cut_windows", "single_lead_ecg", "CINC_CLASSES",
+           "MIN_RECORD_S"]
 
 #: CinC 2017 labels in REFERENCE.csv: normal sinus rhythm, AF, other rhythm, too noisy.
 CINC_CLASSES = ("N", "A", "O", "~")
@@ -352,3 +353,12 @@ def ptbxl_lead1(root: str | Path, card: ModelCard, *, seed: int = 0, limit: int 
                                           min_seconds, progress)
     return RealDataset("ptbxl_lead1", x, rec_of, valid, t["records"], t["groups"], t["split"],
                        {k: t[k] for k in ("abnormal", "age", "sex_female")}, {}, card.sampling_rate_hz)
+
+
+def single_lead_ecg(root: str | Path, card: ModelCard, *, seed: int = 0, limit: int | None = None,
+                    progress: bool = True) -> dict[str, RealDataset]:
+    """The real single-lead ECG of issue 22 by name: ``"cinc2017"`` (:func:`cinc2017` of ``root/cinc2017``) and
+    ``"ptbxl_lead1"`` (:func:`ptbxl_lead1` of ``root/ptbxl``), split with ``seed``, ``limit`` records of each."""
+    root = Path(root)
+    return {"cinc2017": cinc2017(root / "cinc2017", card, seed=seed, limit=limit, progress=progress),
+            "ptbxl_lead1": ptbxl_lead1(root / "ptbxl", card, seed=seed, limit=limit, progress=progress)}

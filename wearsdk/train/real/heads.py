@@ -34,7 +34,7 @@ from torch import nn
 
 from wearsdk.models import HEADS, LinearHeads, ModelCard
 from wearsdk.train.probes import auroc, macro_f1
-from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, cinc2017, ptbxl_lead1, record_mean
+from wearsdk.train.real.datasets import CINC_CLASSES, RealDataset, record_mean, single_lead_ecg
 from wearsdk.train.real.features import dataset_hr
 
 __all__ = ["REAL_HEADS", "real_head_labels", "fit_real_heads", "real_head_scores", "fit_on_real_and_sim",
@@ -137,9 +137,7 @@ def fit_real_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
     the largest |int8 - fp32| of the real validation scores (AUROC, r, macro F1)."""
     from wearsdk.train.heads import embed, head_data, head_scores
 
-    root = Path(root)
-    datasets = {"cinc2017": cinc2017(root / "cinc2017", card, limit=limit, progress=progress),
-                "ptbxl_lead1": ptbxl_lead1(root / "ptbxl", card, limit=limit, progress=progress)}
+    datasets = single_lead_ecg(root, card, limit=limit, progress=progress)
     sim = head_data(card, sim_participants, max(4, sim_participants // 4), progress=progress)
     readers = (encoder,) if int8 is None else (encoder, int8)
     emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]

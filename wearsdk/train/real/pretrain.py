@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -155,10 +154,9 @@ def build_real_ecg(root: str, card: ModelCard, dev_fraction: float, seed: int, *
     ``"train"`` records, ``dev_fraction`` of the patients (CinC: records) held out as dev; ``limit`` keeps that
     many records of each dataset (seeded, for tests). Targets: :data:`ECG_TARGETS`, plus :data:`BEAT_TARGETS` with
     ``beat_targets``."""
-    from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
+    from wearsdk.train.real.datasets import single_lead_ecg
 
-    datasets = (cinc2017(Path(root) / "cinc2017", card, limit=limit, progress=progress),
-                ptbxl_lead1(Path(root) / "ptbxl", card, limit=limit, progress=progress))
+    datasets = tuple(single_lead_ecg(root, card, limit=limit, progress=progress).values())
     spec = ECG_TARGETS + BEAT_TARGETS if beat_targets else ECG_TARGETS
     return _split_windows(datasets, spec, dev_fraction, seed,
                           columns=lambda ds: _beat_columns(ds, beat_targets, progress))

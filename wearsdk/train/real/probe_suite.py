@@ -241,7 +241,7 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
 
     from wearsdk.errors import ConfigError
     from wearsdk.models import create_model
-    from wearsdk.train.real.datasets import cinc2017, ptbxl_lead1
+    from wearsdk.train.real.datasets import single_lead_ecg
 
     t0 = time.time()
     encoder = (create_model(request.model, pretrained=True) if request.checkpoint is None
@@ -257,9 +257,8 @@ def real_suite(request: SuiteRequest) -> dict[str, Any]:
                           "ecg_encoder_compact or ppg_encoder_compact.")
     torch.manual_seed(request.seed)
     random_init = create_model(card.name, **card.config)
-    root = request.data_root
-    datasets = [cinc2017(root / "cinc2017", card, seed=request.seed, limit=request.limit, progress=request.progress),
-                ptbxl_lead1(root / "ptbxl", card, seed=request.seed, limit=request.limit, progress=request.progress)]
+    datasets = single_lead_ecg(request.data_root, card, seed=request.seed, limit=request.limit,
+                               progress=request.progress).values()
     report: dict[str, Any] = {"data": {}, "tasks": {}, "summary": {}}
     for ds in datasets:
         feats = {"embedding": record_embeddings(encoder, ds, progress=request.progress),
