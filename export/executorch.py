@@ -1,5 +1,6 @@
-"""ExecuTorch export, one straight line: torch.export -> (PT2E int8) -> to_edge_transform_and_lower
-with the XNNPACK partitioner -> to_executorch -> ``<name>_executorch_<fp32|int8>.pte`` + manifest.json.
+"""ExecuTorch export, one straight line: the model's deploy form (:func:`wearsdk.models.deploy_form`) ->
+torch.export -> (PT2E int8) -> to_edge_transform_and_lower with the XNNPACK partitioner -> to_executorch ->
+``<name>_executorch_<fp32|int8>.pte`` + manifest.json.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from wearsdk.errors import ConfigError, ExportError
 from wearsdk.export.manifest import check_windows, tensor_spec, write_manifest
 from wearsdk.export.registry import Backend, ExportJob, register_backend
 from wearsdk.models.card import ModelCard
+from wearsdk.models.deploy import deploy_form
 from wearsdk.quant import Int8StaticConfig, int8_config_for, output_cosine, quantize
 
 __all__ = ["export_executorch", "PRECISIONS"]
@@ -79,7 +81,7 @@ def export_executorch(model: torch.nn.Module, out_dir: str | Path, *, name: str,
             exported = torch.export.export(graph, example_inputs, strict=False)
             quant = config.to_dict()
         else:
-            exported = torch.export.export(model, example_inputs, strict=False)
+            exported = torch.export.export(deploy_form(model), example_inputs, strict=False)
         buffer = _lower(exported)
     except (ConfigError, ExportError):
         raise

@@ -20,6 +20,7 @@ from wearsdk.errors import ConfigError, ExportError, ShapeError
 from wearsdk.export.executorch import _lower
 from wearsdk.export.manifest import tensor_spec, write_manifest
 from wearsdk.models.card import ModelCard
+from wearsdk.models.deploy import deploy_form
 from wearsdk.quant import int8_config_for, output_cosine, quantize
 from wearsdk.signal import NORMS, PreprocessSpec, preprocess, zscore
 from wearsdk.signal._ops import ops
@@ -88,7 +89,7 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
                          f"{window // max(hop, 1) * hop_in} (one full window), got {tuple(parity_stream.shape)}.")
     out = output_folder(out_dir)
     model = model.eval()
-    inner: torch.nn.Module = model
+    inner: torch.nn.Module = deploy_form(model)
     quant = None
     if precision == "int8":
         if calibration is None:

@@ -199,11 +199,11 @@ def test_encoders_bring_their_int8_scheme_and_keep_float_adds_to_it():
     from wearsdk.models import create_model
     from wearsdk.quant import int8_config_for
 
-    encoder = create_model("ppg_encoder_compact")
-    assert int8_config_for(encoder) == Int8StaticConfig(dynamic=("embed",), keep_float=("conv_head.0",))
+    encoder = create_model("ppg_encoder_compact")  # its deploy form's names: conv_head is a linear there
+    assert int8_config_for(encoder) == Int8StaticConfig(dynamic=("conv_head", "embed"))
     assert int8_config_for(create_model("lead_vae_compact")) == Int8StaticConfig()
-    more = int8_config_for(create_model("ecg_encoder_compact"), keep_float=("stem.0", "conv_head.0"))
-    assert more.keep_float == ("conv_head.0", "stem.0") and more.dynamic == ("embed",)
+    more = int8_config_for(create_model("ecg_encoder_compact"), keep_float=("stem.0", "blocks.7.dw.0"))
+    assert more.keep_float == ("stem.0", "blocks.7.dw.0") and more.dynamic == ("conv_head", "embed")
     assert int8_config_for(encoder, per_channel=False).per_channel is False
 
 

@@ -89,7 +89,7 @@ def test_quantize_cli_writes_program_and_report(tmp_path, capsys):
     report = json.loads((out / "quant_report.json").read_text())
     assert {"model", "trained", "config", "calibration", "int8_vs_fp32", "sensitivity", "program"} <= set(report)
     assert report["model"] == "ecg_encoder_compact" and report["trained"] is False
-    scheme = Int8StaticConfig(dynamic=("embed",), keep_float=("conv_head.0",))
+    scheme = Int8StaticConfig(dynamic=("conv_head", "embed"))  # layer names of its deploy form
     assert report["config"] == json.loads(json.dumps(scheme.to_dict()))
     assert report["calibration"] == {"source": "sim", "seed": 0, "windows": 8}
     agree = report["int8_vs_fp32"]

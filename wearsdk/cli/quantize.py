@@ -17,12 +17,16 @@ model runs in float on the calibration windows while observers record every acti
 calibrate on windows like the ones the model will see (preprocessed as its card says); too few or
 unrepresentative windows give ranges that clip real signals or waste resolution.
 
-Each model brings its scheme (wearsdk.quant.int8_config_for): the encoders keep their final `embed`
-linear at dynamic int8 (int8 weights; its input's scale is computed per window at run time, its output
-is float), because their 256 embedding dims span ~100x in range and one fixed output scale would round
-the small ones away; and they keep their 1x1 `conv_head` (conv_head.0) in float, whose channels differ in
-range too (all-int8, the ECG encoder's AF head lost 0.008-0.018 of AUROC). --keep-float adds layers to the
-model's own. quant_report.json records the scheme under "config".
+What is quantized is the model's deploy form (wearsdk.models.deploy_form), the layout ExecuTorch programs
+are built from: for the encoders, 2-D convolutions over (batch, channels, samples, 1) and the 1x1
+`conv_head` as a linear per time step with its BatchNorm folded in (same function in float). Layer names
+(--keep-float, "config") are that form's: stem.0, blocks.3.expand.0, ..., conv_head, embed.
+
+Each model brings its scheme (wearsdk.quant.int8_config_for): the encoders run `conv_head` and their
+final `embed` at dynamic int8 (int8 weights; the input's scale is computed per time step / per window at
+run time, the output is float), because their output channels span ~100x in range and one fixed output
+scale rounds the small ones away (static int8 `conv_head`: the ECG encoder's AF head lost 0.008-0.018 of
+AUROC). --keep-float adds layers in float. quant_report.json records the scheme under "config".
 
 Calibration (--calibration):
   sim        --windows simulated windows (default 128, as wearsdk export uses; the encoders' across rest,

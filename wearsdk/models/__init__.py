@@ -25,7 +25,8 @@ from wearsdk.models._registry import (
     register_model,
 )
 from wearsdk.models.card import ModelCard, Preprocessing
-from wearsdk.models.encoder import EfficientNet1d, EncoderConfig, ProjectionHead, count_params
+from wearsdk.models.deploy import deploy_form
+from wearsdk.models.encoder import EfficientNet1d, EfficientNet1dXnnpack, EncoderConfig, ProjectionHead, count_params
 from wearsdk.models.heads import HEADS, LinearHeads, load_heads
 from wearsdk.models.lead_vae import INPUT_LEADS, STANDARD_LEADS, LeadVAE, LeadVAEConfig
 from wearsdk.models.pretrained import PretrainedRecord, bundle, read_about, read_record
@@ -42,6 +43,8 @@ __all__ = [
     "Preprocessing",
     "EncoderConfig",
     "EfficientNet1d",
+    "EfficientNet1dXnnpack",
+    "deploy_form",
     "ProjectionHead",
     "LeadVAEConfig",
     "LeadVAE",

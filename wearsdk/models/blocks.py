@@ -84,7 +84,8 @@ class ConvBnAct1d(nn.Sequential):
 class SqueezeExcite1d(nn.Module):
     """Squeeze-and-excitation: channel gates from the time-averaged activations.
 
-    Shapes: ``(batch, channels, samples) -> (batch, channels, samples)``.
+    Shapes: ``(batch, channels, samples) -> (batch, channels, samples)``; ``(batch, channels, samples, 1)`` too,
+    with 2-D convolutions (:class:`wearsdk.models.EfficientNet1dXnnpack`).
     """
 
     def __init__(self, channels: int, rd_channels: int, act: str = "silu") -> None:
@@ -94,7 +95,7 @@ class SqueezeExcite1d(nn.Module):
         self.expand = nn.Conv1d(rd_channels, channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        s = x.mean(dim=-1, keepdim=True)
+        s = x.mean(dim=2, keepdim=True)  # over samples, also for (batch, channels, samples, 1)
         s = self.expand(self.act(self.reduce(s)))
         return x * torch.sigmoid(s)
 

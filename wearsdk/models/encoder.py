@@ -17,6 +17,7 @@ only meaningful for the window in the card.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from wearsdk.models.blocks import ACTIVATIONS, ConvBnAct1d, MBConv1d, static_pad
 from wearsdk.models.card import ModelCard, Preprocessing
 from wearsdk.signal import SignalSpec
 
-__all__ = ["EncoderConfig", "EfficientNet1d", "ProjectionHead", "count_params"]
+__all__ = ["EncoderConfig", "EfficientNet1d", "EfficientNet1dXnnpack", "ProjectionHead", "count_params"]
 
 _PAPER = (
     "Abbaspourazad et al., 'Large-scale Training of Foundation Models for Wearable Biosignals', ICLR 2024; "
@@ -137,17 +138,6 @@ class EfficientNet1d(nn.Module):
     ``forward_head(features)``: feature map -> embedding (global average pool, dropout, linear).
     """
 
-    # int8 export (wearsdk.quant.int8_config_for) gives the final linear dynamic int8 activations: the 256
-    # embedding dims span ~100x in range, and one static output scale cost the heads 0.02-0.04 of HR R^2 / AF
-    # AUROC on 1,024 held-out windows.
-    int8_dynamic = ("embed",)
-    # ... and keeps the 1x1 `conv_head` (last stage -> head_chs, ~8 % of the parameters, at 1/32 of the input rate)
-    # in float: its channels differ in range and one static output scale rounded away what the AF head reads.
-    # ECG student, heads refitted per scheme, 1,024 held-out windows (4 activities, AF prevalence 0.3), two
-    # cohorts: AF AUROC int8 - fp32 -0.018 / -0.008 all-int8 -> -0.003 / +0.000 with it in float, HR R^2
-    # -0.009 / -0.004 -> -0.001 / +0.004, embedding cosine 0.99956 -> 0.99965.
-    int8_float = ("conv_head.0",)
-
     def __init__(self, config: EncoderConfig, card: ModelCard | None = None) -> None:
         super().__init__()
         self.config = config
@@ -213,6 +203,98 @@ class EfficientNet1d(nn.Module):
     def example_inputs(self, batch: int = 1) -> tuple[torch.Tensor]:
         """Inputs of the card's shape, for export: ``((batch, in_chans, window_samples),)``."""
         return (torch.randn(batch, self.config.in_chans, self.config.window_samples),)
+
+    def xnnpack_form(self) -> EfficientNet1dXnnpack:
+        """This encoder laid out for XNNPACK (:class:`EfficientNet1dXnnpack`, a copy: same function)."""
+        return EfficientNet1dXnnpack(self)
+
+    def load_xnnpack_form(self, form: EfficientNet1dXnnpack) -> None:
+        """Copies the weights of ``form`` (e.g. after quantization-aware fine-tuning) into this encoder, in place.
+        ``conv_head`` gets the form's folded linear as its convolution and an identity BatchNorm."""
+        if not isinstance(form, EfficientNet1dXnnpack) or form.config != self.config:
+            raise ConfigError("load_xnnpack_form: expected the xnnpack_form() of an encoder with this one's config "
+                              f"({self.config.in_chans} channels, head {self.config.head_chs}), got "
+                              f"{type(form).__name__}.")
+        state = {k: v.squeeze(-1) if k.endswith("weight") and v.ndim == 4 else v
+                 for k, v in form.state_dict().items() if not k.startswith("conv_head.")}
+        conv, norm = self.conv_head[0], self.conv_head[1]
+        with torch.no_grad():
+            conv.weight.copy_(form.conv_head.weight[..., None])
+            norm.weight.fill_(1.0)
+            norm.bias.copy_(form.conv_head.bias)
+            norm.running_mean.zero_()
+            norm.running_var.fill_(1.0 - norm.eps)  # (x - 0) / sqrt(var + eps) = x
+        self.load_state_dict({**self.state_dict(), **state})
+
+
+def _as_conv2d(module: nn.Module) -> None:
+    """Replaces, in place and recursively, each ``Conv1d`` / ``BatchNorm1d`` by the same layer in 2-D over
+    ``(batch, channels, samples, 1)`` (kernel ``(k, 1)``), with the same weights."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.Conv1d):
+            conv = nn.Conv2d(child.in_channels, child.out_channels, (child.kernel_size[0], 1), (child.stride[0], 1),
+                             (child.padding[0], 0), groups=child.groups, bias=child.bias is not None)
+            with torch.no_grad():
+                conv.weight.copy_(child.weight[..., None])
+                if child.bias is not None:
+                    conv.bias.copy_(child.bias)
+            setattr(module, name, conv)
+        elif isinstance(child, nn.BatchNorm1d):
+            norm = nn.BatchNorm2d(child.num_features, child.eps, child.momentum)
+            norm.load_state_dict(child.state_dict())
+            setattr(module, name, norm)
+        else:
+            _as_conv2d(child)
+
+
+class EfficientNet1dXnnpack(nn.Module):
+    """An :class:`EfficientNet1d` laid out for XNNPACK, with the same function (to float rounding):
+
+    * every convolution 2-D over ``(batch, channels, samples, 1)``, one layout from the stem to the pool. XNNPACK
+      runs 1-D convolutions as 2-D ones behind a reshape, which keeps its channels-last pass from cancelling the
+      NCHW <-> NHWC transposes around each one (48 per call for the compact encoders);
+    * ``conv_head`` (1x1 conv + BatchNorm + activation) as a ``Linear`` with the BatchNorm folded in, applied per
+      time step, so that it can take dynamic int8 like ``embed``: int8 weights, the input's scale computed per
+      time step at run time, a float output. Its output channels differ in range; one static output scale
+      rounded away what the AF head reads (it was kept in float before, 41 KB of the int8 ``.pte``).
+
+    ``forward(x)``: ``(batch, in_chans, samples)`` -> ``(batch, embed_dim)``. Built by
+    :meth:`EfficientNet1d.xnnpack_form`; module names are the source's (``stem.0``, ``blocks.3.expand.0``, ...)
+    except ``conv_head``, now the folded linear.
+    """
+
+    # the int8 scheme (wearsdk.quant.int8_config_for): the two per-time-step / per-window linears dynamic, the
+    # rest static. ECG student, 64 held-out simulated windows: embedding cosine 0.99929 vs 0.99929 with
+    # conv_head in float (its previous scheme); the final linear's 256 outputs span ~100x in range, and one
+    # static output scale cost the heads 0.02-0.04 of HR R^2 / AF AUROC.
+    int8_dynamic = ("conv_head", "embed")
+    int8_float: tuple[str, ...] = ()
+
+    def __init__(self, source: EfficientNet1d) -> None:
+        super().__init__()
+        self.config, self.card = source.config, source.card
+        self.stem, self.blocks = copy.deepcopy(source.stem), copy.deepcopy(source.blocks)
+        _as_conv2d(self.stem)
+        _as_conv2d(self.blocks)
+        conv, norm = source.conv_head[0], source.conv_head[1]
+        self.conv_head = nn.Linear(conv.in_channels, conv.out_channels)
+        with torch.no_grad():
+            scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+            self.conv_head.weight.copy_(conv.weight[..., 0] * scale[:, None])
+            self.conv_head.bias.copy_(norm.bias - norm.running_mean * scale)
+        self.head_act = copy.deepcopy(source.conv_head[2])
+        self.embed = copy.deepcopy(source.embed)
+        self.train(source.training)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 3 or x.shape[1] != self.config.in_chans:
+            raise ShapeError(
+                f"expected input (batch, {self.config.in_chans}, samples) with channels "
+                f"{self.config.channel_names}, got shape {tuple(x.shape)}."
+            )
+        h = self.blocks(self.stem(x.unsqueeze(-1)))  # (batch, channels, steps, 1)
+        h = self.head_act(self.conv_head(h.squeeze(-1).transpose(1, 2)))  # (batch, steps, head_chs)
+        return self.embed(h.mean(dim=1))
 
 
 class ProjectionHead(nn.Module):

@@ -57,11 +57,14 @@ class Int8StaticConfig:
 
 
 def int8_config_for(model: Any, **overrides: Any) -> Int8StaticConfig:
-    """The int8 scheme a model asks for: :class:`Int8StaticConfig` with ``dynamic`` set to the model's
-    ``int8_dynamic`` layer names (the encoders' final ``embed`` linear; none for other models) and
-    ``keep_float`` to its ``int8_float`` ones (the encoders' ``conv_head.0``) plus any ``keep_float`` override,
-    then the other ``overrides``. ``wearsdk export``, ``wearsdk quantize``, ``wearsdk bench quant``, the demo and
-    the bundled heads all use it."""
+    """The int8 scheme a model asks for: :class:`Int8StaticConfig` with ``dynamic`` set to the ``int8_dynamic``
+    layer names of its deploy form (:func:`wearsdk.models.deploy_form`; the encoders' ``conv_head`` and ``embed``
+    linears; none for other models) and ``keep_float`` to its ``int8_float`` ones plus any ``keep_float``
+    override, then the other ``overrides``. ``wearsdk export``, ``wearsdk quantize``, ``wearsdk bench quant``, the
+    demo and the bundled heads all use it."""
+    from wearsdk.models.deploy import deploy_form
+
+    model = deploy_form(model)
     keep_float = tuple(dict.fromkeys((*getattr(model, "int8_float", ()), *overrides.pop("keep_float", ()))))
     return Int8StaticConfig(**{"dynamic": tuple(getattr(model, "int8_dynamic", ())), "keep_float": keep_float,
                                **overrides})

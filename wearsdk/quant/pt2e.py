@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from wearsdk.errors import ConfigError, DTypeError, ExportError, NonFiniteInputError, ShapeError
+from wearsdk.models.deploy import deploy_form
 from wearsdk.quant.config import Int8StaticConfig
 
 __all__ = ["quantize", "output_cosine", "run_batched", "check_layer_names"]
@@ -115,9 +116,12 @@ def _check_example(example_inputs: Any) -> torch.Tensor:
     return x
 
 
+_LAYERS = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Linear)  # the layers int8 quantizes
+
+
 def check_layer_names(model: torch.nn.Module, config: Int8StaticConfig) -> None:
     """Raise :class:`ConfigError` unless ``config.dynamic`` names ``nn.Linear`` modules of ``model`` and
-    ``config.keep_float`` names modules of it."""
+    ``config.keep_float`` names modules of it (``model``: the deploy form, :func:`wearsdk.models.deploy_form`)."""
     modules = dict(model.named_modules())
     not_linear = [n for n in config.dynamic if not isinstance(modules.get(n), torch.nn.Linear)]
     if not_linear:
@@ -126,7 +130,7 @@ def check_layer_names(model: torch.nn.Module, config: Int8StaticConfig) -> None:
                           f"(dynamic int8 is for linear layers); its linear layers are {linears}.")
     unknown = [n for n in config.keep_float if n not in modules]
     if unknown:
-        layers = [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
+        layers = [n for n, m in model.named_modules() if isinstance(m, _LAYERS)]
         raise ConfigError(f"keep_float names {unknown} are not modules of the model; its conv/linear layers are "
                           f"{layers[:8]}{' ...' if len(layers) > 8 else ''} (model.named_modules() lists all).")
 
@@ -162,8 +166,9 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
     """``model`` with static int8 weights and activations, calibrated on ``calibration``.
 
     Args:
-        model: a float module taking one ``(batch, channels, samples)`` tensor.
-        config: the scheme (:class:`Int8StaticConfig`).
+        model: a float module taking one ``(batch, channels, samples)`` tensor; its deploy form
+            (:func:`wearsdk.models.deploy_form`) is what gets quantized.
+        config: the scheme (:class:`Int8StaticConfig`), naming layers of the deploy form.
         example_inputs: ``(x,)`` with ``x`` one batch (usually one window) of the model's input; it fixes the
             exported shapes, and every calibration window must match ``x.shape[1:]``.
         calibration: a ``(windows, channels, samples)`` tensor (fed one window per call) or an iterable of
@@ -192,8 +197,8 @@ def quantize(model: torch.nn.Module, config: Int8StaticConfig, *, example_inputs
             "activation ranges from fewer windows clip real signals. Pass more windows (or lower "
             "Int8StaticConfig.min_calibration_windows knowingly)."
         )
+    model = deploy_form(model.eval())
     check_layer_names(model, config)
-    model = model.eval()
     try:
         graph = torch.export.export(model, example_inputs, strict=False).module()
     except Exception as exc:  # torch.export raises many types; name the stage and keep the cause

@@ -8,7 +8,8 @@ are fake-quantized as the post-training path will quantize them). Training then 
 prepared graph -- fake-quantized and, with fake quantization switched off, float -- to reproduce the original
 model's outputs on ``windows`` (self-distillation with :func:`wearsdk.train.distill.embedding_distill_loss`:
 cosine + norm-relative MSE + per-dimension standardized error, so the low-variance directions that linear heads
-read weigh as much as the large ones). The float weights go back into a copy of the model: it keeps the original
+read weigh as much as the large ones). A model with a deploy form (:func:`wearsdk.models.deploy_form`) is tuned in
+that form, which is what int8 quantizes. The float weights go back into a copy of the model: it keeps the original
 function in float, and quantized the usual way (``quantize``, ``wearsdk export --quant int8``, their own
 calibration) it loses less of it. Observers are frozen after ``steps // 2`` (their ranges settle first, the
 weights then adapt to fixed ranges).
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from wearsdk.errors import ConfigError, ExportError
+from wearsdk.models.deploy import deploy_form
 from wearsdk.quant.config import Int8StaticConfig
 from wearsdk.quant.pt2e import _batches, _quantizer, check_layer_names
 
@@ -114,10 +116,10 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
     if len(x) < batch:
         raise ConfigError(f"qat_finetune: {len(x)} windows given, fewer than one batch of {batch}; pass more windows "
                           "or a smaller batch.")
-    check_layer_names(model, config)
-
     original = model.eval()
-    tuned = copy.deepcopy(original).eval()
+    form = deploy_form(original)  # what int8 will quantize: tune that, then copy its weights back
+    check_layer_names(form, config)
+    tuned = form if form is not original else copy.deepcopy(original).eval()
     with torch.no_grad():
         targets = torch.cat([_outputs(original, x[i : i + _TARGET_CHUNK]) for i in range(0, len(x), _TARGET_CHUNK)])
     dims = ({0: torch.export.Dim("batch", min=1, max=max(len(x), batch))},)
@@ -160,4 +162,8 @@ def qat_finetune(model: torch.nn.Module, config: Int8StaticConfig, *, windows: t
     if missing:  # the export renamed parameters: refuse rather than return a half-tuned model
         raise ExportError(f"qat_finetune: the prepared graph lost the model's tensors {missing[:5]}.")
     tuned.load_state_dict({k: trained[k] if k in trained else v for k, v in state.items()})
+    if form is not original:  # back from the deploy form into a copy of the model
+        result = copy.deepcopy(original)
+        result.load_xnnpack_form(tuned)
+        return result.eval(), history
     return tuned.eval(), history

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import torch
 
+from wearsdk.models.deploy import deploy_form
 from wearsdk.quant.config import Int8StaticConfig
-from wearsdk.quant.pt2e import _batches, _check_example, output_cosine, quantize, run_batched
+from wearsdk.quant.pt2e import _LAYERS, _batches, _check_example, output_cosine, quantize, run_batched
 
 __all__ = ["LayerSensitivity", "sensitivity_report"]
 
@@ -37,14 +38,14 @@ def sensitivity_report(model: torch.nn.Module, *, example_inputs: tuple[torch.Te
     layer is tried in float instead of dynamic int8. Sorted, most sensitive first. One quantization per layer: slow for
     deep models, so pass ``layers`` to look at a few."""
     config = config or Int8StaticConfig()
-    model = model.eval()
+    model = deploy_form(model.eval())  # the layers int8 quantizes: quantize() builds from this form too
     step = _check_example(example_inputs).shape[0]
     _batches(evaluation, example_inputs[0], model)  # evaluation windows of the input spec
     with torch.no_grad():
         reference = model(evaluation)
     q = quantize(model, config, example_inputs=example_inputs, calibration=calibration)
     base = output_cosine(run_batched(q, evaluation, step), reference)
-    names = layers or [n for n, m in model.named_modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
+    names = layers or [n for n, m in model.named_modules() if isinstance(m, _LAYERS)]
     report = []
     for name in (n for n in names if n not in config.keep_float):
         trial = dataclasses.replace(config, keep_float=(*config.keep_float, name),
