@@ -87,3 +87,22 @@ def test_profile_refuses_bad_requests(exported, tmp_path, capsys):
         profile_artifact(tmp_path)
     assert main(["bench", "profile", str(fp32), "--runs", "0"]) != 0
     assert "--runs must be >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # one int8 export of the compact ECG encoder (~20 s)
+def test_compact_encoder_int8_program_keeps_one_layout_and_its_head_in_int8(tmp_path):
+    """The deploy form (wearsdk.models.deploy_form) in the written program: 2-D convolutions end to end leave
+    XNNPACK no NCHW/NHWC transposes between them (48 per call from 1-D convolutions), and ``conv_head`` runs as a
+    dynamic int8 GEMM next to ``embed`` (no float GEMM, no float weights: the program stays under 200 KB)."""
+    from wearsdk.export import export_model
+    from wearsdk.models import get_model_card
+
+    manifest = export_model("ecg_encoder_compact", tmp_path, precision="int8", allow_untrained=True, calibration=8)
+    pte = next(manifest.parent.glob("*.pte"))
+    card = get_model_card("ecg_encoder_compact")
+    r = profile_program(pte, [torch.zeros(1, 1, card.window_samples)], runs=1)
+    calls = {o["name"]: o["instances"] for o in r["ops"]}
+    assert sum(n for name, n in calls.items() if name.startswith("Transpose")) <= 3
+    assert calls["Fully Connected (NC, QD8, F32, QC8W) GEMM"] == 2  # conv_head and embed, dynamic int8
+    assert not any("F32) GEMM" in name for name in calls)  # no float matrix multiply left
+    assert pte.stat().st_size <= 200_000
