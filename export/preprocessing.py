@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from wearsdk.errors import ExportError, ShapeError
+from wearsdk.models.deploy import deploy_form
 from wearsdk.signal import NORMS, PreprocessSpec
 from wearsdk.signal._ops import ops
 
@@ -61,6 +62,10 @@ class WithPreprocessing(torch.nn.Module):
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:
         return self.model(self.preprocess(raw))
+
+    def xnnpack_form(self) -> WithPreprocessing:
+        """The same preprocessing in front of the model's deploy form (:func:`wearsdk.models.deploy_form`)."""
+        return WithPreprocessing(deploy_form(self.model), self.preprocess.spec)
 
 
 def export_preprocessing(spec: PreprocessSpec, *, channels: int, samples: int, out: str | Path,

@@ -77,3 +77,18 @@ def test_the_form_checks_its_input():
     form = deploy_form(create_model("ecg_encoder_compact"))
     with pytest.raises(ShapeError, match=r"\(batch, 1, samples\)"):
         form(torch.zeros(1, 4, 512))
+
+
+def test_in_graph_preprocessing_keeps_the_encoder_in_its_form():
+    """``wearsdk export --with-preprocessing``: the window program behind the C++ op builds from the form too."""
+    import wearsdk.signal as ws
+    from wearsdk.export import WithPreprocessing
+
+    model = _trained_like("ecg_encoder_compact")
+    spec = ws.PreprocessSpec(sampling_rate=256, target_rate=128, low=0.5, high=40.0)
+    wrapped = WithPreprocessing(model, spec).eval()
+    form = deploy_form(wrapped)
+    assert isinstance(form, WithPreprocessing) and isinstance(form.model, EfficientNet1dXnnpack)
+    raw = torch.randn(1, 1, 2048, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        assert torch.allclose(form(raw), wrapped(raw), atol=1e-4)

@@ -1,10 +1,10 @@
 """``deploy_form``: the module an ExecuTorch/XNNPACK program is built from.
 
-A model may define ``xnnpack_form()``: an equivalent module (the same function up to float rounding) laid out
-the way XNNPACK runs fastest, which names its int8 scheme in ``int8_dynamic`` / ``int8_float``; and
-``load_xnnpack_form(form)``, which copies a (fine-tuned) form's weights back into the model. Every int8 path
-(:func:`wearsdk.quant.quantize`, quantization-aware fine-tuning, the sensitivity report) and the ExecuTorch
-exports build from the form, so what is measured is what is shipped.
+A model (or a wrapper such as ``WithPreprocessing``) may define ``xnnpack_form()``: an equivalent module (the
+same function up to float rounding) laid out the way XNNPACK runs fastest, which names its int8 scheme in
+``int8_dynamic`` / ``int8_float``; and ``load_xnnpack_form(form)``, which copies a (fine-tuned) form's weights back
+into the model. Every int8 path (:func:`wearsdk.quant.quantize`, quantization-aware fine-tuning, the sensitivity
+report) and the ExecuTorch exports build from the form, so what is measured is what is shipped.
 """
 
 from __future__ import annotations
