@@ -29,8 +29,10 @@ Presets (--preset):
   cpu        compact model on the simulated cohort, a few thousand steps: a real but small run on a CPU
   real       ecg_ssl: the compact ECG encoder on real ECG (CinC 2017 + PTB-XL lead I training records
              under data.root, default ../shared/data/real) with 1/4 simulated pairs, plus a multi-task term
-             on their labels (rhythm, NORM/abnormal, age, sex, HR, RR features), 1,600 steps: ~30 min of one
+             on their labels (rhythm, NORM/abnormal, age, sex, HR, RR features), 3,200 steps: ~1 h of one
              idle CPU core.
+             ecg_distill: the compact ECG student from a full teacher (--teacher) on the same windows,
+             1,000 steps at batch 64: ~1 h of one core.
              ppg_ssl: the compact PPG encoder on PPG-BP's training subjects (pulse trains, 1/4 of the
              pairs) and the wide simulated population, multi-task on age, sex, BMI, SBP and HR: ~30 min
   full       the full (teacher) model on a large simulated cohort, bf16 on CUDA: for one or more GPUs

@@ -73,15 +73,16 @@ _STUDENT_ON_SIM: dict[str, dict[str, Any]] = {
 
 # Real single-lead ECG (issue 22): the training records of CinC 2017 and PTB-XL lead I with 1/4 simulated pairs
 # (wearsdk.train.real.pretrain), the multi-task term on their labels and on three beat-interval features of
-# ecg_peaks (ssl.beat_targets): ~30 min of one idle CPU core (compact encoder, ~1.1 s/step). One run each, settings
+# ecg_peaks (ssl.beat_targets): ~1 h of one idle CPU core (compact encoder, ~1.1 s/step). One run each, settings
 # fixed before training, never searched; real-suite probes (CinC 2017 AF, rhythm F1, PTB-XL abnormal, age r, sex):
 #   800 steps (ecg_encoder_compact 0.2.0)        0.930 0.668 0.896 0.622 0.663
 #   1,600 steps (0.3.0)                           0.951 0.700 0.891 0.660 0.707
 #   3,200 steps (0.4.0)                           0.961 0.726 0.903 0.660 0.776
 #   1,600 steps + beat targets (0.5.0)            0.976 0.739 0.890 0.657 0.737  (hand-crafted RR/HRV: AF 0.962)
-# (2026-12-03).
+#   3,200 steps + beat targets (0.6.0)            0.979 0.754 0.890 0.639 0.791
+# (2026-12-03). The full teacher (runs/ecg_teacher) was started at 1,600 steps: resume it with --set steps=1600.
 _REAL_ECG: dict[str, Any] = {
-    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "steps": 1600, "global_batch": 32, "optim.lr": 2e-3,
+    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "steps": 3200, "global_batch": 32, "optim.lr": 2e-3,
     "log_every": 10, "eval_every": 200, "ckpt_every": 50, "data.source": "real_ecg", "data.root": "../shared/data/real",
     "data.real_fraction": 0.75, "ssl.supervised_weight": 1.0, "ssl.beat_targets": True,
 }
