@@ -258,9 +258,9 @@ class EfficientNet1dXnnpack(nn.Module):
       time step at run time, a float output. Its output channels differ in range; one static output scale
       rounded away what the AF head reads (it was kept in float before, 41 KB of the int8 ``.pte``).
 
-    ``forward(x)``: ``(batch, in_chans, samples)`` -> ``(batch, embed_dim)``. Built by
-    :meth:`EfficientNet1d.xnnpack_form`; module names are the source's (``stem.0``, ``blocks.3.expand.0``, ...)
-    except ``conv_head``, now the folded linear.
+    ``forward(x)``: ``(batch, in_chans, samples)`` -> ``(batch, embed_dim)``, the source's eval-mode function (its
+    dropout before ``embed`` is left out). Built by :meth:`EfficientNet1d.xnnpack_form`; module names are the
+    source's (``stem.0``, ``blocks.3.expand.0``, ...) except ``conv_head``, now the folded linear.
     """
 
     # the int8 scheme (wearsdk.quant.int8_config_for): the two per-time-step / per-window linears dynamic, the
