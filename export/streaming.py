@@ -89,14 +89,15 @@ def export_executorch_streaming(model: torch.nn.Module, out_dir: str | Path, *, 
                          f"{window // max(hop, 1) * hop_in} (one full window), got {tuple(parity_stream.shape)}.")
     out = output_folder(out_dir)
     model = model.eval()
-    inner: torch.nn.Module = deploy_form(model)
     quant = None
     if precision == "int8":
         if calibration is None:
             raise ConfigError("precision='int8' needs calibration windows (n, channels, window).")
         config = int8_config_for(model)
-        inner = quantize(model, config, example_inputs=(calibration[:1],), calibration=calibration)
+        inner = quantize(model, config, example_inputs=(calibration[:1],), calibration=calibration)  # of the form
         quant = config.to_dict()
+    else:
+        inner = deploy_form(model)
     wrapper = StreamingModule(inner, spec, window=window, hop=hop, channels=channels).eval()
     example = (torch.zeros(1, channels, wrapper.hop_in),)
     try:

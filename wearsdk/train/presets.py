@@ -81,10 +81,13 @@ _STUDENT_ON_SIM: dict[str, dict[str, Any]] = {
 #   1,600 steps + beat targets (0.5.0)            0.976 0.739 0.890 0.657 0.737  (hand-crafted RR/HRV: AF 0.962)
 #   3,200 steps + beat targets (0.6.0)            0.979 0.754 0.890 0.639 0.791
 # (2026-12-03). The full teacher (runs/ecg_teacher) was started at 1,600 steps: resume it with --set steps=1600.
+_REAL_ECG_WINDOWS: dict[str, Any] = {
+    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "log_every": 10, "eval_every": 200, "ckpt_every": 50,
+    "data.source": "real_ecg", "data.root": "../shared/data/real", "data.real_fraction": 0.75,
+}
 _REAL_ECG: dict[str, Any] = {
-    **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "steps": 3200, "global_batch": 32, "optim.lr": 2e-3,
-    "log_every": 10, "eval_every": 200, "ckpt_every": 50, "data.source": "real_ecg", "data.root": "../shared/data/real",
-    "data.real_fraction": 0.75, "ssl.supervised_weight": 1.0, "ssl.beat_targets": True,
+    **_REAL_ECG_WINDOWS, "steps": 3200, "global_batch": 32, "optim.lr": 2e-3, "ssl.supervised_weight": 1.0,
+    "ssl.beat_targets": True,
 }
 
 # Distilling the compact ECG student from the full teacher trained with the `real` preset above (issue 22): the
@@ -92,8 +95,7 @@ _REAL_ECG: dict[str, Any] = {
 # alike), no label terms (the student learns them from the teacher's embedding). ~4.3 s/step at batch 64 on one
 # core beside other jobs, so 1,000 steps take ~1 h (measured on 6 steps, 2026-12-03).
 _REAL_ECG_DISTILL: dict[str, Any] = {
-    **_REAL_ECG, **_DISTILL["cpu"], "ckpt_every": 50, "ssl.supervised_weight": 0.0, "ssl.beat_targets": False,
-    "distill.standardized_weight": 1.0,
+    **_REAL_ECG_WINDOWS, **_DISTILL["cpu"], "ckpt_every": 50, "distill.standardized_weight": 1.0,
 }
 
 # Real PPG (issue 23): PPG-BP's training subjects as pulse trains, 1/4 of the pairs, with the multi-task term on age,
