@@ -160,3 +160,47 @@ def test_simulated_windows_carry_their_heart_rate_and_pair_within_an_activity() 
         assert mixed.ids[a] == mixed.ids[b]
         if a >= mixed.num_real:
             assert a != b and sim.ids[a - 4].split(":")[1] == sim.ids[b - 4].split(":")[1]  # same activity
+
+
+def test_rate_stretch_scales_the_pulse_rate_and_keeps_the_window() -> None:
+    from wearsdk.train.real.pretrain import rate_stretch
+
+    fs, seconds = 64.0, 60.0
+    t = torch.arange(int(fs * seconds)) / fs
+    x = torch.stack([torch.sin(2 * torch.pi * 1.5 * t), torch.cos(2 * torch.pi * 1.5 * t)])  # 90 bpm, 2 channels
+    for rate in (0.77, 1.0, 1.3):
+        y = rate_stretch(x, rate)
+        assert y.shape == x.shape
+        spectrum = torch.fft.rfft(y[0]).abs()
+        assert abs(float(torch.fft.rfftfreq(len(t), 1 / fs)[spectrum.argmax()]) * 60 - 90 * rate) <= 1.0
+    assert torch.equal(rate_stretch(x, 1.0), x)
+
+
+def test_stretched_simulated_pairs_scale_their_hr_target_and_real_pairs_stay() -> None:
+    from wearsdk.train.augment import Augmenter
+    from wearsdk.train.config import AugmentConfig
+    from wearsdk.train.real.pretrain import PPG_TARGETS, _LabelledPairs, sim_target_windows
+
+    sim = sim_target_windows(_SimWithTruth(3), PPG_TARGETS, progress=False)
+    real = TargetWindows(np.zeros((2, 1, 8)), ["r:a", "r:a"], np.full((2, len(PPG_TARGETS)), 70.0), PPG_TARGETS)
+    mixed = MixedWindows(real, sim)
+    hr = [t.name for t in PPG_TARGETS].index("hr_bpm")
+    none = AugmentConfig(p_cutout=0, p_magnitude_warp=0, p_time_warp=0, p_noise=0, p_channel_permutation=0)
+    plain = _LabelledPairs(mixed, Augmenter(none))
+    stretched = _LabelledPairs(mixed, Augmenter(none), stretch=0.3)
+    rates = []
+    for seed in range(20):
+        assert torch.equal(stretched[(0, 1, seed)][2], plain[(0, 1, seed)][2])  # real rows are never stretched
+        rates.append(float(stretched[(2, 4, seed)][2][hr] / plain[(2, 4, seed)][2][hr]))
+        for a, b in zip(stretched[(2, 4, seed)], stretched[(2, 4, seed)], strict=True):  # a pure function of the key
+            torch.testing.assert_close(a, b, rtol=0, atol=0, equal_nan=True)
+    assert min(rates) >= 1 / 1.3 - 1e-6 and max(rates) <= 1.3 + 1e-6 and max(rates) - min(rates) > 0.2
+
+
+def test_rate_stretch_needs_the_simulated_hr_targets() -> None:
+    real_ppg = {"data.source": "real_ppg", "data.root": "x"}
+    with pytest.raises(ConfigError, match="sim_targets"):
+        get_config("ppg_ssl", "tiny", {**real_ppg, "data.sim_rate_stretch": 0.3})
+    with pytest.raises(ConfigError, match="sim_rate_stretch"):
+        get_config("ppg_ssl", "real", {"data.sim_rate_stretch": 1.5})
+    assert get_config("ppg_ssl", "real", {"data.sim_rate_stretch": 0.3}).data.sim_rate_stretch == 0.3

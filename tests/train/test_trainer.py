@@ -43,8 +43,9 @@ def test_resume_continues_the_same_curve(recipe: str, tmp_path: Path) -> None:
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
-def test_outputs_and_checkpoint_are_clean(tmp_path: Path) -> None:
-    result = train(get_config("ecg_ssl", "tiny", FAST), tmp_path, progress=False)
+def test_outputs_and_checkpoint_are_clean(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    result = train(get_config("ecg_ssl", "tiny", {**FAST, "data.cache": True}), tmp_path, progress=False)
+    assert "caching" not in capfd.readouterr().err  # progress=False (--no-progress) silences the data bars too
     assert (tmp_path / "curves.png").stat().st_size > 0 and (tmp_path / "config.json").is_file()
     assert "participant_retrieval_at_1" in result.eval
     blob = torch.load(next((tmp_path / "checkpoints").glob("step_*.pt")), weights_only=False)

@@ -105,7 +105,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads (default: torch's)")
     p.add_argument("--print-config", action="store_true", help="print the resolved config as JSON and exit")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (neither the training steps nor the data being read or simulated)")
 
 
 def add_parser(subparsers: Any) -> None:

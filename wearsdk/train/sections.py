@@ -282,6 +282,10 @@ class DataConfig:
             validation split is never read in training).
         sim_targets: ``real_*``: the simulated windows carry their true heart rate as a target of the multi-task
             term (held in memory), and with several ``activities`` positive pairs stay within one activity.
+        sim_rate_stretch: ``real_*`` with ``sim_targets``: each simulated pair is played at a rate drawn
+            log-uniformly in ``[1 / (1 + s), 1 + s]`` x its own (both views alike, its HR target scaled with it;
+            :func:`wearsdk.train.real.pretrain.rate_stretch`), so that a participant's identity no longer tells
+            its heart rate and the embedding has to read the pulse. 0 (the default) leaves the windows as simulated.
         population: ``sim``: the simulated trait distribution (:data:`wearsdk.sim.traits.POPULATIONS`;
             ``"wide"``: heart rates 40-180 bpm, ages 18-90, finger and wrist sites, randomised devices).
         subjects_csv: for ``wfdb``: CSV with columns ``record`` and ``subject_id``.
@@ -314,6 +318,7 @@ class DataConfig:
     dev_fraction: float = 0.1
     population: str = "default"
     sim_targets: bool = False
+    sim_rate_stretch: float = 0.0
 
     def __post_init__(self) -> None:
         if self.source not in REAL_SOURCES + ("synthetic", "sim", "ptbxl", "wfdb"):
@@ -325,6 +330,12 @@ class DataConfig:
             raise ConfigError(f"DataConfig.population: expected one of {sorted(POPULATIONS)}, got "
                               f"{self.population!r}.")
         _prob("DataConfig", "real_fraction", self.real_fraction)
+        if not 0.0 <= self.sim_rate_stretch <= 1.0:
+            raise ConfigError(f"DataConfig.sim_rate_stretch: expected a value in [0, 1] (0.3: rates 0.77-1.3x), got "
+                              f"{self.sim_rate_stretch!r}.")
+        if self.sim_rate_stretch and not self.sim_targets:
+            raise ConfigError("DataConfig.sim_rate_stretch scales the simulated windows' HR targets; set "
+                              "data.sim_targets=true with it.")
         if not 0.0 <= self.dev_fraction < 1.0:
             raise ConfigError(f"DataConfig.dev_fraction: expected a value in [0, 1), got {self.dev_fraction!r}.")
         if self.source in ("ptbxl", "wfdb") + REAL_SOURCES and not self.root:

@@ -98,23 +98,25 @@ class _Subset(torch.utils.data.Dataset):
         return list(self._ids)
 
 
-def build_datasets(config: TrainConfig) -> tuple[Any, Any]:
+def build_datasets(config: TrainConfig, progress: bool = True) -> tuple[Any, Any]:
     """``(train, val)`` datasets of a config (a :class:`~wearsdk.train.data.WindowDataset` pair for SSL, a
     :class:`~wearsdk.train.data.LeadDataset` pair for the VAE), split by participant / subject, shaped by the
-    model's card (:meth:`~wearsdk.train.TrainConfig.resolve`); held in memory when ``data.cache``."""
-    return _cached(config, _build_datasets(config, config.resolve()))
+    model's card (:meth:`~wearsdk.train.TrainConfig.resolve`); held in memory when ``data.cache``. ``progress``:
+    tqdm bars while real records are read or windows simulated and cached."""
+    return _cached(config, _build_datasets(config, config.resolve(), progress), progress)
 
 
-def _cached(config: TrainConfig, datasets: tuple[Any, Any]) -> tuple[Any, Any]:
+def _cached(config: TrainConfig, datasets: tuple[Any, Any], progress: bool) -> tuple[Any, Any]:
     """``datasets`` held in memory when ``config.data.cache``."""
     if not config.data.cache or config.data.source in REAL_SOURCES:  # real_*: in memory already
         return datasets
     from wearsdk.train.data import InMemory
 
-    return InMemory(datasets[0], "caching train data"), InMemory(datasets[1], "caching val data")
+    return (InMemory(datasets[0], "caching train data", progress),
+            InMemory(datasets[1], "caching val data", progress))
 
 
-def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
+def _build_datasets(config: TrainConfig, card: ModelCard, progress: bool) -> tuple[Any, Any]:
     d = config.data
     window = card.window_samples
     if d.source == "sim":
@@ -127,14 +129,15 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
         from wearsdk.train.real.pretrain import MixedWindows, build_real_ecg, build_real_ppg, sim_target_windows
 
         if d.source == "real_ecg":
-            real, dev = build_real_ecg(d.root, card, d.dev_fraction, config.seed, beat_targets=config.ssl.beat_targets)
+            real, dev = build_real_ecg(d.root, card, d.dev_fraction, config.seed,
+                                       beat_targets=config.ssl.beat_targets, progress=progress)
         else:
-            real, dev = build_real_ppg(d.root, card, d.dev_fraction, config.seed)
+            real, dev = build_real_ppg(d.root, card, d.dev_fraction, config.seed, progress=progress)
         sim = sim_data.build(config, card)[0]
         if d.sim_targets:
-            sim = sim_target_windows(sim, real.spec)
+            sim = sim_target_windows(sim, real.spec, progress)
         elif d.cache:
-            sim = InMemory(sim, "caching simulated windows")
+            sim = InMemory(sim, "caching simulated windows", progress)
         return MixedWindows(real, sim), dev
     if config.is_lead_vae:
         if d.source == "synthetic":
@@ -177,10 +180,12 @@ def _build_datasets(config: TrainConfig, card: ModelCard) -> tuple[Any, Any]:
     )
 
 
-def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None, card: ModelCard | None = None) -> Any:
+def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None, card: ModelCard | None = None,
+               progress: bool = True) -> Any:
     """The recipe object (:class:`~wearsdk.train.ssl.SSLTask`, :class:`~wearsdk.train.vae.VAETask`, or a
     distillation task of :mod:`wearsdk.train.distill`). A distillation teacher is loaded and checked against
-    the student before any data is read. ``card``: the config's resolved card, when the caller has it."""
+    the student before any data is read. ``card``: the config's resolved card, when the caller has it;
+    ``progress``: bars while the data are built (:func:`build_datasets`)."""
     card = card or config.resolve()
     teacher = None
     if config.is_distill:  # checked before the (possibly slow) data are built
@@ -188,7 +193,8 @@ def build_task(config: TrainConfig, datasets: tuple[Any, Any] | None = None, car
 
         teacher = load_teacher(config.distill.teacher)
         check_pair(teacher.card, card)
-    train_ds, val_ds = datasets if datasets is not None else _cached(config, _build_datasets(config, card))
+    train_ds, val_ds = (datasets if datasets is not None
+                        else _cached(config, _build_datasets(config, card, progress), progress))
     for split, ds in (("training", train_ds), ("validation", val_ds)):
         if ds is not None and len(ds) == 0:
             raise DataFormatError(
@@ -316,7 +322,7 @@ def train(
         )
 
     torch.manual_seed(config.seed)
-    task = build_task(config, datasets, card)
+    task = build_task(config, datasets, card, progress and info.is_main)
     if config.init_from is not None and blob is None:
         from wearsdk.models import load_weights
 

@@ -43,8 +43,8 @@ from wearsdk.train.real.features import ECG_FEATURES, dataset_features, dataset_
 from wearsdk.train.ssl import SSLTask, ssl_terms
 
 __all__ = ["Target", "BEAT_TARGETS", "ECG_TARGETS", "PPG_TARGETS", "TARGETS", "TargetWindows", "MixedWindows",
-           "build_real_ecg", "build_real_ppg", "sim_target_windows", "mixed_plan", "MultiTaskModule", "multitask_loss",
-           "RealSSLTask"]
+           "build_real_ecg", "build_real_ppg", "sim_target_windows", "rate_stretch", "mixed_plan", "MultiTaskModule",
+           "multitask_loss", "RealSSLTask"]
 
 @dataclass(frozen=True)
 class Target:
@@ -261,18 +261,35 @@ def mixed_plan(windows: MixedWindows, global_batch: int, real_fraction: float,
     return plan
 
 
-class _LabelledPairs(Dataset):
-    """Key ``(item_a, item_b, view_seed)`` -> two augmented views and item_a's target row ``(targets,)``."""
+def rate_stretch(x: torch.Tensor, rate: float) -> torch.Tensor:
+    """Window ``x (channels, samples)`` played ``rate`` x as fast (heart rate x ``rate``): sample ``t`` of the
+    output is ``x`` at ``t * rate`` (linear interpolation); beyond the window's end (``rate > 1``) it continues from
+    the window's start, one seam."""
+    samples = x.shape[-1]
+    pos = torch.arange(samples, dtype=torch.float64) * rate % samples
+    i0 = pos.floor().long()
+    w = (pos - i0).to(x.dtype)
+    return x[:, i0] * (1 - w) + x[:, (i0 + 1) % samples] * w
 
-    def __init__(self, windows: MixedWindows, augmenter: Augmenter) -> None:
-        self.windows, self.augmenter = windows, augmenter
+
+class _LabelledPairs(Dataset):
+    """Key ``(item_a, item_b, view_seed)`` -> two augmented views and item_a's target row ``(targets,)``;
+    simulated pairs first played at a common random rate when ``stretch`` > 0 (``data.sim_rate_stretch``)."""
+
+    def __init__(self, windows: MixedWindows, augmenter: Augmenter, stretch: float = 0.0) -> None:
+        self.windows, self.augmenter, self.stretch = windows, augmenter, stretch
         self.targets = torch.from_numpy(windows.targets.astype(np.float32))
+        self.hr_column = [t.name for t in windows.spec].index("hr_bpm")
 
     def __getitem__(self, key: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         a, b, seed = key
         gen = torch.Generator().manual_seed(seed)
-        return (self.augmenter(self.windows[a][0], gen), self.augmenter(self.windows[b][0], gen),
-                self.targets[a])
+        xa, xb, t = self.windows[a][0], self.windows[b][0], self.targets[a]
+        if self.stretch > 0 and a >= self.windows.num_real:
+            rate = float(np.exp(np.log1p(self.stretch) * (2 * float(torch.rand((), generator=gen)) - 1)))
+            xa, xb, t = rate_stretch(xa, rate), rate_stretch(xb, rate), t.clone()
+            t[self.hr_column] *= rate
+        return self.augmenter(xa, gen), self.augmenter(xb, gen), t
 
 
 class MultiTaskModule(nn.Module):
@@ -337,7 +354,7 @@ class RealSSLTask(SSLTask):
         return MultiTaskModule(encoder, projector, self.spec)
 
     def _pairs(self, train: MixedWindows) -> Any:
-        return _LabelledPairs(train, Augmenter(self.config.augment))
+        return _LabelledPairs(train, Augmenter(self.config.augment), self.config.data.sim_rate_stretch)
 
     def _plan(self, train: MixedWindows) -> Any:
         return mixed_plan(train, self.config.global_batch, self.config.data.real_fraction, self.config.seed)
