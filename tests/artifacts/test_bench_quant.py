@@ -17,6 +17,12 @@ def test_bench_quant_reports_int8_against_fp32(model, capsys) -> None:
     else:
         assert r["windows"] == 16 and r["embedding_cosine_mean"] > 0.98
         assert set(r["heads_fp32"]) == set(r["heads_int8"]) and "af_prob_auroc" in r["heads_fp32"]
+        fp32, int8, floor = r["heads_fp32"], r["heads_int8"], r["skill"]
+        scored = [k for k in fp32 if k.endswith(("_auroc", "_r2"))]
+        skilled = [k for k in scored if fp32[k] >= floor["_auroc" if k.endswith("_auroc") else "_r2"]]
+        assert sorted(r["heads_without_skill"]) == sorted(set(scored) - set(skilled))
+        assert "age_years_r2" in r["heads_without_skill"]  # a real-data head on simulated participants
+        assert r["head_score_abs_diff_max"] == max(abs(int8[k] - fp32[k]) for k in skilled)
 
 
 def test_bench_quant_refuses_models_without_bundled_weights(capsys) -> None:

@@ -263,5 +263,8 @@ def _print_quant(r: dict) -> None:
     fp32, int8 = r["heads_fp32"], r["heads_int8"]
     print_table(["head score", "fp32", "int8", "|diff|"],
                 [[k, f"{fp32[k]:.4f}", f"{int8[k]:.4f}", f"{abs(int8[k] - fp32[k]):.4f}"] for k in fp32])
-    print(f"largest AUROC / R^2 difference {r['head_score_abs_diff_max']:.4f} "
+    if r["heads_without_skill"]:
+        print(f"not compared (no skill on these windows: AUROC < {r['skill']['_auroc']}, R^2 < "
+              f"{r['skill']['_r2']}): {', '.join(r['heads_without_skill'])}")
+    print(f"largest AUROC / R^2 difference of the heads with skill {r['head_score_abs_diff_max']:.4f} "
           f"(target <= {t['head_score_abs_diff_max']}): {ok}")
