@@ -204,3 +204,13 @@ def test_rate_stretch_needs_the_simulated_hr_targets() -> None:
     with pytest.raises(ConfigError, match="sim_rate_stretch"):
         get_config("ppg_ssl", "real", {"data.sim_rate_stretch": 1.5})
     assert get_config("ppg_ssl", "real", {"data.sim_rate_stretch": 0.3}).data.sim_rate_stretch == 0.3
+
+
+def test_simulated_hr_targets_can_be_kept_to_some_activities() -> None:
+    from wearsdk.train.real.pretrain import PPG_TARGETS, sim_target_windows
+
+    sim = sim_target_windows(_SimWithTruth(3), PPG_TARGETS, progress=False, hr_activities=("rest",))
+    hr = sim.targets[:, [t.name for t in PPG_TARGETS].index("hr_bpm")]
+    assert np.array_equal(hr[::2], 60.0 + np.arange(0, 12, 2)) and np.isnan(hr[1::2]).all()  # "run": no target
+    with pytest.raises(ConfigError, match="sim_hr_activities"):
+        get_config("ppg_ssl", "real", {"data.sim_hr_activities": ("rest", "swim")})

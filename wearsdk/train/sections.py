@@ -282,6 +282,9 @@ class DataConfig:
             validation split is never read in training).
         sim_targets: ``real_*``: the simulated windows carry their true heart rate as a target of the multi-task
             term (held in memory), and with several ``activities`` positive pairs stay within one activity.
+        sim_hr_activities: ``real_*`` with ``sim_targets``: the activities whose simulated windows carry the HR
+            target (the others: NaN). Under walking or running the simulated pulse is mostly motion; taught there
+            with ``sim_rate_stretch``, the HR term stayed at ~15-20 bpm (2026-12-03).
         sim_rate_stretch: ``real_*`` with ``sim_targets``: each simulated pair is played at a rate drawn
             log-uniformly in ``[1 / (1 + s), 1 + s]`` x its own (both views alike, its HR target scaled with it;
             :func:`wearsdk.train.real.pretrain.rate_stretch`), so that a participant's identity no longer tells
@@ -318,6 +321,7 @@ class DataConfig:
     dev_fraction: float = 0.1
     population: str = "default"
     sim_targets: bool = False
+    sim_hr_activities: tuple[str, ...] = ACTIVITY_CYCLE
     sim_rate_stretch: float = 0.0
 
     def __post_init__(self) -> None:
@@ -333,6 +337,9 @@ class DataConfig:
         if not 0.0 <= self.sim_rate_stretch <= 1.0:
             raise ConfigError(f"DataConfig.sim_rate_stretch: expected a value in [0, 1] (0.3: rates 0.77-1.3x), got "
                               f"{self.sim_rate_stretch!r}.")
+        if isinstance(self.sim_hr_activities, str) or not set(self.sim_hr_activities) <= set(ACTIVITY_CYCLE):
+            raise ConfigError(f"DataConfig.sim_hr_activities: expected a list of {list(ACTIVITY_CYCLE)}, got "
+                              f"{self.sim_hr_activities!r}.")
         if self.sim_rate_stretch and not self.sim_targets:
             raise ConfigError("DataConfig.sim_rate_stretch scales the simulated windows' HR targets; set "
                               "data.sim_targets=true with it.")

@@ -135,7 +135,7 @@ def _build_datasets(config: TrainConfig, card: ModelCard, progress: bool) -> tup
             real, dev = build_real_ppg(d.root, card, d.dev_fraction, config.seed, progress=progress)
         sim = sim_data.build(config, card)[0]
         if d.sim_targets:
-            sim = sim_target_windows(sim, real.spec, progress)
+            sim = sim_target_windows(sim, real.spec, progress, d.sim_hr_activities)
         elif d.cache:
             sim = InMemory(sim, "caching simulated windows", progress)
         return MixedWindows(real, sim), dev

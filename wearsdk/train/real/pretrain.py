@@ -187,9 +187,11 @@ def build_real_ppg(root: str, card: ModelCard, dev_fraction: float, seed: int, *
     return _split_windows((ppg_bp(root, card, seed=seed, progress=progress),), PPG_TARGETS, dev_fraction, seed)
 
 
-def sim_target_windows(sim: Any, spec: tuple[Target, ...], progress: bool = True) -> TargetWindows:
+def sim_target_windows(sim: Any, spec: tuple[Target, ...], progress: bool = True,
+                       hr_activities: Sequence[str] | None = None) -> TargetWindows:
     """The windows of a :class:`~wearsdk.train.sim_data.SimWindows` held in memory with their true heart rate in
-    the ``hr_bpm`` column of ``spec`` (the other targets NaN). With several activities a window's id is
+    the ``hr_bpm`` column of ``spec`` (the other targets NaN; HR too for windows whose activity is not in
+    ``hr_activities``, default: every activity). With several activities a window's id is
     ``"sim<pid>:<activity>"``: positive pairs then stay within one activity (across rest and running the pairs
     did not train)."""
     from tqdm import tqdm
@@ -198,7 +200,8 @@ def sim_target_windows(sim: Any, spec: tuple[Target, ...], progress: bool = True
     column = [t.name for t in spec].index("hr_bpm")
     several = len(set(sim.activities)) > 1
     for i, pid in enumerate(tqdm(sim.participant_ids(), desc="simulating windows with HR", disable=not progress)):
-        x, targets[i, column] = sim.window(i)
+        x, hr = sim.window(i)
+        targets[i, column] = hr if hr_activities is None or sim.activity(i) in hr_activities else np.nan
         xs.append(x)
         ids.append(f"{pid}:{sim.activity(i)}" if several else pid)
     return TargetWindows(np.stack(xs), ids, targets, spec)
