@@ -80,7 +80,10 @@ _STUDENT_ON_SIM: dict[str, dict[str, Any]] = {
 #   3,200 steps (0.4.0)                           0.961 0.726 0.903 0.660 0.776
 #   1,600 steps + beat targets (0.5.0)            0.976 0.739 0.890 0.657 0.737  (hand-crafted RR/HRV: AF 0.962)
 #   3,200 steps + beat targets (0.6.0)            0.979 0.754 0.890 0.639 0.791
-# (2026-12-03). The full teacher (runs/ecg_teacher) was started at 1,600 steps: resume it with --set steps=1600.
+# (2026-12-03). The full teacher is this preset with --set model=ecg_encoder_full (2.58 M parameters): a step of 32
+# pairs takes ~4.5 s forward + backward on both cores (plus the momentum encoder's forward), so 1,600 steps need
+# ~2.5-3 h of an idle 2-core machine, more than a session; run it where it can finish (a GPU, or --stop-at-step
+# slices resumed with --resume in the same run folder).
 _REAL_ECG_WINDOWS: dict[str, Any] = {
     **_SSL["cpu"], **_ECG, "model": "ecg_encoder_compact", "log_every": 10, "eval_every": 200, "ckpt_every": 50,
     "data.source": "real_ecg", "data.root": "../shared/data/real", "data.real_fraction": 0.75,
