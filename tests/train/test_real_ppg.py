@@ -137,3 +137,25 @@ def test_ppg_features_read_a_synthetic_pulse() -> None:
     assert f["hr_bpm"] == pytest.approx(bpm, abs=1.5) and f["interval_cv"] < 0.05
     assert 0.1 < f["rise"] < 0.4 and f["notch"] > 0
     assert not ppg_features(np.zeros(int(60 * fs)), fs).any()
+
+
+def test_sim_scores_read_the_tachycardia_band_at_rest_apart_from_running() -> None:
+    """A head that reads HR exactly at rest and 40 bpm low under motion: the 150-180 bpm score over every activity
+    shows the motion error, the ``_rest`` score only the resting windows'."""
+    import torch
+
+    from wearsdk.models import LinearHeads
+    from wearsdk.train.real.ppg_heads import PPG_REAL_HEADS, _sim_scores
+
+    n = 16  # 4 participants x (rest, walk, arm, run)
+    hr = np.array([160.0, 150.0, 150.0, 170.0] * 4)
+    rest = np.arange(n) % 4 == 0
+    reading = hr - np.where(rest, 0.0, 40.0)
+    weight = torch.zeros(len(PPG_REAL_HEADS), 2)
+    weight[PPG_REAL_HEADS.index("hr_bpm"), 0] = 1.0
+    heads = LinearHeads(PPG_REAL_HEADS, weight, torch.zeros(len(PPG_REAL_HEADS)))
+    emb = np.c_[reading, np.zeros(n)]
+    y = {"hr_bpm": hr, "af_prob": np.arange(n) % 2.0, "quality_prob": rest.astype(float)}
+    s = _sim_scores(heads, emb, y, rest)
+    assert s["sim_hr_bpm_mae_150_180_rest"] == 0.0 and s["sim_windows_150_180_rest"] == 4
+    assert s["sim_hr_bpm_mae_150_180"] == 30.0 and s["sim_windows_150_180"] == 16
