@@ -81,7 +81,7 @@ def encoder_int8_agreement(encoder: torch.nn.Module, heads: Any, calibration: to
 def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
     from wearsdk.models import create_model, load_heads
     from wearsdk.sim import ACTIVITY_CYCLE
-    from wearsdk.train.heads import labelled_windows
+    from wearsdk.train.heads import in_activity, labelled_windows
 
     encoder = create_model(name, pretrained=True).eval()
     heads = load_heads(encoder.card)
@@ -89,8 +89,7 @@ def _bench_encoder(name: str, participants: int, seed: int) -> dict[str, Any]:
     calibration = calibration_windows(encoder.card)
     x, labels, _ = labelled_windows(encoder.card, range(participants), len(ACTIVITY_CYCLE),
                                     seed + 1, prevalence={"af": 0.3}, progress=False)
-    rest = np.arange(len(x)) % len(ACTIVITY_CYCLE) == 0
-    agreement = encoder_int8_agreement(encoder, heads, calibration, x, labels, rest)
+    agreement = encoder_int8_agreement(encoder, heads, calibration, x, labels, in_activity(len(x), "rest"))
     return {"model": name, "windows": len(x), **agreement}
 
 

@@ -130,6 +130,15 @@ class EncoderConfig:
         return s
 
 
+def _check_input(config: EncoderConfig, x: torch.Tensor) -> None:
+    """Raise :class:`ShapeError` unless ``x`` is ``(batch, config.in_chans, samples)``."""
+    if x.ndim != 3 or x.shape[1] != config.in_chans:
+        raise ShapeError(
+            f"expected input (batch, {config.in_chans}, samples) with channels {config.channel_names}, got shape "
+            f"{tuple(x.shape)}."
+        )
+
+
 class EfficientNet1d(nn.Module):
     """EfficientNet-style 1-D CNN encoder.
 
@@ -186,11 +195,7 @@ class EfficientNet1d(nn.Module):
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, in_chans, samples)`` -> ``(batch, head_chs, ceil(samples / total_stride))``."""
-        if x.ndim != 3 or x.shape[1] != self.config.in_chans:
-            raise ShapeError(
-                f"expected input (batch, {self.config.in_chans}, samples) with channels "
-                f"{self.config.channel_names}, got shape {tuple(x.shape)}."
-            )
+        _check_input(self.config, x)
         return self.conv_head(self.blocks(self.stem(x)))
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
@@ -287,11 +292,7 @@ class EfficientNet1dXnnpack(nn.Module):
         self.train(source.training)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 3 or x.shape[1] != self.config.in_chans:
-            raise ShapeError(
-                f"expected input (batch, {self.config.in_chans}, samples) with channels "
-                f"{self.config.channel_names}, got shape {tuple(x.shape)}."
-            )
+        _check_input(self.config, x)
         h = self.blocks(self.stem(x.unsqueeze(-1)))  # (batch, channels, steps, 1)
         h = self.head_act(self.conv_head(h.squeeze(-1).transpose(1, 2)))  # (batch, steps, head_chs)
         return self.embed(h.mean(dim=1))

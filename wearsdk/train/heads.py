@@ -26,7 +26,7 @@ from wearsdk.models import HEADS, LinearHeads, ModelCard
 from wearsdk.models.heads import QUALITY_MAX_ACTIVITY
 from wearsdk.train.probes import auroc, fit_linear
 
-__all__ = ["SIM_HEADS", "labelled_windows", "embed", "fit_heads", "head_scores", "HeadData", "head_data",
+__all__ = ["SIM_HEADS", "labelled_windows", "in_activity", "embed", "fit_heads", "head_scores", "HeadData", "head_data",
            "fit_and_score",
            "HEAD_COHORT_SEED", "HEAD_PREVALENCE"]
 
@@ -140,6 +140,14 @@ def head_scores(heads: LinearHeads, embeddings: np.ndarray, labels: dict[str, np
     return out
 
 
+def in_activity(windows: int, activity: str) -> np.ndarray:
+    """``(windows,)`` bool: the windows recorded during ``activity`` when each participant contributes one window
+    per activity of :data:`~wearsdk.sim.ACTIVITY_CYCLE`, in that order (:func:`labelled_windows`, :class:`HeadData`)."""
+    from wearsdk.sim import ACTIVITY_CYCLE
+
+    return np.arange(windows) % len(ACTIVITY_CYCLE) == ACTIVITY_CYCLE.index(activity)
+
+
 @dataclass(frozen=True)
 class HeadData:
     """Labelled windows of the heads' cohort: training participants' windows (``x_train (N, C, W)``, labels,
@@ -154,10 +162,8 @@ class HeadData:
 
     @property
     def rest(self) -> np.ndarray:
-        """``(len(x_test),)`` bool: the held-out windows at rest (the first activity of each participant)."""
-        from wearsdk.sim import ACTIVITY_CYCLE
-
-        return np.arange(len(self.x_test)) % len(ACTIVITY_CYCLE) == 0
+        """``(len(x_test),)`` bool: the held-out windows at rest."""
+        return in_activity(len(self.x_test), "rest")
 
 
 def head_data(card: ModelCard, train_participants: int = 160, test_participants: int = 64, *,

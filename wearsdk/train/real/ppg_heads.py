@@ -134,16 +134,14 @@ def _sim_scores(heads: LinearHeads, emb: np.ndarray, y: dict[str, np.ndarray], r
     the HR MAE at 150-180 bpm (``sim_hr_bpm_mae_150_180`` over every activity, running included, where the pulse is
     mostly motion; ``_rest`` at rest: tachycardia as in fever or the ICU) and the mean quality of the running
     windows (strong motion)."""
-    from wearsdk.sim import ACTIVITY_CYCLE
-    from wearsdk.train.heads import head_scores
+    from wearsdk.train.heads import head_scores, in_activity
     from wearsdk.train.real.heads import subset_heads
 
     out = {f"sim_{k}": v for k, v in head_scores(subset_heads(heads, _SIM_LABELLED), emb,
                                                  {h: y[h] for h in _SIM_LABELLED}, rest).items()}
     pred = heads.predict(emb.astype(np.float32))
     fast = (y["hr_bpm"] >= _FAST[0]) & (y["hr_bpm"] <= _FAST[1])
-    run = np.arange(len(emb)) % len(ACTIVITY_CYCLE) == ACTIVITY_CYCLE.index("run")
-    out["sim_quality_prob_run_mean"] = float(pred["quality_prob"][run].mean())
+    out["sim_quality_prob_run_mean"] = float(pred["quality_prob"][in_activity(len(emb), "run")].mean())
     for suffix, m in (("", fast), ("_rest", fast & rest)):
         if m.any():
             out[f"sim_hr_bpm_mae_150_180{suffix}"] = float(np.mean(np.abs(pred["hr_bpm"] - y["hr_bpm"])[m]))
@@ -161,16 +159,15 @@ def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
 
     ``int8``: the encoder's int8 program: the heads are fitted on its embeddings of the same windows too, and
     ``int8_real_head_score_abs_diff_max`` is the largest |int8 - fp32| of the real AUROC / r scores."""
-    from wearsdk.sim import ACTIVITY_CYCLE
-    from wearsdk.train.heads import embed, head_data
+    from wearsdk.train.heads import embed, head_data, in_activity
     from wearsdk.train.real.heads import fit_on_real_and_sim
     from wearsdk.train.real.ppg import ppg_bp, ppg_devices, ppg_mw4
 
     datasets = {"ppg_bp": ppg_bp(root, card, progress=progress), "ppg_mw4": ppg_mw4(root, card, progress=progress),
                 "ppg_devices": ppg_devices(root, card, progress=progress)}
     sim = head_data(card, sim_participants, test_participants, progress=progress, population="wide")
-    at_rest = np.arange(len(sim.x_train)) % len(ACTIVITY_CYCLE) == ACTIVITY_CYCLE.index("rest")
-    sim.y_train["hr_bpm"] = np.where(at_rest, sim.y_train["hr_bpm"], np.nan)  # where the pulse is readable
+    at_rest = in_activity(len(sim.x_train), "rest")  # where the pulse is readable
+    sim.y_train["hr_bpm"] = np.where(at_rest, sim.y_train["hr_bpm"], np.nan)
     readers = (encoder,) if int8 is None else (encoder, int8)
     emb = [{name: embed(r, np.array(ds.x)) for name, ds in datasets.items()} for r in readers]
     training = {"ppg_bp": datasets["ppg_bp"]}  # ppg_mw4 and the devices are all "val": never fitted on
