@@ -11,10 +11,12 @@ ppg_mw4 recording keep the module under ~30 s on one core.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from wearsdk.sim.coverage import coverage_table, real_features, simulated_features
+from wearsdk.sim.coverage import coverage_table, outside_simulated, real_features, simulated_features
 from wearsdk.sim.pulse_features import FEATURES
+from wearsdk.train.real.ppg import DEVICE_RECORDS, device_pulse_features
 
 N_SIM, SIM_SECONDS, MW4_SECONDS = 150, 12.0, 20.0
 
@@ -47,3 +49,22 @@ def test_simulated_population_covers_real_ppg(real, simulated, dataset, feature)
     assert row.covered, (
         f"{dataset} {feature}: real 5-95 % {row.real[0]:.3f}-{row.real[1]:.3f} not inside simulated 1-99 % "
         f"{row.simulated[0]:.3f}-{row.simulated[1]:.3f} ({row.outside}/{row.total} real recordings outside)")
+
+
+def test_outside_simulated_names_the_features_beyond_the_simulated_1_99_range():
+    sim = {k: np.linspace(0.0, 1.0, 101) for k in FEATURES}
+    inside = dict.fromkeys(FEATURES, 0.5)
+    assert outside_simulated(sim, inside) == []
+    assert outside_simulated(sim, {**inside, "notch": 0.995, "rise": 0.0}) == ["rise", "notch"]
+
+
+def test_device_recordings_pulse_features(real_data_dir, simulated):
+    """Every device recording yields beats. Measured, not asserted as coverage (docs/sim.md): the ICU monitor's
+    deep notch (v102s, a dicrotic pulse) and HeartPy's sharp AC-coupled peaks with their undershoot (rise read at
+    ~0.8 of the period, no diastolic wave) are the shapes at the edge of, or outside, the wide population."""
+    feats = device_pulse_features(real_data_dir)
+    assert set(feats) == set(DEVICE_RECORDS) and all(f is not None for f in feats.values())
+    assert feats["challenge2015/v102s"]["notch"] > 0.4
+    assert feats["wearable_ppg/heartpy_data"]["rise"] > 0.6
+    for name in ("wearable_ppg/e2epyppg", "bitalino/biosppy_ppg"):
+        assert outside_simulated(simulated, feats[name]) == [], name

@@ -81,13 +81,15 @@ def test_sampled_sensors_span_rates_couplings_and_bits():
     assert 0.1 < np.mean([s.shared_channel is not None for s in sensors]) < 0.3
 
 
-def test_wide_population_spans_rates_ages_sites_and_vasoconstriction():
+def test_wide_population_spans_rates_ages_sites_and_vascular_tone():
     cohort = Cohort(400, seed=0, population="wide")
     table = cohort.traits_table()
     assert table["resting_hr"].min() < 45 and table["resting_hr"].max() > 170
     assert table["age"].min() < 20 and table["age"].max() > 88
     assert 0.4 < table["site_finger"].mean() < 0.6
     assert 0.4 < np.mean(table["vasoconstriction"] > 0) < 0.6
+    assert 0.12 < np.mean(table["vasodilation"] > 0) < 0.28  # 40 % of the others
+    assert not np.any((table["vasoconstriction"] > 0) & (table["vasodilation"] > 0))
     # vascular ageing: stiffer with age, a longer upstroke, a faster run-off, a fainter dicrotic wave
     r = {k: np.corrcoef(table["age"], table[k])[0, 1] for k in ("pwv", "upstroke_s", "runoff_s", "dicrotic")}
     assert r["pwv"] > 0.6 and r["upstroke_s"] > 0.5 and r["runoff_s"] < -0.3 and r["dicrotic"] < -0.3, r
@@ -101,7 +103,7 @@ def test_default_population_is_unchanged_by_the_new_traits():
     sensor, the values its recordings were made with before the wide population existed."""
     for p in Cohort(50, seed=0):
         t = p.traits
-        assert p.sensor is None and t.site == "wrist" and t.vasoconstriction == 0.0
+        assert p.sensor is None and t.site == "wrist" and t.vasoconstriction == 0.0 == t.vasodilation
         assert (t.upstroke_s, t.runoff_s, t.dicrotic) == (0.15, 2.0, 1.0)
     with pytest.raises(UnknownNameError, match="population"):
         Cohort(2, population="everyone")
@@ -120,6 +122,26 @@ def test_vascular_ageing_shows_in_the_pulse():
     assert f[0].notch > f[1].notch + 0.02
     assert f[0].reflection > f[1].reflection + 0.2
     assert f[0].skewness > f[1].skewness
+
+
+def test_vasodilation_cuts_a_deep_notch_and_adds_no_beat():
+    """A young finger at 104 bpm, undilated and fully vasodilated (DC-coupled, 200 Hz): dilation deepens the notch
+    before a tall diastolic peak (the dicrotic pulse of low-resistance states, as on ICU monitors), while the
+    systolic peak stays the highest and the beat detector still counts one beat per heartbeat."""
+    base = Traits(age=25, pwv=6.0, upstroke_s=0.08, runoff_s=1.5, dicrotic=1.4, site="finger", resting_hr=104,
+                  conditions={"tachy"})
+    sensor = PpgSensor(rate_hz=200.0)
+    f, hr = [], []
+    for d in (0.0, 1.0):
+        rec = Participant(base.replace(vasodilation=d), sensor=sensor).record(30.0, streams=("ppg",))
+        x = rec.ppg[0].astype(float)
+        f.append(pulse_features(x, sampling_rate=200.0))
+        hr.append(60.0 / np.median(np.diff(ppg_peaks(x, sampling_rate=200.0))) * 200.0)
+    assert f[1].notch > f[0].notch + 0.2 and f[1].notch > 0.3, (f[0].notch, f[1].notch)
+    assert f[1].rise < 0.3 and 0.5 < f[1].reflection < 1.0  # the crest stays systolic
+    assert hr[0] == pytest.approx(104.0, abs=4.0) and hr[1] == pytest.approx(104.0, abs=4.0)
+    with pytest.raises(ConfigError, match="constricted or dilated"):
+        Traits(vasoconstriction=0.5, vasodilation=0.5)
 
 
 def test_model_windows_of_the_wide_population_come_at_each_sensors_rate():

@@ -27,7 +27,8 @@ examples:
       speed only: {"realtime_factor": ...} for 12-lead ECG at 500 Hz + 4-ch PPG + accelerometer.
   wearsdk simulate --coverage -n 150 -d 12 --data-root ../shared/data/real --png docs/ppg_sim_coverage.png
       pulse features of the wide and default populations vs PPG-BP and ppg_mw4: a table of the real 5-95 %
-      and simulated 1-99 % ranges per feature (--json: as JSON) and the histogram figure.
+      and simulated 1-99 % ranges per feature (--json: as JSON) and the histogram figure; then each device
+      recording (ICU monitor, smartwatch, HeartPy, BITalino) and the features it has outside the wide 1-99 %.
 
 Read the output back with wearsdk.io.read("<out>/p000_ecg.npz") or read("<out>/p000_ecg") for WFDB.
 """
@@ -134,9 +135,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    """``--coverage``: pulse features of the wide and default populations against PPG-BP and ppg_mw4."""
+    """``--coverage``: pulse features of the wide and default populations against PPG-BP and ppg_mw4, and of the
+    device recordings one by one (which features fall outside the wide population's 1-99 %)."""
     from wearsdk.errors import ConfigError
-    from wearsdk.sim.coverage import coverage_table, plot_coverage, real_features, simulated_features
+    from wearsdk.sim.coverage import (
+        coverage_table,
+        outside_simulated,
+        plot_coverage,
+        real_features,
+        simulated_features,
+    )
+    from wearsdk.sim.pulse_features import FEATURES
+    from wearsdk.train.real.ppg import device_pulse_features
 
     if args.data_root is None:
         raise ConfigError("--coverage needs --data-root: the folder holding ppg_bp/ and ppg_mw4/ "
@@ -152,10 +162,13 @@ def _coverage(args: argparse.Namespace) -> int:
             pop: {"without_beats": failed, "rows": [
                 {"dataset": name, **vars(row)} for name, (t, _) in real.items() for row in coverage_table(table, t)]}
             for pop, (table, failed) in sims.items()},
+        "devices": {name: None if f is None else {**f, "outside_wide": outside_simulated(sims["wide"][0], f)}
+                    for name, f in device_pulse_features(args.data_root).items()},
     }
     if args.png is not None:
         plot_coverage({f"simulated, {pop}": t for pop, (t, _) in sims.items()},
-                      {name: t for name, (t, _) in real.items()}, args.png)
+                      {name: t for name, (t, _) in real.items()}, args.png,
+                      marks={name: f for name, f in report["devices"].items() if f is not None})
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
@@ -165,6 +178,11 @@ def _coverage(args: argparse.Namespace) -> int:
             print(f"  {r['dataset']:8s} {r['feature']:10s} real 5-95 % {r['real'][0]:6.3f}-{r['real'][1]:6.3f}  "
                   f"sim 1-99 % {r['simulated'][0]:6.3f}-{r['simulated'][1]:6.3f}  "
                   f"{'covered' if r['covered'] else 'NOT covered'}, {r['outside']}/{r['total']} real outside")
+    print("device recordings (features outside the wide population's 1-99 %):")
+    for name, f in report["devices"].items():
+        print(f"  {name:28s} " + ("no complete beat" if f is None else
+                                   " ".join(f"{k} {f[k]:.3f}" for k in FEATURES) +
+                                   f"  outside: {', '.join(f['outside_wide']) or 'none'}"))
     if args.png is not None:
         print(f"wrote {args.png}")
     return 0

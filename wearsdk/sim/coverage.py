@@ -24,6 +24,7 @@ from wearsdk.sim.cohort import Cohort
 from wearsdk.sim.pulse_features import FEATURES, pulse_features
 
 __all__ = ["PPG_BP_RATE", "MW4_RATE", "CoverageRow", "ppg_bp_recordings", "mw4_recordings", "feature_table",
+           "outside_simulated",
            "real_features", "simulated_features", "coverage_table"]
 
 #: Hz of PPG-BP's segments and of ``ppg_mw4``'s recordings.
@@ -126,11 +127,18 @@ def coverage_table(sim: dict[str, np.ndarray], real: dict[str, np.ndarray]) -> l
     return rows
 
 
+def outside_simulated(sim: dict[str, np.ndarray], features: dict[str, float]) -> list[str]:
+    """The features of one recording (``{feature: value}``) outside the simulated 1st-99th percentile range."""
+    return [k for k in FEATURES if not np.percentile(sim[k], _SIM_PERCENTILES[0]) <= features[k]
+            <= np.percentile(sim[k], _SIM_PERCENTILES[1])]
+
+
 def plot_coverage(simulated: dict[str, dict[str, np.ndarray]], real: dict[str, dict[str, np.ndarray]],
-                  path: Path | str) -> Path:
+                  path: Path | str, marks: dict[str, dict[str, float]] | None = None) -> Path:
     """Histograms per feature (one panel each) of simulated populations ``{label: table}`` (the first filled, its
     1st-99th percentile range shaded; the others dashed) and real sets ``{label: table}`` (coloured outlines);
-    writes ``path``."""
+    ``marks`` ``{label: {feature: value}}``: single recordings drawn as labelled vertical lines; writes
+    ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -142,7 +150,7 @@ def plot_coverage(simulated: dict[str, dict[str, np.ndarray]], real: dict[str, d
     fig, axes = plt.subplots(1, len(FEATURES), figsize=(3.2 * len(FEATURES), 3.0))
     first = next(iter(simulated.values()))
     for ax, k in zip(axes, FEATURES, strict=True):
-        values = [t[k] for t in (*simulated.values(), *real.values())]
+        values = [t[k] for t in (*simulated.values(), *real.values())] + [[f[k]] for f in (marks or {}).values()]
         bins = np.linspace(min(float(np.min(v)) for v in values), max(float(np.max(v)) for v in values), 31)
         ax.axvspan(*np.percentile(first[k], _SIM_PERCENTILES), color="0.9", zorder=0)
         for i, (label, t) in enumerate(simulated.items()):
@@ -152,6 +160,8 @@ def plot_coverage(simulated: dict[str, dict[str, np.ndarray]], real: dict[str, d
         for (label, t), color in zip(real.items(), ("tab:blue", "tab:orange", "tab:green"), strict=False):
             ax.hist(t[k], bins=bins, density=True, histtype="step", lw=1.6, color=color,
                     label=f"{label} (n={t[k].size})")
+        for i, (label, f) in enumerate((marks or {}).items()):
+            ax.axvline(f[k], color=plt.cm.tab10(4 + i % 6), lw=1.2, ls=":", label=label)
         ax.set_title(k)
         ax.set_yticks([])
     axes[0].legend(fontsize=7, loc="upper right")

@@ -19,7 +19,11 @@ Per person (:class:`~wearsdk.sim.traits.Traits`): the upstroke (``upstroke_s``),
 (``runoff_s``) and the dicrotic wave (``dicrotic``) scale with age and stiffness in the wide population; at the
 finger (``site``) the path is longer, the reflected wave returns height / PWV after the crest (the stiffness
 index, Millasseau et al., Clin Sci 103:371, 2002) and the dicrotic wave is 2.5x larger; vasoconstriction shrinks
-the pulse (x (1 - 0.6 v)) and raises the reflected (x (1 + 0.2 v)) and dicrotic (x (1 + 0.5 v)) waves.
+the pulse (x (1 - 0.6 v)) and raises the reflected (x (1 + 0.2 v)) and dicrotic (x (1 + 0.5 v)) waves;
+vasodilation d (sepsis, fever, anaesthesia: low resistance) shortens the run-off (geometrically from
+``runoff_s`` towards 0.05 s by sqrt(d)), lowers the reflected wave (x (1 - 0.5 d)) and raises the dicrotic wave
+(x (1 + 3 d), to at most 0.6 of the pulse). A young finger then shows a deep notch before a tall diastolic
+peak, the "dicrotic pulse" of low-resistance states, as on ICU monitors.
 
 Channels (:data:`PPG_CHANNELS`): two green photodiodes at different LED distances, red and infrared.
 Longer wavelengths reach deeper arteries (larger reflected wave) and are more sensitive to motion.
@@ -52,6 +56,14 @@ _CHANNELS = np.array([
 _PEAK_GRID = np.arange(0.0, 0.45, 0.002)
 _SYSTOLIC_TAU = 0.35  # s: decay of the share of the volume pulse that leaves the wrist during late systole
 _RUNOFF_SHARE = 0.8  # of the volume pulse that decays with the Windkessel time constant
+# vasodilation d (Traits.vasodilation): the run-off time constant moves geometrically from runoff_s towards
+# _DILATED_RUNOFF_S (by sqrt(d)), the reflected wave loses a share _DILATED_REFLECTION * d, and the dicrotic
+# wave grows by x (1 + _DILATED_DICROTIC * d) up to _DILATED_DICROTIC_MAX of the pulse (never below what it was
+# undilated)
+_DILATED_RUNOFF_S = 0.05
+_DILATED_REFLECTION = 0.5
+_DILATED_DICROTIC = 3.0
+_DILATED_DICROTIC_MAX = 0.6
 # site: (PTT path / height, reflected-wave round trip / (height / 1.7 m) in m, dicrotic-wave gain)
 _SITES = {"wrist": (0.46, 1.0, 1.0), "finger": (0.55, 1.7, 2.5)}
 
@@ -72,14 +84,15 @@ def _beat_waves(traits: Traits, beats: Beats, drives: Drives) -> tuple[np.ndarra
     hr = 60.0 / np.clip(beats.rr, 0.25, 2.5)
     resp = drives.at("resp", beats.times)
     path, refl_path, dicrotic_gain = _SITES[traits.site]
-    vaso = traits.vasoconstriction
+    vaso, dilation = traits.vasoconstriction, traits.vasodilation
     pep = np.clip(0.095 - 0.0004 * (hr - 60.0), 0.05, 0.12) + 0.03 * (beats.kind == PVC)
     ptt = path * traits.height_cm / 100.0 / (0.75 * traits.pwv) * (1.0 - 0.02 * resp)
     foot = beats.times + pep + ptt
     rise = traits.upstroke_s * np.clip(beats.rr, 0.4, 1.5) ** 0.3
     crest = foot + rise
     refl_delay = refl_path * (traits.height_cm / 170.0) / traits.pwv
-    refl_amp = np.clip(0.30 + 0.06 * (traits.pwv - 7.0), 0.15, 0.9) * (1.0 + 0.2 * vaso)
+    refl_amp = (np.clip(0.30 + 0.06 * (traits.pwv - 7.0), 0.15, 0.9) * (1.0 + 0.2 * vaso)
+                * (1.0 - _DILATED_REFLECTION * dilation))
     lvet = np.clip(0.413 - 0.0017 * hr, 0.18, 0.40)
     centers = np.stack([crest + refl_delay, foot + lvet + 0.05])
     sigmas = np.stack([np.full_like(foot, 0.08), np.full_like(foot, 0.05)])
@@ -87,8 +100,12 @@ def _beat_waves(traits: Traits, beats: Beats, drives: Drives) -> tuple[np.ndarra
     median_rr = np.median(beats.rr)
     fill = np.clip(beats.rr / median_rr, 0.4, 1.6) ** 0.7 * np.where(beats.kind == PVC, 0.35, 1.0)
     amp = 0.7 * fill * (1.0 + 0.08 * resp)  # a typical green pulse (peak to foot) ~1 a.u.
-    amps = np.stack([0.4 * refl_amp * amp, 0.2 * dicrotic_gain * traits.dicrotic * notch * amp])
-    taus = np.stack([np.full_like(foot, _SYSTOLIC_TAU), traits.runoff_s * np.clip(beats.rr, 0.4, 1.6) ** 0.5])
+    dicrotic = 0.2 * dicrotic_gain * traits.dicrotic * notch
+    dicrotic = min(dicrotic * (1.0 + _DILATED_DICROTIC * dilation), max(dicrotic, _DILATED_DICROTIC_MAX))
+    amps = np.stack([0.4 * refl_amp * amp, dicrotic * amp])
+    fast = np.sqrt(dilation)  # the run-off shortens first, so the growing dicrotic wave never tops the crest
+    runoff = traits.runoff_s ** (1.0 - fast) * _DILATED_RUNOFF_S**fast * np.clip(beats.rr, 0.4, 1.6) ** 0.5
+    taus = np.stack([np.full_like(foot, _SYSTOLIC_TAU), runoff])
     vol_amps = np.stack([(1.0 - _RUNOFF_SHARE) * amp, _RUNOFF_SHARE * amp])
     return foot, centers, sigmas, amps, (crest, rise, taus, vol_amps)
 

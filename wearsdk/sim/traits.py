@@ -61,6 +61,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "perfusion": (0.1, 3.0),
     "pvc_rate": (0.0, 0.5),
     "vasoconstriction": (0.0, 1.0),
+    "vasodilation": (0.0, 1.0),
     "upstroke_s": (0.05, 0.3),
     "runoff_s": (0.2, 5.0),
     "dicrotic": (0.0, 3.0),
@@ -91,6 +92,9 @@ class Traits:
         site: where the PPG is measured, one of :data:`SITES`.
         vasoconstriction: peripheral vasoconstriction, 0 (none) to 1 (strong: cold, shock, vasopressors);
             it shrinks the pulse and raises its reflected and dicrotic waves.
+        vasodilation: peripheral vasodilation, 0 (none) to 1 (strong: sepsis, fever, anaesthesia, vasodilators);
+            the low resistance empties the arteries fast (a short run-off) under a prominent dicrotic wave, so
+            the pulse shows a deep notch. A participant is not both vasoconstricted and vasodilated.
         conditions: names from :data:`CONDITIONS`.
         pvc_rate: fraction of beats that are PVCs (used when ``"pvc"`` is in conditions).
         morphology_seed: seed of the participant's individual waveform details.
@@ -111,6 +115,7 @@ class Traits:
     dicrotic: float = 1.0
     site: str = "wrist"
     vasoconstriction: float = 0.0
+    vasodilation: float = 0.0
     conditions: frozenset[str] = field(default_factory=frozenset)
     pvc_rate: float = 0.08
     morphology_seed: int = 0
@@ -139,6 +144,11 @@ class Traits:
                     f"Traits.{name}={value!r} is outside the possible range [{lo}, {hi}]; "
                     f"pass a value inside it."
                 )
+        if self.vasoconstriction > 0 and self.vasodilation > 0:
+            raise ConfigError(
+                f"Traits.vasoconstriction={self.vasoconstriction} and vasodilation={self.vasodilation} are both "
+                "above 0; a participant's vessels are constricted or dilated: set one of them to 0."
+            )
         if "brady" in self.conditions and self.resting_hr >= 55:
             raise ConfigError(
                 f"condition 'brady' needs resting_hr < 55 bpm, got {self.resting_hr}; lower resting_hr."
@@ -229,6 +239,8 @@ def _sample_wide(rng: np.random.Generator, sex: str, bmi: float, height: float, 
     pwv = float(np.clip(4.5 + 0.09 * age + 0.03 * (bmi - 25) + rng.normal(0, 2.0), 3.5, 18.0))
     axis = float(np.clip(rng.normal(60 - 0.35 * (age - 50) - 1.5 * (bmi - 25), 18), -45, 110))
     vaso = float(rng.uniform(0.0, 1.0)) if rng.random() < 0.5 else 0.0
+    # vasodilated (sepsis, fever, anaesthesia) in 40 % of the others
+    dilation = float(rng.uniform(0.0, 1.0)) if vaso == 0.0 and rng.random() < 0.4 else 0.0
     upstroke = float(np.clip(0.045 + 0.0012 * age + 0.004 * (pwv - 4.5 - 0.09 * age) + rng.normal(0, 0.015),
                              0.055, 0.25))
     runoff = float(np.clip(2.0 * (6.5 / pwv) ** 2 * rng.lognormal(0.0, 0.5), 0.2, 4.0))
@@ -237,7 +249,8 @@ def _sample_wide(rng: np.random.Generator, sex: str, bmi: float, height: float, 
         age=age, sex=sex, bmi=bmi, resting_hr=hr, hrv=hrv, pwv=pwv, axis_deg=axis,
         resp_rate=float(np.clip(rng.normal(15, 3.5), 6, 30)), height_cm=height,
         perfusion=float(np.clip(rng.lognormal(0, 0.6), 0.1, 3.0)), upstroke_s=upstroke, runoff_s=runoff,
-        dicrotic=dicrotic, site=str(rng.choice(SITES)), vasoconstriction=vaso, conditions=frozenset(conditions),
+        dicrotic=dicrotic, site=str(rng.choice(SITES)), vasoconstriction=vaso, vasodilation=dilation,
+        conditions=frozenset(conditions),
         pvc_rate=float(rng.uniform(0.03, 0.15)),
         morphology_seed=int(rng.integers(2**31)),
     )

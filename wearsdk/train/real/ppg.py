@@ -47,7 +47,7 @@ from wearsdk.models.card import ModelCard
 from wearsdk.train.real.datasets import RealDataset, cached_windows, card_spec, cut_windows
 
 __all__ = ["ppg_bp", "ppg_mw4", "ppg_devices", "pulse_train", "window_quality", "ppg_window_hr", "median_hr_bpm",
-           "DEVICE_RECORDS", "MW4_NM"]
+           "device_pulse_features", "DEVICE_RECORDS", "MW4_NM"]
 
 #: Wavelengths of ``ppg_mw4``'s three channels, nm (its README: channel 1-3).
 MW4_NM = (660, 730, 850)
@@ -277,6 +277,27 @@ def _reference(rec: Recording, how: str, starts_s: np.ndarray, seconds: float, c
     span = min(seconds, rec.duration_s)
     rate = mean_hr_bpm if kind == "ecg" else median_hr_bpm  # annotated-quality ECG beats: the mean interval
     return np.array([rate(peaks[(peaks >= s) & (peaks < s + span)]) for s in starts_s])
+
+
+def device_pulse_features(root: str | Path) -> dict[str, dict[str, float] | None]:
+    """Pulse features (:func:`wearsdk.sim.pulse_features`, as a dict) of each :data:`DEVICE_RECORDS` recording
+    present under ``root``, over the whole recording at its own rate, pulses up as :func:`ppg_devices` feeds them;
+    ``None`` for a recording without a complete beat. Absent recordings are left out."""
+    from wearsdk.errors import ConfigError
+    from wearsdk.io import read
+    from wearsdk.sim.pulse_features import pulse_features
+
+    out: dict[str, dict[str, float] | None] = {}
+    for name, (path, options, channel, invert, _) in DEVICE_RECORDS.items():
+        if not (Path(root) / path).exists() and not (Path(root) / f"{path}.hea").exists():
+            continue
+        rec = read(Path(root) / path, **options)
+        x = np.nan_to_num(rec.channel(channel).astype(np.float64))
+        try:
+            out[name] = pulse_features(-x if invert else x, sampling_rate=rec.sampling_rate).as_dict()
+        except ConfigError:
+            out[name] = None
+    return out
 
 
 def ppg_devices(root: str | Path, card: ModelCard, *, progress: bool = True) -> RealDataset:
