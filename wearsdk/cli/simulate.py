@@ -21,7 +21,7 @@ examples:
   wearsdk simulate --conditions af,pvc --participants 3 --out sim_af
       every participant gets AF and PVCs on top of their sampled traits.
   wearsdk simulate --population wide --participants 50 --out sim_wide
-      the wide population (HR 40-180, ages 18-90, finger/wrist, vasoconstriction), each participant's PPG through
+      the wide population (HR 40-180, ages 18-90, finger/wrist, vascular tone), each participant's PPG through
       a random front end (ADC counts at its native rate, 25-1000 Hz, unless --ppg-rate is given).
   wearsdk simulate --bench --json
       speed only: {"realtime_factor": ...} for 12-lead ECG at 500 Hz + 4-ch PPG + accelerometer.

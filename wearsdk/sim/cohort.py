@@ -205,8 +205,7 @@ class Cohort(Sequence[Participant]):
         """Numeric traits as columns ``{name: (n,) array}`` plus 0/1 columns ``sex_male``, ``site_finger`` and one
         per condition."""
         names = ("age", "bmi", "resting_hr", "hrv", "pwv", "axis_deg", "resp_rate", "height_cm", "perfusion",
-                 "upstroke_s", "runoff_s", "dicrotic", "vasoconstriction",
-                 "vasodilation")
+                 "upstroke_s", "runoff_s", "dicrotic", "vasoconstriction", "vasodilation")
         table = {k: np.array([getattr(p.traits, k) for p in self]) for k in names}
         table["sex_male"] = np.array([p.traits.sex == "M" for p in self], dtype=float)
         table["site_finger"] = np.array([p.traits.site == "finger" for p in self], dtype=float)

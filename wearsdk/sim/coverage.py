@@ -24,8 +24,7 @@ from wearsdk.sim.cohort import Cohort
 from wearsdk.sim.pulse_features import FEATURES, pulse_features
 
 __all__ = ["PPG_BP_RATE", "MW4_RATE", "CoverageRow", "ppg_bp_recordings", "mw4_recordings", "feature_table",
-           "outside_simulated",
-           "real_features", "simulated_features", "coverage_table"]
+           "real_features", "simulated_features", "coverage_table", "outside_simulated"]
 
 #: Hz of PPG-BP's segments and of ``ppg_mw4``'s recordings.
 PPG_BP_RATE, MW4_RATE = 1000.0, 200.0

@@ -103,8 +103,8 @@ def _beat_waves(traits: Traits, beats: Beats, drives: Drives) -> tuple[np.ndarra
     dicrotic = 0.2 * dicrotic_gain * traits.dicrotic * notch
     dicrotic = min(dicrotic * (1.0 + _DILATED_DICROTIC * dilation), max(dicrotic, _DILATED_DICROTIC_MAX))
     amps = np.stack([0.4 * refl_amp * amp, dicrotic * amp])
-    fast = np.sqrt(dilation)  # the run-off shortens first, so the growing dicrotic wave never tops the crest
-    runoff = traits.runoff_s ** (1.0 - fast) * _DILATED_RUNOFF_S**fast * np.clip(beats.rr, 0.4, 1.6) ** 0.5
+    toward = np.sqrt(dilation)  # the run-off shortens first, so the growing dicrotic wave never tops the crest
+    runoff = traits.runoff_s ** (1.0 - toward) * _DILATED_RUNOFF_S**toward * np.clip(beats.rr, 0.4, 1.6) ** 0.5
     taus = np.stack([np.full_like(foot, _SYSTOLIC_TAU), runoff])
     vol_amps = np.stack([(1.0 - _RUNOFF_SHARE) * amp, _RUNOFF_SHARE * amp])
     return foot, centers, sigmas, amps, (crest, rise, taus, vol_amps)

@@ -10,7 +10,7 @@ carotid–femoral PWV rising ~0.1 m/s per year of age (Reference Values for Arte
 Collaboration, Eur Heart J 2010), frontal QRS axis −30°…+90° shifting leftward with age and BMI.
 :data:`POPULATIONS` names the distributions: ``"default"`` (the one above, wrist PPG) and ``"wide"``, which
 spans the people PPG devices meet (HR 40–180 bpm, ages 18–90 evenly, stiff and supple arteries, finger and
-wrist sites, weak to strong perfusion, vasoconstriction).
+wrist sites, weak to strong perfusion, vasoconstriction and vasodilation).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ SITES: tuple[str, ...] = ("wrist", "finger")
 POPULATIONS: dict[str, str] = {
     "default": "adults aged ~50 +- 15, resting HR 56-98 bpm (40-125 with brady/tachy), wrist PPG",
     "wide": "ages 18-90 uniform, resting HR 40-180 bpm (rest, fever, ICU tachycardia), PWV +- 1.6 m/s around "
-            "its age trend, finger or wrist, perfusion 0.1-3, vasoconstriction in half of the participants",
+            "its age trend, finger or wrist, perfusion 0.1-3, vasoconstriction in half of the participants, "
+            "vasodilation in 40 % of the others",
 }
 
 _EXCLUSIVE = (frozenset({"rbbb", "lbbb"}), frozenset({"brady", "tachy"}), frozenset({"af", "brady"}))
