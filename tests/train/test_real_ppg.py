@@ -159,3 +159,18 @@ def test_sim_scores_read_the_tachycardia_band_at_rest_apart_from_running() -> No
     s = _sim_scores(heads, emb, y, rest)
     assert s["sim_hr_bpm_mae_150_180_rest"] == 0.0 and s["sim_windows_150_180_rest"] == 4
     assert s["sim_hr_bpm_mae_150_180"] == 30.0 and s["sim_windows_150_180"] == 16
+
+
+def test_dicrotic_windows_deepen_the_notch_of_the_same_beats(ppg_card) -> None:
+    """The dicrotic-pulse check: each participant twice, fully vasodilated and undilated, with the same beats (one
+    HR truth), the dilated pulse carrying the deeper notch and no extra beat (the card's input, channel 0)."""
+    from wearsdk.sim.pulse_features import pulse_features
+    from wearsdk.train.real.ppg_heads import dicrotic_windows
+
+    dilated, undilated, hr = dicrotic_windows(ppg_card, n=3)
+    assert dilated.shape == undilated.shape == (3, len(ppg_card.input_channels), ppg_card.window_samples)
+    assert np.all((hr > 90) & (hr < 135))
+    fs = ppg_card.sampling_rate_hz
+    for d, u in zip(dilated, undilated, strict=True):
+        fd, fu = (pulse_features(w[0].astype(np.float64), sampling_rate=fs) for w in (d, u))
+        assert fd.notch > fu.notch + 0.1 and abs(fd.beats - fu.beats) <= 2

@@ -29,7 +29,8 @@ assumptions, and heads fitted on them did not even read held-out simulated parti
 Scores (:func:`ppg_head_scores`) come from recordings never used in fitting: PPG-BP's validation subjects,
 ``ppg_mw4`` (78 other adults, another device), the device recordings (ICU monitor, smartwatch, HeartPy, BITalino;
 HR against their references) and held-out simulated participants (HR overall, at 150-180 bpm over every activity
-and at rest, AF, quality).
+and at rest, AF, quality), plus the dicrotic-pulse check (:func:`dicrotic_windows`): the HR of simulated young
+fingers at 95-130 bpm, fully vasodilated (the deep notch of ICU monitors) and the same people undilated.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ from wearsdk.peaks.quality import GOOD_QUALITY
 from wearsdk.train.probes import auroc
 from wearsdk.train.real.datasets import RealDataset, record_mean
 
-__all__ = ["PPG_REAL_HEADS", "ppg_head_labels", "ppg_head_scores", "fit_real_ppg_heads", "CLEAN_QUALITY_BAR"]
+__all__ = ["PPG_REAL_HEADS", "ppg_head_labels", "ppg_head_scores", "fit_real_ppg_heads", "dicrotic_windows",
+           "CLEAN_QUALITY_BAR"]
 
 #: The heads fitted by :func:`fit_real_ppg_heads`, in output order (the simulator-trained encoders' set).
 PPG_REAL_HEADS = ("hr_bpm", "af_prob", "quality_prob", "age_years", "bmi", "sex_male_prob")
@@ -56,6 +58,8 @@ _SIM_LABELLED = ("hr_bpm", "af_prob", "quality_prob")
 CLEAN_QUALITY_BAR = 0.8
 #: bpm: the simulated tachycardia band scored on its own.
 _FAST = (150.0, 180.0)
+#: Seed of the dicrotic-pulse check's people (none of them is in the heads' cohort).
+_DICROTIC_SEED = 23
 
 
 def ppg_head_labels(ds: RealDataset) -> dict[str, np.ndarray]:
@@ -149,13 +153,40 @@ def _sim_scores(heads: LinearHeads, emb: np.ndarray, y: dict[str, np.ndarray], r
     return {k: round(v, 4) for k, v in out.items()}
 
 
+def dicrotic_windows(card: ModelCard, n: int = 24, *, seed: int = _DICROTIC_SEED,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The dicrotic-pulse check's windows for ``card``: ``n`` wide-population participants made young (20-40 y)
+    finger wearers with supple arteries (PWV 5-8 m/s) and a strong dicrotic wave, at rest at 95-130 bpm, recorded
+    through their own random front ends, once fully vasodilated (:attr:`wearsdk.sim.Traits.vasodilation` = 1:
+    a notch ~0.5 deep before a diastolic peak near the systolic one, as on the ICU monitor ``v102s``) and once
+    undilated. Returns ``(dilated (n, C, W), undilated (n, C, W), true HR (n,) bpm)``; the two windows of a
+    participant share their beats."""
+    from wearsdk.sim import Cohort, Participant, model_window, window_hr_bpm
+
+    rng = np.random.default_rng(seed)
+    out: tuple[list[np.ndarray], list[np.ndarray]] = ([], [])
+    hr = []
+    for p in Cohort(n, seed=seed, population="wide"):
+        rate = float(rng.uniform(95.0, 130.0))
+        traits = p.traits.replace(age=float(rng.uniform(20.0, 40.0)), site="finger", pwv=float(rng.uniform(5.0, 8.0)),
+                                  dicrotic=float(rng.uniform(1.0, 1.8)), resting_hr=rate, vasoconstriction=0.0,
+                                  conditions=frozenset({"tachy"}) if rate > 100.0 else frozenset())
+        for windows, dilation in zip(out, (1.0, 0.0), strict=True):
+            person = Participant(traits.replace(vasodilation=dilation), seed=p.seed, pid=p.pid, sensor=p.sensor)
+            x, truth = model_window(person, card)
+            windows.append(x)
+        hr.append(window_hr_bpm(truth, card))
+    return np.stack(out[0]), np.stack(out[1]), np.asarray(hr)
+
+
 def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
                        int8: Callable[[torch.Tensor], torch.Tensor] | None = None, sim_participants: int = 160,
                        test_participants: int = 64, progress: bool = True) -> tuple[LinearHeads, dict[str, float]]:
     """:data:`PPG_REAL_HEADS` fitted on the embeddings by ``encoder`` of PPG-BP's training subjects under ``root``
     and of ``sim_participants`` wide simulated participants; returns the heads and their scores
     (:func:`ppg_head_scores` on PPG-BP validation, ``ppg_mw4`` and the device recordings; ``sim_*`` on
-    ``test_participants`` held-out simulated ones).
+    ``test_participants`` held-out simulated ones; ``sim_hr_bpm_mae_dicrotic`` / ``_undilated`` on
+    :func:`dicrotic_windows`).
 
     ``int8``: the encoder's int8 program: the heads are fitted on its embeddings of the same windows too, and
     ``int8_real_head_score_abs_diff_max`` is the largest |int8 - fp32| of the real AUROC / r scores."""
@@ -180,6 +211,10 @@ def fit_real_ppg_heads(encoder: nn.Module, card: ModelCard, root: str | Path, *,
 
     scores = {**ppg_head_scores(predict(emb[0]), datasets),
               **_sim_scores(heads, embed(encoder, sim.x_test), sim.y_test, sim.rest)}
+    dilated, undilated, hr = dicrotic_windows(card)
+    for key, x in (("sim_hr_bpm_mae_dicrotic", dilated), ("sim_hr_bpm_mae_dicrotic_undilated", undilated)):
+        pred = heads.predict(embed(encoder, x).astype(np.float32))["hr_bpm"]
+        scores[key] = round(float(np.mean(np.abs(pred - hr))), 4)
     if int8 is not None:
         s8 = ppg_head_scores(predict(emb[1]), datasets)
         scores["int8_real_head_score_abs_diff_max"] = round(max(
