@@ -279,6 +279,11 @@ def _reference(rec: Recording, how: str, starts_s: np.ndarray, seconds: float, c
     return np.array([rate(peaks[(peaks >= s) & (peaks < s + span)]) for s in starts_s])
 
 
+def _present(root: Path, path: str) -> bool:
+    """Whether a :data:`DEVICE_RECORDS` path is under ``root`` (a file, or a WFDB record's ``.hea``)."""
+    return (root / path).exists() or (root / f"{path}.hea").exists()
+
+
 def device_pulse_features(root: str | Path) -> dict[str, dict[str, float] | None]:
     """Pulse features (:func:`wearsdk.sim.pulse_features`, as a dict) of each :data:`DEVICE_RECORDS` recording
     present under ``root``, over the whole recording at its own rate, pulses up as :func:`ppg_devices` feeds them;
@@ -289,7 +294,7 @@ def device_pulse_features(root: str | Path) -> dict[str, dict[str, float] | None
 
     out: dict[str, dict[str, float] | None] = {}
     for name, (path, options, channel, invert, _) in DEVICE_RECORDS.items():
-        if not (Path(root) / path).exists() and not (Path(root) / f"{path}.hea").exists():
+        if not _present(Path(root), path):
             continue
         rec = read(Path(root) / path, **options)
         x = np.nan_to_num(rec.channel(channel).astype(np.float64))
@@ -312,7 +317,7 @@ def ppg_devices(root: str | Path, card: ModelCard, *, progress: bool = True) -> 
     names = list(DEVICE_RECORDS)
     root = Path(root)
     for name in names:
-        if not (root / DEVICE_RECORDS[name][0]).exists() and not (root / f"{DEVICE_RECORDS[name][0]}.hea").exists():
+        if not _present(root, DEVICE_RECORDS[name][0]):
             raise DataFormatError(f"{root / DEVICE_RECORDS[name][0]} is missing; expected the shared real data "
                                   "(README sections (b)).")
 
