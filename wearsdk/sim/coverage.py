@@ -114,12 +114,18 @@ class CoverageRow:
     total: int
 
 
+def _simulated_range(values: np.ndarray) -> tuple[float, float]:
+    """The simulated 1st-99th percentile range of one feature's values."""
+    lo, hi = np.percentile(values, _SIM_PERCENTILES)
+    return float(lo), float(hi)
+
+
 def coverage_table(sim: dict[str, np.ndarray], real: dict[str, np.ndarray]) -> list[CoverageRow]:
     """One :class:`CoverageRow` per feature (see the module docstring for the criterion)."""
     rows = []
     for k in FEATURES:
         r_lo, r_hi = (float(v) for v in np.percentile(real[k], _REAL_PERCENTILES))
-        s_lo, s_hi = (float(v) for v in np.percentile(sim[k], _SIM_PERCENTILES))
+        s_lo, s_hi = _simulated_range(sim[k])
         outside = int(np.count_nonzero((real[k] < s_lo) | (real[k] > s_hi)))
         rows.append(CoverageRow(k, (r_lo, r_hi), (s_lo, s_hi), s_lo <= r_lo and r_hi <= s_hi, outside,
                                 int(real[k].size)))
@@ -128,8 +134,8 @@ def coverage_table(sim: dict[str, np.ndarray], real: dict[str, np.ndarray]) -> l
 
 def outside_simulated(sim: dict[str, np.ndarray], features: dict[str, float]) -> list[str]:
     """The features of one recording (``{feature: value}``) outside the simulated 1st-99th percentile range."""
-    return [k for k in FEATURES if not np.percentile(sim[k], _SIM_PERCENTILES[0]) <= features[k]
-            <= np.percentile(sim[k], _SIM_PERCENTILES[1])]
+    ranges = {k: _simulated_range(sim[k]) for k in FEATURES}
+    return [k for k in FEATURES if not ranges[k][0] <= features[k] <= ranges[k][1]]
 
 
 def plot_coverage(simulated: dict[str, dict[str, np.ndarray]], real: dict[str, dict[str, np.ndarray]],
@@ -151,7 +157,7 @@ def plot_coverage(simulated: dict[str, dict[str, np.ndarray]], real: dict[str, d
     for ax, k in zip(axes, FEATURES, strict=True):
         values = [t[k] for t in (*simulated.values(), *real.values())] + [[f[k]] for f in (marks or {}).values()]
         bins = np.linspace(min(float(np.min(v)) for v in values), max(float(np.max(v)) for v in values), 31)
-        ax.axvspan(*np.percentile(first[k], _SIM_PERCENTILES), color="0.9", zorder=0)
+        ax.axvspan(*_simulated_range(first[k]), color="0.9", zorder=0)
         for i, (label, t) in enumerate(simulated.items()):
             style = ({"histtype": "stepfilled", "color": "0.55", "alpha": 0.7} if i == 0 else
                      {"histtype": "step", "color": "0.2", "ls": "--", "lw": 1.0})
